@@ -1,0 +1,35 @@
+/* xb_test.h: a minimal assertion harness for the ctest executables. */
+#ifndef XB_TEST_H
+#define XB_TEST_H
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+
+extern int xb_test_failures;
+
+#define XB_CHECK(cond) do { if (!(cond)) { \
+    fprintf(stderr, "%s:%d: check failed: %s\n", __FILE__, __LINE__, #cond); \
+    xb_test_failures++; } } while (0)
+
+#define XB_CHECK_MSG(cond, ...) do { if (!(cond)) { \
+    fprintf(stderr, "%s:%d: check failed: %s: ", __FILE__, __LINE__, #cond); \
+    fprintf(stderr, __VA_ARGS__); fputc('\n', stderr); xb_test_failures++; } } while (0)
+
+/* |a-b| <= tol * max(|scale|, tiny) */
+#define XB_CHECK_REL(a, b, scale, tol) do { double _a = (a), _b = (b), _s = fabs(scale); \
+    if (!(fabs(_a - _b) <= (tol) * (_s > 0 ? _s : 1e-300))) { \
+    fprintf(stderr, "%s:%d: %s=%.17g vs %s=%.17g rel=%.3g > %.3g\n", __FILE__, __LINE__, \
+            #a, _a, #b, _b, fabs(_a - _b) / (_s > 0 ? _s : 1e-300), (double)(tol)); \
+    xb_test_failures++; } } while (0)
+
+/* Path of a file in the source tree (XB_SOURCE_DIR set by ctest). */
+const char *xb_test_src(const char *rel);
+/* Path of the xbar executable (XB_XBAR set by ctest). */
+const char *xb_test_xbar(void);
+/* A fresh temporary directory for this test; removed by nothing (ctest sandbox). */
+const char *xb_test_tmpdir(void);
+
+#define XB_TEST_DONE() do { if (xb_test_failures) { \
+    fprintf(stderr, "%d check(s) failed\n", xb_test_failures); return 1; } \
+    printf("all checks passed\n"); return 0; } while (0)
+#endif
