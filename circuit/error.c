@@ -1,4 +1,5 @@
 /* error.c: formatting of xb_error messages. */
+#define _POSIX_C_SOURCE 200809L
 #include "xb_error.h"
 
 #include <stdarg.h>
@@ -27,7 +28,15 @@ xb_status xb_error_prefix(xb_error *err, const char *fmt, ...)
     vsnprintf(prefix, sizeof prefix, fmt, ap);
     va_end(ap);
     memcpy(old, err->msg, sizeof old);
-    snprintf(err->msg, sizeof err->msg, "%s: %s", prefix, old);
+    size_t pl = strnlen(prefix, sizeof prefix - 1);
+    if (pl > sizeof err->msg - 3)
+        pl = sizeof err->msg - 3;
+    memcpy(err->msg, prefix, pl);
+    memcpy(err->msg + pl, ": ", 2);
+    size_t room = sizeof err->msg - pl - 3;
+    size_t ol = strnlen(old, room);
+    memcpy(err->msg + pl + 2, old, ol);
+    err->msg[pl + 2 + ol] = '\0';
     return err->code;
 }
 

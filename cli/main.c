@@ -18,7 +18,6 @@ static const xb_command commands[] = {
     {"solve", xb_cmd_solve, "solve a crossbar with parasitics for one or more input vectors"},
     {"netlist", xb_cmd_netlist, "write the same crossbar as a SPICE netlist"},
     {"validate", xb_cmd_validate, "compare the solver with ngspice on random circuits"},
-    {"bench", xb_cmd_bench, "time xbar against ngspice and the ideal MVM"},
     {"infer", xb_cmd_infer, "run an ONNX network digitally on a dataset"},
 };
 
@@ -44,8 +43,13 @@ int main(int argc, char **argv)
         return 0;
     }
     for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
-        if (!strcmp(argv[1], commands[i].name))
+        if (!strcmp(argv[1], commands[i].name)) {
+            if (!commands[i].run) {
+                fprintf(stderr, "xbar: command '%s' is not part of this build\n", argv[1]);
+                return 2;
+            }
             return commands[i].run(argc - 1, argv + 1);
+        }
     fprintf(stderr, "xbar: unknown command '%s'\n", argv[1]);
     usage(stderr);
     return 2;

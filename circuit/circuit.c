@@ -1,0 +1,268 @@
+/* circuit.c: allocation and validation of the crossbar description. */
+#include "xb_circuit.h"
+
+#include <math.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* Largest array side accepted: the node count 2*M*N must fit comfortably in int
+ * indices of the sparse solvers. */
+#define XB_MAX_SIDE (1 << 20)
+#define XB_MAX_CELLS ((size_t)1 << 29)
+
+xb_circuit *xb_circuit_new(int rows, int cols, xb_error *err)
+{
+    if (rows < 1 || rows > XB_MAX_SIDE) {
+        xb_error_set(err, XB_EINVAL, "rows = %d: must be between 1 and %d", rows, XB_MAX_SIDE);
+        return NULL;
+    }
+    if (cols < 1 || cols > XB_MAX_SIDE) {
+        xb_error_set(err, XB_EINVAL, "cols = %d: must be between 1 and %d", cols, XB_MAX_SIDE);
+        return NULL;
+    }
+    if ((size_t)rows * (size_t)cols > XB_MAX_CELLS) {
+        xb_error_set(err, XB_ETOOBIG, "%d x %d = %zu cells: more than the %zu supported", rows, cols,
+                     (size_t)rows * cols, XB_MAX_CELLS);
+        return NULL;
+    }
+    xb_circuit *c = calloc(1, sizeof *c);
+    if (!c) {
+        xb_error_set(err, XB_ENOMEM, "circuit: out of memory");
+        return NULL;
+    }
+    c->rows = rows;
+    c->cols = cols;
+    c->topology = XB_TOPO_INPUT_SOURCE;
+    c->g = calloc((size_t)rows * cols, sizeof *c->g);
+    if (!c->g) {
+        free(c);
+        xb_error_set(err, XB_ENOMEM, "circuit: out of memory for %d x %d conductances", rows, cols);
+        return NULL;
+    }
+    return c;
+}
+
+void xb_circuit_free(xb_circuit *c)
+{
+    if (!c)
+        return;
+    free(c->g);
+    free(c->r_row_seg);
+    free(c->r_col_seg);
+    free(c->r_drv_row);
+    free(c->r_sense_col);
+    free(c);
+}
+
+static double *dup_array(const double *src, size_t n, int *fail)
+{
+    if (!src)
+        return NULL;
+    double *d = malloc(n * sizeof *d);
+    if (!d) {
+        *fail = 1;
+        return NULL;
+    }
+    memcpy(d, src, n * sizeof *d);
+    return d;
+}
+
+xb_circuit *xb_circuit_copy(const xb_circuit *c, xb_error *err)
+{
+    if (!c) {
+        xb_error_set(err, XB_EINVAL, "circuit copy: NULL circuit");
+        return NULL;
+    }
+    xb_circuit *d = xb_circuit_new(c->rows, c->cols, err);
+    if (!d)
+        return NULL;
+    double *g = d->g;
+    *d = *c;
+    d->g = g;
+    size_t mn = (size_t)c->rows * c->cols;
+    memcpy(d->g, c->g, mn * sizeof *d->g);
+    int fail = 0;
+    d->r_row_seg = dup_array(c->r_row_seg, mn, &fail);
+    d->r_col_seg = dup_array(c->r_col_seg, mn, &fail);
+    d->r_drv_row = dup_array(c->r_drv_row, (size_t)c->rows, &fail);
+    d->r_sense_col = dup_array(c->r_sense_col, (size_t)c->cols, &fail);
+    if (fail) {
+        xb_circuit_free(d);
+        xb_error_set(err, XB_ENOMEM, "circuit copy: out of memory");
+        return NULL;
+    }
+    return d;
+}
+
+static xb_status fill_new(double **slot, size_t n, double value, const char *what, xb_error *err)
+{
+    if (*slot)
+        return XB_OK;
+    double *a = malloc(n * sizeof *a);
+    if (!a)
+        return xb_error_set(err, XB_ENOMEM, "%s: out of memory for %zu values", what, n);
+    for (size_t k = 0; k < n; k++)
+        a[k] = value;
+    *slot = a;
+    return XB_OK;
+}
+
+xb_status xb_circuit_use_row_segments(xb_circuit *c, xb_error *err)
+{
+    return fill_new(&c->r_row_seg, (size_t)c->rows * c->cols, c->r_row, "r_row_seg", err);
+}
+
+xb_status xb_circuit_use_col_segments(xb_circuit *c, xb_error *err)
+{
+    return fill_new(&c->r_col_seg, (size_t)c->rows * c->cols, c->r_col, "r_col_seg", err);
+}
+
+xb_status xb_circuit_use_driver_rows(xb_circuit *c, xb_error *err)
+{
+    return fill_new(&c->r_drv_row, (size_t)c->rows, c->r_drv, "r_drv_row", err);
+}
+
+xb_status xb_circuit_use_sense_cols(xb_circuit *c, xb_error *err)
+{
+    return fill_new(&c->r_sense_col, (size_t)c->cols, c->r_sense, "r_sense_col", err);
+}
+
+static int bad_resistance(double r) { return !isfinite(r) || r < 0.0; }
+
+static xb_status check_scalar(double r, const char *name, xb_error *err)
+{
+    if (bad_resistance(r))
+        return xb_error_set(err, XB_EINVAL, "%s = %g: resistance must be finite and >= 0 ohms", name, r);
+    return XB_OK;
+}
+
+static xb_status check_matrix(const double *a, int m, int n, const char *name, xb_error *err)
+{
+    if (!a)
+        return XB_OK;
+    for (int i = 0; i < m; i++)
+        for (int j = 0; j < n; j++) {
+            double r = a[(size_t)i * n + j];
+            if (bad_resistance(r))
+                return xb_error_set(err, XB_EINVAL,
+                                    "%s[%d][%d] = %g: resistance must be finite and >= 0 ohms", name, i, j, r);
+        }
+    return XB_OK;
+}
+
+static xb_status check_vector(const double *a, int n, const char *name, xb_error *err)
+{
+    if (!a)
+        return XB_OK;
+    for (int i = 0; i < n; i++)
+        if (bad_resistance(a[i]))
+            return xb_error_set(err, XB_EINVAL, "%s[%d] = %g: resistance must be finite and >= 0 ohms", name,
+                                i, a[i]);
+    return XB_OK;
+}
+
+static int any_nonzero(double uniform, const double *a, size_t n)
+{
+    if (a) {
+        for (size_t k = 0; k < n; k++)
+            if (a[k] != 0.0)
+                return 1;
+        return 0;
+    }
+    return uniform != 0.0;
+}
+
+xb_status xb_circuit_validate(const xb_circuit *c, xb_error *err)
+{
+    if (!c)
+        return xb_error_set(err, XB_EINVAL, "circuit: NULL");
+    if (c->rows < 1 || c->cols < 1)
+        return xb_error_set(err, XB_EINVAL, "circuit size %d x %d: rows and cols must be >= 1", c->rows, c->cols);
+    if (!c->g)
+        return xb_error_set(err, XB_EINVAL, "circuit: conductance matrix g is NULL");
+    if (c->topology != XB_TOPO_INPUT_SOURCE && c->topology != XB_TOPO_GATE_INPUT)
+        return xb_error_set(err, XB_EINVAL, "topology = %d: must be input-source or gate-input", (int)c->topology);
+    for (int i = 0; i < c->rows; i++)
+        for (int j = 0; j < c->cols; j++) {
+            double g = c->g[(size_t)i * c->cols + j];
+            if (!isfinite(g) || g < 0.0)
+                return xb_error_set(err, XB_EINVAL, "g[%d][%d] = %g: conductance must be finite and >= 0 siemens",
+                                    i, j, g);
+        }
+    xb_status st;
+    if ((st = check_scalar(c->r_access, "r_access", err)) || (st = check_scalar(c->r_row, "r_row", err)) ||
+        (st = check_scalar(c->r_col, "r_col", err)) || (st = check_scalar(c->r_drv, "r_drv", err)) ||
+        (st = check_scalar(c->r_sense, "r_sense", err)) ||
+        (st = check_matrix(c->r_row_seg, c->rows, c->cols, "r_row_seg", err)) ||
+        (st = check_matrix(c->r_col_seg, c->rows, c->cols, "r_col_seg", err)) ||
+        (st = check_vector(c->r_drv_row, c->rows, "r_drv_row", err)) ||
+        (st = check_vector(c->r_sense_col, c->cols, "r_sense_col", err)))
+        return st;
+    if (c->topology == XB_TOPO_GATE_INPUT) {
+        if (!isfinite(c->v_read))
+            return xb_error_set(err, XB_EINVAL, "v_read = %g: read voltage must be finite", c->v_read);
+        /* The gate-input rows are ideal: a row or driver resistance would be
+         * silently ignored, so it is refused instead. */
+        size_t mn = (size_t)c->rows * c->cols;
+        if (any_nonzero(c->r_row, c->r_row_seg, mn))
+            return xb_error_set(err, XB_EINVAL,
+                                "r_row: gate-input rows carry no wire resistance; set row resistances to 0");
+        if (any_nonzero(c->r_drv, c->r_drv_row, (size_t)c->rows))
+            return xb_error_set(err, XB_EINVAL,
+                                "r_drv: gate-input cells are fed by an ideal V_read; set the driver resistance to 0");
+    }
+    return XB_OK;
+}
+
+double xb_circuit_cell_g(const xb_circuit *c, int i, int j)
+{
+    double g = c->g[(size_t)i * c->cols + j];
+    if (g == 0.0)
+        return 0.0;
+    if (c->r_access == 0.0)
+        return g;
+    return 1.0 / (1.0 / g + c->r_access);
+}
+
+int xb_circuit_is_ideal(const xb_circuit *c)
+{
+    size_t mn = (size_t)c->rows * c->cols;
+    return !any_nonzero(c->r_row, c->r_row_seg, mn) && !any_nonzero(c->r_col, c->r_col_seg, mn) &&
+           !any_nonzero(c->r_drv, c->r_drv_row, (size_t)c->rows) &&
+           !any_nonzero(c->r_sense, c->r_sense_col, (size_t)c->cols);
+}
+
+xb_status xb_circuit_check_inputs(const xb_circuit *c, const double *v, size_t k, xb_error *err)
+{
+    for (size_t b = 0; b < k; b++)
+        for (int i = 0; i < c->rows; i++) {
+            double x = v[b * (size_t)c->rows + i];
+            if (c->topology == XB_TOPO_GATE_INPUT) {
+                if (x != 0.0 && x != 1.0)
+                    return xb_error_set(err, XB_EINVAL,
+                                        "input[%zu][%d] = %g: gate-input entries must be exactly 0 or 1", b, i, x);
+            } else if (!isfinite(x)) {
+                return xb_error_set(err, XB_EINVAL, "input[%zu][%d] = %g: input voltage must be finite", b, i, x);
+            }
+        }
+    return XB_OK;
+}
+
+const char *xb_topology_name(xb_topology t)
+{
+    return t == XB_TOPO_GATE_INPUT ? "gate-input" : "input-source";
+}
+
+xb_status xb_topology_parse(const char *s, xb_topology *t, xb_error *err)
+{
+    if (s && !strcmp(s, "input-source")) {
+        *t = XB_TOPO_INPUT_SOURCE;
+        return XB_OK;
+    }
+    if (s && !strcmp(s, "gate-input")) {
+        *t = XB_TOPO_GATE_INPUT;
+        return XB_OK;
+    }
+    return xb_error_set(err, XB_EINVAL, "topology '%s': must be input-source or gate-input", s ? s : "(null)");
+}

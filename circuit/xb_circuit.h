@@ -1,0 +1,104 @@
+/* xb_circuit.h: the physical description of one resistive crossbar.
+ *
+ * The canonical circuit (DESIGN.md) that netgen/, solver/ and ngspice agree on:
+ *
+ *   M rows (word lines, inputs) x N columns (bit lines, outputs).  Cell (i,j) is a
+ *   conductance G[i][j] in series with an optional linear access resistance.
+ *
+ *   input-source topology: row i is driven by an ideal source v_i behind R_drv[i].
+ *     The row wire has one segment before each cell: segment (i,0) joins the driver
+ *     output to cell (i,0), segment (i,j) joins cell (i,j-1) to cell (i,j).
+ *   gate-input topology: input bit x_i in {0,1} enables row i.  An enabled cell joins
+ *     an ideal supply V_read through its access resistance and G to the column; a
+ *     disabled cell is open.  Rows carry no wire resistance.
+ *   Columns (both topologies): one segment after each cell toward the sense end:
+ *     segment (i,j) joins cell (i,j) to cell (i+1,j), and segment (M-1,j) joins cell
+ *     (M-1,j) to the column terminal.  Then R_sense[j] to a virtual ground at 0 V.
+ *     The output of column j is the current into its virtual ground (amperes).
+ *
+ * A zero resistance is an ideal wire.  Units are SI: ohms, siemens, volts, amperes.
+ */
+#ifndef XB_CIRCUIT_H
+#define XB_CIRCUIT_H
+
+#include <stddef.h>
+
+#include "xb_error.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+typedef enum {
+    XB_TOPO_INPUT_SOURCE = 0, /* rows driven by voltage sources through R_drv */
+    XB_TOPO_GATE_INPUT = 1    /* rows enabled by 0/1 gate bits, cells fed by V_read */
+} xb_topology;
+
+typedef struct {
+    int rows;              /* M: word lines (inputs), >= 1 */
+    int cols;              /* N: bit lines (outputs), >= 1 */
+    xb_topology topology;  /* which of the two canonical topologies */
+    double v_read;         /* volts: read supply of gate-input (unused for input-source) */
+
+    double *g;             /* siemens, M*N row-major, cell (i,j) at g[i*N+j]; 0 = open cell */
+    double r_access;       /* ohms in series with every cell; 0 = no access device */
+
+    double r_row;          /* ohms per row segment when r_row_seg is NULL */
+    double *r_row_seg;     /* ohms, M*N or NULL: segment (i,j) feeds cell (i,j) from the driver side */
+    double r_col;          /* ohms per column segment when r_col_seg is NULL */
+    double *r_col_seg;     /* ohms, M*N or NULL: segment (i,j) leaves cell (i,j) toward the sense end */
+    double r_drv;          /* ohms, driver output resistance when r_drv_row is NULL */
+    double *r_drv_row;     /* ohms, M or NULL: per-row driver resistance */
+    double r_sense;        /* ohms, sense resistance when r_sense_col is NULL */
+    double *r_sense_col;   /* ohms, N or NULL: per-column sense resistance */
+} xb_circuit;
+
+/* Allocate an M x N circuit: G zeroed, every resistance 0 (ideal), input-source,
+ * V_read = 0.  Per-segment arrays start NULL.  NULL (and err set) on failure. */
+xb_circuit *xb_circuit_new(int rows, int cols, xb_error *err);
+void xb_circuit_free(xb_circuit *c);
+
+/* Deep copy. */
+xb_circuit *xb_circuit_copy(const xb_circuit *c, xb_error *err);
+
+/* Allocate (zeroed) per-segment / per-terminal arrays on demand.  Each copies the
+ * uniform value into every entry, so switching to per-segment loses nothing. */
+xb_status xb_circuit_use_row_segments(xb_circuit *c, xb_error *err);
+xb_status xb_circuit_use_col_segments(xb_circuit *c, xb_error *err);
+xb_status xb_circuit_use_driver_rows(xb_circuit *c, xb_error *err);
+xb_status xb_circuit_use_sense_cols(xb_circuit *c, xb_error *err);
+
+/* Check every field.  The message names the field, the index and the value
+ * ("g[3][7] = -1e-05: conductance must be finite and >= 0"). */
+xb_status xb_circuit_validate(const xb_circuit *c, xb_error *err);
+
+/* Resistance accessors that hide uniform vs per-segment storage (ohms). */
+static inline double xb_circuit_r_row(const xb_circuit *c, int i, int j)
+{ return c->r_row_seg ? c->r_row_seg[(size_t)i * c->cols + j] : c->r_row; }
+static inline double xb_circuit_r_col(const xb_circuit *c, int i, int j)
+{ return c->r_col_seg ? c->r_col_seg[(size_t)i * c->cols + j] : c->r_col; }
+static inline double xb_circuit_r_drv(const xb_circuit *c, int i)
+{ return c->r_drv_row ? c->r_drv_row[i] : c->r_drv; }
+static inline double xb_circuit_r_sense(const xb_circuit *c, int j)
+{ return c->r_sense_col ? c->r_sense_col[j] : c->r_sense; }
+
+/* Conductance of cell (i,j) in series with the access resistance (siemens).
+ * Exactly g when r_access is 0; 0 for an open cell. */
+double xb_circuit_cell_g(const xb_circuit *c, int i, int j);
+
+/* 1 when every wire, driver and sense resistance is zero: the result is then
+ * exactly the ideal product (with the access resistance folded into the cell). */
+int xb_circuit_is_ideal(const xb_circuit *c);
+
+/* Check a batch of K input vectors (K x M row-major) for this circuit: finite
+ * volts for input-source, exactly 0 or 1 for gate-input. */
+xb_status xb_circuit_check_inputs(const xb_circuit *c, const double *v, size_t k, xb_error *err);
+
+const char *xb_topology_name(xb_topology t);
+/* Parse "input-source" or "gate-input". */
+xb_status xb_topology_parse(const char *s, xb_topology *t, xb_error *err);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

@@ -1,0 +1,229 @@
+/* cli_util.c: argument parsing and circuit loading shared by the subcommands. */
+#define _POSIX_C_SOURCE 200809L
+#include "cli_util.h"
+
+#include <errno.h>
+#include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+int xb_cli_fail(const char *cmd, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    fprintf(stderr, "xbar %s: ", cmd);
+    vfprintf(stderr, fmt, ap);
+    fputc('\n', stderr);
+    va_end(ap);
+    return 1;
+}
+
+int xb_cli_double(const char *s, double *out)
+{
+    if (!s || !*s)
+        return 0;
+    char *end;
+    errno = 0;
+    double v = strtod(s, &end);
+    if (*end || errno || !isfinite(v))
+        return 0;
+    *out = v;
+    return 1;
+}
+
+int xb_cli_long(const char *s, long *out)
+{
+    if (!s || !*s)
+        return 0;
+    char *end;
+    errno = 0;
+    long v = strtol(s, &end, 10);
+    if (*end || errno)
+        return 0;
+    *out = v;
+    return 1;
+}
+
+void xb_circuit_args_init(xb_circuit_args *a)
+{
+    memset(a, 0, sizeof *a);
+    a->topology = "input-source";
+    a->v_read = 0.2; /* volts: a typical read voltage, used only by gate-input */
+}
+
+const char xb_circuit_args_help[] =
+    "circuit:\n"
+    "  --conductances G.npy   M x N cell conductances in siemens (.npy float64/float32 or .csv)\n"
+    "  --inputs V.npy         one vector of length M, or K x M (K vectors): volts for\n"
+    "                         input-source, 0/1 gate bits for gate-input\n"
+    "  --topology T           input-source (default) or gate-input\n"
+    "  --v-read V             read supply of gate-input, volts (default 0.2)\n"
+    "  --r-row R              ohms per row segment (default 0 = ideal wire)\n"
+    "  --r-col R              ohms per column segment (default 0)\n"
+    "  --r-drv R              driver output resistance, ohms (default 0)\n"
+    "  --r-sense R            sense resistance to the virtual ground, ohms (default 0)\n"
+    "  --r-access R           access resistance in series with every cell, ohms (default 0)\n"
+    "  --r-row-file F.npy     M x N per-segment row resistances (segment (i,j) feeds cell (i,j))\n"
+    "  --r-col-file F.npy     M x N per-segment column resistances (segment (i,j) leaves cell (i,j)\n"
+    "                         toward the sense end)\n"
+    "  --r-drv-file F.npy     M driver resistances, one per row\n"
+    "  --r-sense-file F.npy   N sense resistances, one per column\n";
+
+static int take(const char *cmd, int argc, char **argv, int *i, const char **val)
+{
+    if (*i + 1 >= argc) {
+        xb_cli_fail(cmd, "%s needs a value", argv[*i]);
+        return -1;
+    }
+    *val = argv[++*i];
+    return 1;
+}
+
+static int take_double(const char *cmd, int argc, char **argv, int *i, double *out)
+{
+    const char *flag = argv[*i], *val;
+    if (take(cmd, argc, argv, i, &val) < 0)
+        return -1;
+    if (!xb_cli_double(val, out)) {
+        xb_cli_fail(cmd, "%s '%s': not a finite number", flag, val);
+        return -1;
+    }
+    return 1;
+}
+
+int xb_circuit_args_parse(xb_circuit_args *a, const char *cmd, int argc, char **argv, int *i)
+{
+    const char *f = argv[*i];
+    struct { const char *flag; const char **dst; } strs[] = {
+        {"--conductances", &a->g_path}, {"--inputs", &a->v_path}, {"--topology", &a->topology},
+        {"--r-row-file", &a->r_row_file}, {"--r-col-file", &a->r_col_file}, {"--r-drv-file", &a->r_drv_file},
+        {"--r-sense-file", &a->r_sense_file}};
+    for (size_t k = 0; k < sizeof strs / sizeof strs[0]; k++)
+        if (!strcmp(f, strs[k].flag))
+            return take(cmd, argc, argv, i, strs[k].dst);
+    struct { const char *flag; double *dst; } nums[] = {
+        {"--v-read", &a->v_read}, {"--r-row", &a->r_row}, {"--r-col", &a->r_col},
+        {"--r-drv", &a->r_drv}, {"--r-sense", &a->r_sense}, {"--r-access", &a->r_access}};
+    for (size_t k = 0; k < sizeof nums / sizeof nums[0]; k++)
+        if (!strcmp(f, nums[k].flag))
+            return take_double(cmd, argc, argv, i, nums[k].dst);
+    return 0;
+}
+
+static xb_status load_array(const char *path, const char *what, size_t want, double **dst, xb_error *err)
+{
+    xb_matrix m;
+    xb_status st = xb_matrix_read(path, &m, err);
+    if (st)
+        return xb_error_prefix(err, "%s", what);
+    if (m.size != want) {
+        st = xb_error_set(err, XB_EINVAL, "%s %s: holds %zu values, the circuit needs %zu", what, path, m.size, want);
+        xb_matrix_release(&m);
+        return st;
+    }
+    *dst = m.data;
+    return XB_OK;
+}
+
+xb_status xb_circuit_args_load(const xb_circuit_args *a, xb_circuit **out, xb_matrix *inputs, size_t *k,
+                               int *single, xb_error *err)
+{
+    *out = NULL;
+    memset(inputs, 0, sizeof *inputs);
+    if (!a->g_path)
+        return xb_error_set(err, XB_EINVAL, "--conductances is required");
+    if (!a->v_path)
+        return xb_error_set(err, XB_EINVAL, "--inputs is required");
+    xb_topology topo;
+    xb_status st = xb_topology_parse(a->topology, &topo, err);
+    if (st)
+        return xb_error_prefix(err, "--topology");
+    xb_matrix g;
+    if ((st = xb_matrix_read(a->g_path, &g, err)))
+        return xb_error_prefix(err, "--conductances");
+    if (g.ndim != 2 || g.shape[0] == 0 || g.shape[1] == 0) {
+        st = xb_error_set(err, XB_EINVAL, "--conductances %s: must be a non-empty M x N matrix, got %d dimension(s)",
+                          a->g_path, g.ndim);
+        xb_matrix_release(&g);
+        return st;
+    }
+    if (g.shape[0] > (1u << 20) || g.shape[1] > (1u << 20)) {
+        st = xb_error_set(err, XB_ETOOBIG, "--conductances %s: %zu x %zu is too large", a->g_path, g.shape[0],
+                          g.shape[1]);
+        xb_matrix_release(&g);
+        return st;
+    }
+    int M = (int)g.shape[0], N = (int)g.shape[1];
+    xb_circuit *c = xb_circuit_new(M, N, err);
+    if (!c) {
+        xb_matrix_release(&g);
+        return err->code;
+    }
+    memcpy(c->g, g.data, g.size * sizeof *c->g);
+    xb_matrix_release(&g);
+    c->topology = topo;
+    c->v_read = a->v_read;
+    c->r_row = a->r_row;
+    c->r_col = a->r_col;
+    c->r_drv = a->r_drv;
+    c->r_sense = a->r_sense;
+    c->r_access = a->r_access;
+    size_t mn = (size_t)M * N;
+    if ((a->r_row_file && (st = load_array(a->r_row_file, "--r-row-file", mn, &c->r_row_seg, err))) ||
+        (a->r_col_file && (st = load_array(a->r_col_file, "--r-col-file", mn, &c->r_col_seg, err))) ||
+        (a->r_drv_file && (st = load_array(a->r_drv_file, "--r-drv-file", (size_t)M, &c->r_drv_row, err))) ||
+        (a->r_sense_file && (st = load_array(a->r_sense_file, "--r-sense-file", (size_t)N, &c->r_sense_col, err))) ||
+        (st = xb_circuit_validate(c, err))) {
+        xb_circuit_free(c);
+        return st;
+    }
+    if ((st = xb_matrix_read(a->v_path, inputs, err))) {
+        xb_circuit_free(c);
+        return xb_error_prefix(err, "--inputs");
+    }
+    /* Accept (M), (K, M), and a single column (M, 1) when M > 1. */
+    int ok = 0;
+    if (inputs->ndim == 1 && inputs->shape[0] == (size_t)M) {
+        *k = 1;
+        *single = 1;
+        ok = 1;
+    } else if (inputs->ndim == 2 && inputs->shape[1] == (size_t)M && inputs->shape[0] > 0) {
+        *k = inputs->shape[0];
+        *single = 0;
+        ok = 1;
+    } else if (inputs->ndim == 2 && M > 1 && inputs->shape[0] == (size_t)M && inputs->shape[1] == 1) {
+        *k = 1;
+        *single = 1;
+        ok = 1;
+    }
+    if (!ok) {
+        char shape[64] = "";
+        size_t w = 0;
+        for (int d = 0; d < inputs->ndim && w < sizeof shape - 24; d++)
+            w += (size_t)snprintf(shape + w, sizeof shape - w, d ? " x %zu" : "%zu", inputs->shape[d]);
+        st = xb_error_set(err, XB_EINVAL,
+                          "--inputs %s: shape (%s) does not match the %d x %d conductances: expected %d values or K x %d",
+                          a->v_path, shape, M, N, M, M);
+        xb_matrix_release(inputs);
+        xb_circuit_free(c);
+        return st;
+    }
+    if ((st = xb_circuit_check_inputs(c, inputs->data, *k, err))) {
+        xb_matrix_release(inputs);
+        xb_circuit_free(c);
+        return xb_error_prefix(err, "--inputs %s", a->v_path);
+    }
+    *out = c;
+    return XB_OK;
+}
+
+int xb_cli_progress_enabled(void)
+{
+    const char *ci = getenv("CI");
+    if (ci && *ci && strcmp(ci, "0") && strcmp(ci, "false"))
+        return 0;
+    return isatty(STDERR_FILENO);
+}

@@ -1,0 +1,379 @@
+/* solver.c: the solver's phases (assemble, analyze, factor, solve) and outputs. */
+#include <cblas.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "solver_internal.h"
+
+/* Right-hand-side block: at most this many vectors, and at most this many bytes. */
+#define XB_RHS_BLOCK_MAX 256
+#define XB_RHS_BLOCK_BYTES ((size_t)256 << 20)
+
+size_t xb_cholmod_factor_bytes(const xb_solver *s);
+
+void xb_solver_options_init(xb_solver_options *opt)
+{
+    memset(opt, 0, sizeof *opt);
+    opt->backend = XB_BACKEND_AUTO;
+    opt->ordering = XB_ORDER_DEFAULT;
+}
+
+const char *xb_backend_name(xb_backend b)
+{
+    switch (b) {
+    case XB_BACKEND_AUTO: return "auto";
+    case XB_BACKEND_CHOLMOD: return "cholmod";
+    case XB_BACKEND_KLU: return "klu";
+    case XB_BACKEND_IDEAL: return "ideal";
+    }
+    return "unknown";
+}
+
+xb_status xb_backend_parse(const char *s, xb_backend *b, xb_error *err)
+{
+    static const xb_backend all[] = {XB_BACKEND_AUTO, XB_BACKEND_CHOLMOD, XB_BACKEND_KLU, XB_BACKEND_IDEAL};
+    for (size_t k = 0; k < sizeof all / sizeof all[0]; k++)
+        if (s && !strcmp(s, xb_backend_name(all[k]))) {
+            *b = all[k];
+            return XB_OK;
+        }
+    return xb_error_set(err, XB_EINVAL, "backend '%s': must be auto, cholmod, klu or ideal", s ? s : "(null)");
+}
+
+static double gib(size_t b) { return (double)b / (1024.0 * 1024 * 1024); }
+
+static int rhs_block(const xb_solver *s)
+{
+    if (s->opt.rhs_block > 0)
+        return s->opt.rhs_block;
+    size_t per = (size_t)(s->n ? s->n : 1) * 2 * sizeof(double);
+    size_t k = XB_RHS_BLOCK_BYTES / per;
+    if (k < 1)
+        k = 1;
+    return (int)(k > XB_RHS_BLOCK_MAX ? XB_RHS_BLOCK_MAX : k);
+}
+
+xb_solver *xb_solver_new(const xb_circuit *c, const xb_solver_options *opt, xb_error *err)
+{
+    if (xb_circuit_validate(c, err))
+        return NULL;
+    xb_solver *s = calloc(1, sizeof *s);
+    if (!s) {
+        xb_error_set(err, XB_ENOMEM, "solver: out of memory");
+        return NULL;
+    }
+    if (opt)
+        s->opt = *opt;
+    else
+        xb_solver_options_init(&s->opt);
+    size_t budget = s->opt.max_memory ? s->opt.max_memory : xb_physical_memory();
+    s->stats.mem_budget = budget;
+    xb_backend b = s->opt.backend;
+    if (b == XB_BACKEND_AUTO)
+        b = xb_circuit_is_ideal(c) ? XB_BACKEND_IDEAL : XB_BACKEND_CHOLMOD;
+    if (b == XB_BACKEND_IDEAL && !xb_circuit_is_ideal(c)) {
+        xb_error_set(err, XB_EINVAL,
+                     "backend ideal: the circuit has wire, driver or sense resistance; use cholmod or klu");
+        free(s);
+        return NULL;
+    }
+    s->opt.backend = b;
+    double t0 = xb_now();
+    s->circuit = xb_circuit_copy(c, err);
+    if (!s->circuit) {
+        free(s);
+        return NULL;
+    }
+    if (b == XB_BACKEND_IDEAL) {
+        size_t need = (size_t)c->rows * c->cols * sizeof(double);
+        s->stats.backend = "ideal";
+        s->stats.mem_estimate = 2 * need;
+        if (budget && 2 * need > budget) {
+            xb_error_set(err, XB_ETOOBIG, "a %d x %d crossbar needs about %.3g GiB, more than the %.3g GiB budget",
+                         c->rows, c->cols, gib(2 * need), gib(budget));
+            xb_solver_free(s);
+            return NULL;
+        }
+        /* Fold the access resistance into the cell conductances once. */
+        for (int i = 0; i < c->rows; i++)
+            for (int j = 0; j < c->cols; j++)
+                s->circuit->g[(size_t)i * c->cols + j] = xb_circuit_cell_g(c, i, j);
+        s->circuit->r_access = 0.0;
+        s->stats.t_assemble = xb_now() - t0;
+        return s;
+    }
+    size_t pre = xb_estimate_assembly_bytes(c->rows, c->cols);
+    if (budget && pre > budget) {
+        xb_error_set(err, XB_ETOOBIG,
+                     "a %d x %d crossbar needs about %.3g GiB just to assemble its nodal matrix, more than the "
+                     "%.3g GiB budget (--max-memory)",
+                     c->rows, c->cols, gib(pre), gib(budget));
+        xb_solver_free(s);
+        return NULL;
+    }
+    s->ops = b == XB_BACKEND_KLU ? &xb_klu_ops : &xb_cholmod_ops;
+    s->stats.backend = s->ops->name;
+    s->graph = xb_graph_new(c, err);
+    if (!s->graph || xb_assemble_pattern(s, err)) {
+        xb_solver_free(s);
+        return NULL;
+    }
+    double t1 = xb_now();
+    s->stats.t_assemble = t1 - t0;
+    if (s->n > 0) {
+        if (s->ops->analyze(s, err)) {
+            xb_solver_free(s);
+            return NULL;
+        }
+        size_t factor_bytes = b == XB_BACKEND_CHOLMOD
+                                  ? xb_cholmod_factor_bytes(s)
+                                  : (size_t)(s->stats.nnz_factor * (sizeof(double) + sizeof(int)) * 1.5);
+        size_t rhs = (size_t)rhs_block(s) * (size_t)s->n * 2 * sizeof(double);
+        s->stats.mem_estimate = pre + factor_bytes + rhs;
+        if (budget && s->stats.mem_estimate > budget) {
+            xb_error_set(err, XB_ETOOBIG,
+                         "a %d x %d crossbar needs about %.3g GiB (%.3g GiB for the %s factor of %d unknowns), "
+                         "more than the %.3g GiB budget (--max-memory)",
+                         c->rows, c->cols, gib(s->stats.mem_estimate), gib(factor_bytes), s->ops->name, s->n,
+                         gib(budget));
+            xb_solver_free(s);
+            return NULL;
+        }
+    } else {
+        s->stats.mem_estimate = pre;
+    }
+    s->stats.t_analyze = xb_now() - t1;
+    if (c->topology == XB_TOPO_INPUT_SOURCE && s->n > 0) {
+        double t2 = xb_now();
+        xb_assemble_values(s, NULL);
+        if (s->ops->factor(s, err)) {
+            xb_solver_free(s);
+            return NULL;
+        }
+        s->factored = 1;
+        s->stats.n_factor++;
+        s->stats.t_factor += xb_now() - t2;
+    }
+    return s;
+}
+
+void xb_solver_free(xb_solver *s)
+{
+    if (!s)
+        return;
+    if (s->ops && s->backend)
+        s->ops->release(s);
+    xb_circuit_free(s->circuit);
+    xb_graph_free(s->graph);
+    free(s->unknown);
+    free(s->fixed_v);
+    free(s->stamp);
+    free(s->Ap);
+    free(s->Ai);
+    free(s->Ax);
+    free(s);
+}
+
+const xb_solver_stats *xb_solver_get_stats(const xb_solver *s) { return &s->stats; }
+const xb_circuit *xb_solver_circuit(const xb_solver *s) { return s->circuit; }
+
+/* ---- ideal path --------------------------------------------------------------- */
+
+static xb_status solve_ideal(xb_solver *s, const double *v, size_t k, double *out, xb_solution *d)
+{
+    const xb_circuit *c = s->circuit;
+    const int M = c->rows, N = c->cols;
+    double alpha = c->topology == XB_TOPO_GATE_INPUT ? c->v_read : 1.0;
+    /* out (K x N) = alpha * v (K x M) * G (M x N) */
+    cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, (int)k, N, M, alpha, v, M, c->g, N, 0.0, out, N);
+    if (!d)
+        return XB_OK;
+    for (size_t b = 0; b < k; b++)
+        for (int i = 0; i < M; i++) {
+            double x = v[b * M + i];
+            double vr = c->topology == XB_TOPO_GATE_INPUT ? (x != 0.0 ? c->v_read : 0.0) : x;
+            double src = 0;
+            for (int j = 0; j < N; j++) {
+                size_t p = b * (size_t)M * N + (size_t)i * N + j;
+                double ic = c->g[(size_t)i * N + j] * vr;
+                if (d->v_row)
+                    d->v_row[p] = vr;
+                if (d->v_col)
+                    d->v_col[p] = 0.0;
+                if (d->i_cell)
+                    d->i_cell[p] = ic;
+                src += ic;
+            }
+            if (d->i_src)
+                d->i_src[b * M + i] = src;
+        }
+    return XB_OK;
+}
+
+/* ---- nodal path ------------------------------------------------------------------ */
+
+static double node_value(const xb_solver *s, int raw, const double *x)
+{
+    int u = s->unknown[raw];
+    return u >= 0 ? x[u] : s->fixed_v[s->graph->root[raw]];
+}
+
+static void set_fixed(xb_solver *s, const double *vin)
+{
+    const xb_graph *g = s->graph;
+    const xb_circuit *c = s->circuit;
+    if (c->topology == XB_TOPO_INPUT_SOURCE) {
+        for (int i = 0; i < c->rows; i++)
+            s->fixed_v[xb_graph_node(g, XB_NODE_IN, i, 0)] = vin[i];
+    } else {
+        s->fixed_v[xb_graph_node(g, XB_NODE_VREAD, 0, 0)] = c->v_read;
+    }
+    /* virtual grounds stay at 0 V (calloc) */
+}
+
+/* Stamp conductance for input vector vin (gate-input cells follow their row bit). */
+static double y_of(const xb_solver *s, const xb_stamp *st, const double *vin)
+{
+    const xb_elem *e = &s->graph->elem[st->elem];
+    if (s->circuit->topology == XB_TOPO_GATE_INPUT && e->kind == XB_ELEM_CELL && vin[e->i] == 0.0)
+        return 0.0;
+    return st->y;
+}
+
+static void build_rhs(xb_solver *s, const double *vin, double *rhs)
+{
+    memset(rhs, 0, (size_t)s->n * sizeof *rhs);
+    for (int k = 0; k < s->n_stamp; k++) {
+        const xb_stamp *st = &s->stamp[k];
+        if ((st->ua >= 0) == (st->ub >= 0))
+            continue;
+        double y = y_of(s, st, vin);
+        if (st->ua >= 0)
+            rhs[st->ua] += y * s->fixed_v[st->fb];
+        else
+            rhs[st->ub] += y * s->fixed_v[st->fa];
+    }
+}
+
+static void outputs(xb_solver *s, const double *vin, const double *x, double *out, xb_solution *d, size_t b)
+{
+    const xb_graph *g = s->graph;
+    const xb_circuit *c = s->circuit;
+    const int M = c->rows, N = c->cols;
+    int vg0 = xb_graph_node(g, XB_NODE_VG, 0, 0);
+    int in0 = xb_graph_node(g, XB_NODE_IN, 0, 0);
+    memset(out, 0, (size_t)N * sizeof *out);
+    double *isrc = d && d->i_src ? d->i_src + b * (size_t)M : NULL;
+    if (isrc)
+        memset(isrc, 0, (size_t)M * sizeof *isrc);
+    /* Currents crossing into a virtual-ground class are the column outputs; those
+     * leaving a source class are the row currents.  Elements inside a class carry
+     * no current that node voltages could tell, and none cross between classes. */
+    for (int k = 0; k < s->n_stamp; k++) {
+        const xb_stamp *st = &s->stamp[k];
+        if (st->fa < 0 && st->fb < 0)
+            continue;
+        double y = y_of(s, st, vin);
+        if (y == 0.0)
+            continue;
+        const xb_elem *e = &g->elem[st->elem];
+        double va = node_value(s, e->a, x), vb = node_value(s, e->b, x);
+        double i_ab = y * (va - vb);
+        if (st->fb >= vg0 && st->fb < vg0 + N)
+            out[st->fb - vg0] += i_ab;
+        if (st->fa >= vg0 && st->fa < vg0 + N)
+            out[st->fa - vg0] -= i_ab;
+        if (isrc && c->topology == XB_TOPO_INPUT_SOURCE) {
+            if (st->fa >= in0 && st->fa < in0 + M)
+                isrc[st->fa - in0] += i_ab;
+            if (st->fb >= in0 && st->fb < in0 + M)
+                isrc[st->fb - in0] -= i_ab;
+        }
+    }
+    if (!d)
+        return;
+    size_t base = b * (size_t)M * N;
+    for (int i = 0; i < M; i++) {
+        double on = c->topology == XB_TOPO_INPUT_SOURCE || vin[i] != 0.0;
+        for (int j = 0; j < N; j++) {
+            size_t p = base + (size_t)i * N + j;
+            double vr = c->topology == XB_TOPO_INPUT_SOURCE ? node_value(s, xb_graph_node(g, XB_NODE_ROW, i, j), x)
+                                                            : (on ? c->v_read : 0.0);
+            double vc = node_value(s, xb_graph_node(g, XB_NODE_COL, i, j), x);
+            double ic = on ? xb_circuit_cell_g(c, i, j) * (vr - vc) : 0.0;
+            if (d->v_row)
+                d->v_row[p] = vr;
+            if (d->v_col)
+                d->v_col[p] = vc;
+            if (d->i_cell)
+                d->i_cell[p] = ic;
+            if (isrc && c->topology == XB_TOPO_GATE_INPUT)
+                isrc[i] += ic;
+        }
+    }
+}
+
+xb_status xb_solver_solve(xb_solver *s, const double *v, size_t k, double *out, xb_solution *d, xb_error *err)
+{
+    if (!s || (!v && k) || (!out && k))
+        return xb_error_set(err, XB_EINVAL, "solve: NULL argument");
+    const xb_circuit *c = s->circuit;
+    xb_status st = xb_circuit_check_inputs(c, v, k, err);
+    if (st)
+        return st;
+    if (k == 0)
+        return XB_OK;
+    double t0 = xb_now();
+    if (s->opt.backend == XB_BACKEND_IDEAL) {
+        st = solve_ideal(s, v, k, out, d);
+        s->stats.t_solve += xb_now() - t0;
+        s->stats.n_vectors += (long)k;
+        return st;
+    }
+    const int M = c->rows, N = c->cols;
+    int kb = c->topology == XB_TOPO_GATE_INPUT ? 1 : rhs_block(s);
+    double *x = malloc((size_t)(s->n ? s->n : 1) * (size_t)kb * sizeof *x);
+    double *mask = c->topology == XB_TOPO_GATE_INPUT ? malloc((size_t)M * sizeof *mask) : NULL;
+    if (!x || (c->topology == XB_TOPO_GATE_INPUT && !mask)) {
+        free(x);
+        free(mask);
+        return xb_error_set(err, XB_ENOMEM, "solve: out of memory for a %d-vector block of %d unknowns", kb, s->n);
+    }
+    int have_mask = 0;
+    for (size_t b0 = 0; b0 < k; b0 += (size_t)kb) {
+        int nb = (int)((k - b0) < (size_t)kb ? (k - b0) : (size_t)kb);
+        if (c->topology == XB_TOPO_GATE_INPUT && s->n > 0) {
+            const double *vin = v + b0 * M;
+            /* Refactorize only when the set of enabled rows changes. */
+            if (!have_mask || memcmp(mask, vin, (size_t)M * sizeof *mask)) {
+                double tf = xb_now();
+                xb_assemble_values(s, vin);
+                st = s->ops->factor(s, err);
+                if (st)
+                    break;
+                memcpy(mask, vin, (size_t)M * sizeof *mask);
+                have_mask = 1;
+                s->stats.n_factor++;
+                s->stats.t_factor += xb_now() - tf;
+            }
+        }
+        for (int q = 0; q < nb; q++) {
+            set_fixed(s, v + (b0 + q) * M);
+            build_rhs(s, v + (b0 + q) * M, x + (size_t)q * s->n);
+        }
+        if (s->n > 0 && (st = s->ops->solve(s, x, nb, err)))
+            break;
+        for (int q = 0; q < nb; q++) {
+            const double *vin = v + (b0 + q) * M;
+            set_fixed(s, vin);
+            outputs(s, vin, x + (size_t)q * s->n, out + (b0 + q) * N, d, b0 + q);
+        }
+    }
+    free(x);
+    free(mask);
+    s->stats.t_solve += xb_now() - t0;
+    if (!st)
+        s->stats.n_vectors += (long)k;
+    return st;
+}

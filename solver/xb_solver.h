@@ -1,0 +1,103 @@
+/* xb_solver.h: exact nodal solution of one crossbar (see circuit/xb_circuit.h).
+ *
+ * The work is split like KLU's: xb_solver_new assembles the nodal matrix of the
+ * circuit and analyzes its structure (ordering, symbolic factorization) once, and
+ * factorizes it when the matrix does not depend on the inputs (input-source).
+ * xb_solver_solve then handles a batch of K input vectors as dense right-hand-side
+ * blocks that reuse that factorization.  Gate-input vectors change which cells
+ * conduct, so each vector refactorizes numerically on the same symbolic analysis.
+ *
+ * Ideal wires (zero resistances) are merged into single nodes before assembly, so
+ * nothing divides by zero.  With every wire, driver and sense resistance zero the
+ * result is exactly the ideal product G^T v. */
+#ifndef XB_SOLVER_H
+#define XB_SOLVER_H
+
+#include <stddef.h>
+
+#include "xb_circuit.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+typedef enum {
+    XB_BACKEND_AUTO = 0, /* ideal when the circuit has no parasitics, else CHOLMOD */
+    XB_BACKEND_CHOLMOD,  /* supernodal Cholesky of the SPD nodal matrix */
+    XB_BACKEND_KLU,      /* sparse LU of the same matrix (cross-check, and Newton later) */
+    XB_BACKEND_IDEAL     /* dense G^T v through OpenBLAS; refuses circuits with parasitics */
+} xb_backend;
+
+typedef enum {
+    XB_ORDER_DEFAULT = 0, /* CHOLMOD's own choice (AMD, then METIS/NESDIS if AMD fills badly) */
+    XB_ORDER_AMD,
+    XB_ORDER_METIS
+} xb_ordering;
+
+typedef struct {
+    xb_backend backend;   /* which linear solver runs underneath */
+    xb_ordering ordering; /* fill-reducing ordering (CHOLMOD) */
+    size_t max_memory;    /* bytes the solver may use; 0 = the machine's physical RAM */
+    int rhs_block;        /* input vectors per dense right-hand-side block; 0 = automatic */
+} xb_solver_options;
+
+/* What the solver measured; valid after xb_solver_new and updated by every solve. */
+typedef struct {
+    const char *backend;  /* "cholmod", "klu" or "ideal" */
+    int n_unknowns;       /* free node classes after merging ideal wires */
+    long nnz_matrix;      /* stored entries of the (full, symmetric) nodal matrix */
+    double nnz_factor;    /* entries of L (CHOLMOD) or L+U (KLU) */
+    double flops_factor;  /* floating-point operations of one numeric factorization */
+    size_t mem_estimate;  /* bytes the solver expects to hold at its peak */
+    size_t mem_budget;    /* bytes it was allowed */
+    long n_factor;        /* numeric factorizations done */
+    long n_vectors;       /* input vectors solved */
+    double t_assemble;    /* seconds: graph, numbering and matrix pattern */
+    double t_analyze;     /* seconds: ordering and symbolic factorization */
+    double t_factor;      /* seconds: numeric factorizations, accumulated */
+    double t_solve;       /* seconds: triangular solves and output currents, accumulated */
+} xb_solver_stats;
+
+/* Optional per-vector detail for IR-drop maps; any pointer may be NULL.
+ * Arrays are caller-allocated, K blocks of the given size, row-major. */
+typedef struct {
+    double *v_row;  /* K*M*N volts at row node (i,j); gate-input: V_read when row i is on, else 0 */
+    double *v_col;  /* K*M*N volts at column node (i,j) */
+    double *i_cell; /* K*M*N amperes through cell (i,j), from its row side to its column node */
+    double *i_src;  /* K*M amperes delivered into row i by its source (or by V_read, gate-input) */
+} xb_solution;
+
+typedef struct xb_solver xb_solver;
+
+/* Defaults: AUTO backend, default ordering, budget = physical RAM. */
+void xb_solver_options_init(xb_solver_options *opt);
+
+/* Assemble and analyze (and factorize, for input-source).  opt may be NULL.
+ * Refuses with XB_ETOOBIG, before the large allocations, when the estimated
+ * memory exceeds the budget. */
+xb_solver *xb_solver_new(const xb_circuit *c, const xb_solver_options *opt, xb_error *err);
+void xb_solver_free(xb_solver *s);
+
+/* Solve K input vectors v (K x M row-major: volts for input-source, 0/1 for
+ * gate-input) into out (K x N row-major, amperes into each virtual ground).
+ * detail may be NULL. */
+xb_status xb_solver_solve(xb_solver *s, const double *v, size_t k, double *out, xb_solution *detail, xb_error *err);
+
+const xb_solver_stats *xb_solver_get_stats(const xb_solver *s);
+
+/* The circuit the solver was built for (its own copy). */
+const xb_circuit *xb_solver_circuit(const xb_solver *s);
+
+/* Bytes of physical memory on this machine (0 if unknown). */
+size_t xb_physical_memory(void);
+
+/* Parse a byte count such as "8G", "512M", "1.5e9" or "100K" (binary units). */
+xb_status xb_parse_bytes(const char *s, size_t *bytes, xb_error *err);
+
+const char *xb_backend_name(xb_backend b);
+xb_status xb_backend_parse(const char *s, xb_backend *b, xb_error *err);
+
+#ifdef __cplusplus
+}
+#endif
+#endif
