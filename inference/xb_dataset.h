@@ -131,6 +131,19 @@ void xb_dataset_preprocess_fmnist(const unsigned char *img, float *out);
 xb_status xb_dataset_preprocess_imagenet(const unsigned char *rgb, int width, int height,
                                          float *out, xb_error *err);
 
+/* Scoring predictions against labels. */
+
+/* Rank of the true class among n logits: how many classes beat it (a higher
+ * logit, or an equal logit at a lower index, as a stable argmax would pick).
+ * 0 is a top-1 hit, r < k a top-k hit.  A NaN or out-of-range label ranks n. */
+int xb_dataset_label_rank(const float *logits, int n, int label);
+
+/* Wilson score interval for a binomial proportion: k successes out of n
+ * trials at z standard deviations (z = XB_Z95 for 95 %).  n == 0 gives
+ * [0, 1]. */
+void xb_dataset_wilson_interval(size_t k, size_t n, double z, double *lo, double *hi);
+#define XB_Z95 1.959963984540054 /* two-sided 95 % quantile of the standard normal */
+
 #ifdef __cplusplus
 }
 #endif
