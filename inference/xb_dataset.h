@@ -14,9 +14,9 @@
  *     bilinear with half-pixel centres and no antialiasing, i.e. the
  *     convention of torch.nn.functional.interpolate(mode="bilinear",
  *     align_corners=False, antialias=False): the output pixel d samples the
- *     input at s = (d + 0.5) * in/out - 0.5, clamped to [0, in-1].  It works
- *     on the 0..255 values in single precision with no rounding back to 8
- *     bits.  Then a centred 224x224 crop (offset round((size-224)/2), ties to
+ *     input at s = (d + 0.5) * in/out - 0.5, clamped to [0, in-1] (s in
+ *     double precision).  It interpolates the 0..255 values in single
+ *     precision with no rounding back to 8 bits.  Then a centred 224x224 crop (offset round((size-224)/2), ties to
  *     even, as torchvision's CenterCrop), and x = (p/255 - mean[c]) / std[c]
  *     with the ImageNet mean and std below.  Grayscale JPEGs are replicated
  *     to three channels; CMYK/YCCK JPEGs are converted with

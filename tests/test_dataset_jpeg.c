@@ -176,7 +176,7 @@ static void check_gradient(int w, int h, int new_w, int new_h, int left, int top
             }
         }
     /* One pixel of offset would be ~0.016 here; float rounding is ~1e-6. */
-    XB_CHECK_MSG(worst < 2e-5, "%dx%d: largest deviation from the linear gradient %g", w, h,
+    XB_CHECK_MSG(worst < 5e-6, "%dx%d: largest deviation from the linear gradient %g", w, h,
                  worst);
     free(img);
     free(out);
