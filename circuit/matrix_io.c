@@ -170,7 +170,7 @@ static xb_status convert_item(const unsigned char *p, npy_dtype dt, double *out,
         else if (dt.bytes == 4) { int32_t t; memcpy(&t, b, 4); x = t; }
         else { memcpy(&x, b, 8); }
         v = (double)x;
-        if (fabs(v) > XB_EXACT_INT_LIMIT)
+        if (x > (int64_t)XB_EXACT_INT_LIMIT || x < -(int64_t)XB_EXACT_INT_LIMIT)
             return xb_error_set(err, XB_EUNSUPPORTED, "element %zu = %lld: integer too large to convert exactly", index,
                                 (long long)x);
         break;
@@ -182,7 +182,7 @@ static xb_status convert_item(const unsigned char *p, npy_dtype dt, double *out,
         else if (dt.bytes == 4) { uint32_t t; memcpy(&t, b, 4); x = t; }
         else { memcpy(&x, b, 8); }
         v = (double)x;
-        if (v > XB_EXACT_INT_LIMIT)
+        if (x > (uint64_t)XB_EXACT_INT_LIMIT)
             return xb_error_set(err, XB_EUNSUPPORTED, "element %zu = %llu: integer too large to convert exactly", index,
                                 (unsigned long long)x);
         break;

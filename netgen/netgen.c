@@ -135,7 +135,8 @@ char *xb_netgen_string(const xb_circuit *c, const double *v, const xb_netgen_opt
         sb_printf(&b, ".control\nset numdgt=17\nop\n");
         for (int j = 0; j < N; j++)
             sb_printf(&b, "print i(VOUT%d)\n", j);
-        sb_printf(&b, ".endc\n");
+        /* quit 0: without it a batch run with no .print line exits with status 1 */
+        sb_printf(&b, "quit 0\n.endc\n");
     } else {
         sb_printf(&b, ".op\n");
     }

@@ -67,6 +67,7 @@ xb_solver *xb_solver_new(const xb_circuit *c, const xb_solver_options *opt, xb_e
         s->opt = *opt;
     else
         xb_solver_options_init(&s->opt);
+    s->refine = s->opt.refine < 0 ? 0 : (s->opt.refine == 0 ? 1 : s->opt.refine);
     size_t budget = s->opt.max_memory ? s->opt.max_memory : xb_physical_memory();
     s->stats.mem_budget = budget;
     xb_backend b = s->opt.backend;
@@ -261,30 +262,29 @@ static void outputs(xb_solver *s, const double *vin, const double *x, double *ou
     const xb_graph *g = s->graph;
     const xb_circuit *c = s->circuit;
     const int M = c->rows, N = c->cols;
-    int vg0 = xb_graph_node(g, XB_NODE_VG, 0, 0);
     int in0 = xb_graph_node(g, XB_NODE_IN, 0, 0);
     memset(out, 0, (size_t)N * sizeof *out);
     double *isrc = d && d->i_src ? d->i_src + b * (size_t)M : NULL;
     if (isrc)
         memset(isrc, 0, (size_t)M * sizeof *isrc);
-    /* Currents crossing into a virtual-ground class are the column outputs; those
-     * leaving a source class are the row currents.  Elements inside a class carry
-     * no current that node voltages could tell, and none cross between classes. */
+    /* A column's output is the sum of its cell currents (KCL over the column's
+     * nodes).  Cells are the weakest conductances of the circuit, so their
+     * currents are well conditioned, unlike the current through a milliohm wire
+     * that node voltages would give only to a few digits.  Source currents are
+     * taken across the cut around each source's node class. */
     for (int k = 0; k < s->n_stamp; k++) {
         const xb_stamp *st = &s->stamp[k];
-        if (st->fa < 0 && st->fb < 0)
-            continue;
-        double y = y_of(s, st, vin);
-        if (y == 0.0)
-            continue;
         const xb_elem *e = &g->elem[st->elem];
-        double va = node_value(s, e->a, x), vb = node_value(s, e->b, x);
-        double i_ab = y * (va - vb);
-        if (st->fb >= vg0 && st->fb < vg0 + N)
-            out[st->fb - vg0] += i_ab;
-        if (st->fa >= vg0 && st->fa < vg0 + N)
-            out[st->fa - vg0] -= i_ab;
-        if (isrc && c->topology == XB_TOPO_INPUT_SOURCE) {
+        if (e->kind == XB_ELEM_CELL) {
+            double y = y_of(s, st, vin);
+            if (y == 0.0)
+                continue;
+            double ic = y * (node_value(s, e->a, x) - node_value(s, e->b, x));
+            out[e->j] += ic;
+            if (isrc && c->topology == XB_TOPO_GATE_INPUT)
+                isrc[e->i] += ic;
+        } else if (isrc && c->topology == XB_TOPO_INPUT_SOURCE && (st->fa >= 0 || st->fb >= 0)) {
+            double i_ab = st->y * (node_value(s, e->a, x) - node_value(s, e->b, x));
             if (st->fa >= in0 && st->fa < in0 + M)
                 isrc[st->fa - in0] += i_ab;
             if (st->fb >= in0 && st->fb < in0 + M)
@@ -308,10 +308,60 @@ static void outputs(xb_solver *s, const double *vin, const double *x, double *ou
                 d->v_col[p] = vc;
             if (d->i_cell)
                 d->i_cell[p] = ic;
-            if (isrc && c->topology == XB_TOPO_GATE_INPUT)
-                isrc[i] += ic;
         }
     }
+}
+
+/* Net current leaving every free node for node voltages x and input vin,
+ * accumulated in long double straight from the element stamps (not from the
+ * assembled matrix, whose diagonal sums are already rounded).  res receives
+ * minus that current: the right-hand side of the refinement step. */
+static void kcl_residual(xb_solver *s, const double *vin, const double *x, double *res, long double *acc)
+{
+    const size_t n = (size_t)s->n;
+    for (size_t u = 0; u < n; u++)
+        acc[u] = 0.0L;
+    for (int k = 0; k < s->n_stamp; k++) {
+        const xb_stamp *st = &s->stamp[k];
+        double y = y_of(s, st, vin);
+        if (y == 0.0)
+            continue;
+        long double va = st->ua >= 0 ? x[st->ua] : s->fixed_v[st->fa];
+        long double vb = st->ub >= 0 ? x[st->ub] : s->fixed_v[st->fb];
+        long double i = (long double)y * (va - vb);
+        if (st->ua >= 0)
+            acc[st->ua] += i;
+        if (st->ub >= 0)
+            acc[st->ub] -= i;
+    }
+    for (size_t u = 0; u < n; u++)
+        res[u] = (double)-acc[u];
+}
+
+/* Solve the block (right-hand sides in x on entry), then refine.  The nodal
+ * matrix mixes wires of a few ohms (or milliohms) with cells of megaohms, so a
+ * plain double-precision solve carries an error of about eps * cond, 1e-12 and
+ * worse.  Each refinement step computes the KCL residual in extended precision
+ * and solves for a correction with the same factorization, which brings the
+ * node voltages to double-precision accuracy. */
+static xb_status solve_refined(xb_solver *s, const double *v, size_t b0, double *x, double *r, long double *acc,
+                               int nb, xb_error *err)
+{
+    const size_t n = (size_t)s->n;
+    const int M = s->circuit->rows;
+    xb_status st = s->ops->solve(s, x, nb, err);
+    for (int step = 0; step < s->refine && !st; step++) {
+        for (int q = 0; q < nb; q++) {
+            const double *vin = v + (b0 + (size_t)q) * M;
+            set_fixed(s, vin);
+            kcl_residual(s, vin, x + q * n, r + q * n, acc);
+        }
+        if ((st = s->ops->solve(s, r, nb, err)))
+            break;
+        for (size_t k = 0; k < n * (size_t)nb; k++)
+            x[k] += r[k];
+    }
+    return st;
 }
 
 xb_status xb_solver_solve(xb_solver *s, const double *v, size_t k, double *out, xb_solution *d, xb_error *err)
@@ -334,9 +384,13 @@ xb_status xb_solver_solve(xb_solver *s, const double *v, size_t k, double *out, 
     const int M = c->rows, N = c->cols;
     int kb = c->topology == XB_TOPO_GATE_INPUT ? 1 : rhs_block(s);
     double *x = malloc((size_t)(s->n ? s->n : 1) * (size_t)kb * sizeof *x);
+    double *r = malloc((size_t)(s->n ? s->n : 1) * (size_t)kb * sizeof *r);
+    long double *acc = malloc((size_t)(s->n ? s->n : 1) * sizeof *acc);
     double *mask = c->topology == XB_TOPO_GATE_INPUT ? malloc((size_t)M * sizeof *mask) : NULL;
-    if (!x || (c->topology == XB_TOPO_GATE_INPUT && !mask)) {
+    if (!x || !r || !acc || (c->topology == XB_TOPO_GATE_INPUT && !mask)) {
         free(x);
+        free(r);
+        free(acc);
         free(mask);
         return xb_error_set(err, XB_ENOMEM, "solve: out of memory for a %d-vector block of %d unknowns", kb, s->n);
     }
@@ -362,7 +416,7 @@ xb_status xb_solver_solve(xb_solver *s, const double *v, size_t k, double *out, 
             set_fixed(s, v + (b0 + q) * M);
             build_rhs(s, v + (b0 + q) * M, x + (size_t)q * s->n);
         }
-        if (s->n > 0 && (st = s->ops->solve(s, x, nb, err)))
+        if (s->n > 0 && (st = solve_refined(s, v, b0, x, r, acc, nb, err)))
             break;
         for (int q = 0; q < nb; q++) {
             const double *vin = v + (b0 + q) * M;
@@ -371,6 +425,8 @@ xb_status xb_solver_solve(xb_solver *s, const double *v, size_t k, double *out, 
         }
     }
     free(x);
+    free(r);
+    free(acc);
     free(mask);
     s->stats.t_solve += xb_now() - t0;
     if (!st)

@@ -34,6 +34,7 @@ struct xb_solver {
     const xb_backend_ops *ops;
     void *backend;            /* backend state */
     int factored;             /* values currently factorized */
+    int refine;               /* iterative refinement steps per solve */
 };
 
 struct xb_backend_ops {

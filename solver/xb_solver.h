@@ -39,6 +39,8 @@ typedef struct {
     xb_ordering ordering; /* fill-reducing ordering (CHOLMOD) */
     size_t max_memory;    /* bytes the solver may use; 0 = the machine's physical RAM */
     int rhs_block;        /* input vectors per dense right-hand-side block; 0 = automatic */
+    int refine;           /* refinement steps with an extended-precision KCL residual:
+                             -1 = none, 0 = default (1 step) */
 } xb_solver_options;
 
 /* What the solver measured; valid after xb_solver_new and updated by every solve. */
