@@ -4,6 +4,7 @@
  * contiguous row of N*H*W floats.  A 1x1 stride-1 unpadded convolution
  * therefore multiplies the input buffer directly; any other convolution
  * gathers im2col blocks of columns into the workspace first. */
+#include <math.h>
 #include <string.h>
 
 #include <cblas.h>
@@ -23,99 +24,86 @@ xb_status xb_matmul_sgemm(void *user, const xb_matmul_layer *L, const xb_matmul_
     return XB_OK;
 }
 
-/* Columns j0 .. j0+cols-1 of the im2col matrix of channels c0 .. c0+C-1,
- * written row-major with row stride cols.  Row index (c, ki, kj) matches
+/* The im2col matrix of channels c0 .. c0+C-1 for output rows u0 .. u1-1,
+ * where output row u = n * out_h + oh (image n, output line oh), written
+ * row-major with row stride (u1-u0)*out_w.  Row index (c, ki, kj) matches
  * the ONNX weight layout [M][C][kh][kw]; column j = (n, oh, ow). */
-static void im2col(const xb_step *s, const float *x, int batch, int c0, int C, long j0, int cols,
+static void im2col(const xb_step *s, const float *x, int batch, int c0, int C, long u0, long u1,
                    float *ws)
 {
     const xb_matmul_layer *L = &s->mm;
     const int H = L->in_h, W = L->in_w, OH = L->out_h, OW = L->out_w;
-    const long HW = (long)H * W, OHW = (long)OH * OW;
+    const long HW = (long)H * W;
     const long plane_stride = (long)batch * HW; /* one channel of the whole batch */
-    const int kh = s->kh, kw = s->kw, rows = C * kh * kw;
-#ifdef _OPENMP
-#pragma omp parallel for schedule(static) if (rows >= 8 && (long)rows * cols >= 65536)
-#endif
+    const int kh = s->kh, kw = s->kw, sw = s->sw, rows = C * kh * kw;
+    const long cols = (u1 - u0) * OW;
     for (int r = 0; r < rows; r++) {
         const int c = r / (kh * kw), ki = (r / kw) % kh, kj = r % kw;
         const float *chan = x + (long)(c0 + c) * plane_stride;
         float *dst = ws + (long)r * cols;
-        long j = j0;
-        const long jend = j0 + cols;
-        while (j < jend) {
-            const long n = j / OHW, p = j % OHW;
-            const int oh = (int)(p / OW), ow = (int)(p % OW);
-            int seg = OW - ow;
-            if (seg > jend - j)
-                seg = (int)(jend - j);
+        /* output columns ow in [lo, hi) read inside the input row */
+        const int iw0 = kj * s->dw - s->pl;
+        int lo = iw0 < 0 ? (-iw0 + sw - 1) / sw : 0;
+        int hi = iw0 > W - 1 ? 0 : (W - 1 - iw0) / sw + 1;
+        if (lo > OW)
+            lo = OW;
+        if (hi > OW)
+            hi = OW;
+        if (hi < lo)
+            hi = lo;
+        long n = u0 / OH;
+        int oh = (int)(u0 % OH);
+        for (long u = u0; u < u1; u++, dst += OW) {
             const int ih = oh * s->sh - s->pt + ki * s->dh;
             if (ih < 0 || ih >= H) {
-                memset(dst, 0, sizeof(float) * (size_t)seg);
+                for (int t = 0; t < OW; t++)
+                    dst[t] = 0.0f;
             } else {
-                const float *src = chan + n * HW + (long)ih * W;
-                const int iw0 = ow * s->sw - s->pl + kj * s->dw;
-                /* t in [lo, hi) reads inside the row */
-                int lo = 0, hi = seg;
-                if (iw0 < 0)
-                    lo = (-iw0 + s->sw - 1) / s->sw;
-                if (lo > seg)
-                    lo = seg;
-                {
-                    /* largest t with iw0 + t*sw <= W-1 */
-                    long lim = W - 1 - (long)iw0;
-                    int h2 = lim < 0 ? 0 : (int)(lim / s->sw) + 1;
-                    if (h2 < hi)
-                        hi = h2;
-                }
-                if (hi < lo)
-                    hi = lo;
+                const float *src = chan + n * HW + (long)ih * W + iw0;
                 for (int t = 0; t < lo; t++)
                     dst[t] = 0.0f;
-                if (s->sw == 1) {
-                    if (hi > lo)
-                        memcpy(dst + lo, src + iw0 + lo, sizeof(float) * (size_t)(hi - lo));
+                if (sw == 1) {
+                    for (int t = lo; t < hi; t++)
+                        dst[t] = src[t];
                 } else {
                     for (int t = lo; t < hi; t++)
-                        dst[t] = src[iw0 + t * s->sw];
+                        dst[t] = src[(long)t * sw];
                 }
-                for (int t = hi; t < seg; t++)
+                for (int t = hi; t < OW; t++)
                     dst[t] = 0.0f;
             }
-            dst += seg;
-            j += seg;
+            if (++oh == OH) {
+                oh = 0;
+                n++;
+            }
         }
     }
 }
 
-/* y = y*scale + bias (+ residual), then ReLU, on rows r0.. of a column block. */
+/* y = max(y*scale + bias (+ residual), floor) on rows r0.. of a column block,
+ * floor = 0 with a fused ReLU, else -inf. */
 static void epilogue(const xb_step *s, int r0, int rows, float *y, size_t ldy, const float *res,
                      int cols)
 {
     const float *sc = s->post_scale, *b = s->bias;
-    const int relu = s->relu;
-    if (!sc && !b && !res && !relu)
+    if (!sc && !b && !res && !s->relu)
         return;
-#ifdef _OPENMP
-#pragma omp parallel for schedule(static) if ((long)rows * cols >= 65536)
-#endif
+    const float floor = s->relu ? 0.0f : -INFINITY;
     for (int r = 0; r < rows; r++) {
-        float *row = y + (size_t)r * ldy;
-        const float *rr = res ? res + (size_t)r * ldy : NULL;
+        float *restrict row = y + (size_t)r * ldy;
         const float a = sc ? sc[r0 + r] : 1.0f, c = b ? b[r0 + r] : 0.0f;
-        if (sc) {
-            for (int j = 0; j < cols; j++)
-                row[j] = row[j] * a + c;
-        } else if (b) {
-            for (int j = 0; j < cols; j++)
-                row[j] += c;
+        if (res) {
+            const float *restrict rr = res + (size_t)r * ldy;
+            for (int j = 0; j < cols; j++) {
+                float v = row[j] * a + c + rr[j];
+                row[j] = v > floor ? v : floor;
+            }
+        } else {
+            for (int j = 0; j < cols; j++) {
+                float v = row[j] * a + c;
+                row[j] = v > floor ? v : floor;
+            }
         }
-        if (rr)
-            for (int j = 0; j < cols; j++)
-                row[j] += rr[j];
-        if (relu)
-            for (int j = 0; j < cols; j++)
-                row[j] = row[j] > 0.0f ? row[j] : 0.0f;
     }
 }
 
@@ -158,14 +146,14 @@ xb_status xb_engine_matmul(xb_model *m, xb_step *s, int batch, xb_error *err)
     const long in_plane = (long)batch * L->in_h * L->in_w;
     const int direct = s->kh == 1 && s->kw == 1 && s->sh == 1 && s->sw == 1 && !s->pt && !s->pl &&
                        !s->pb && !s->pr;
-    long block = total;
+    /* im2col blocks are whole output lines: as many as fit the workspace */
+    const long units = (long)batch * L->out_h;
+    long block_units = units;
     if (!direct) {
-        block = m->ws_cols_max;
-        if (block > total)
-            block = total;
-        if ((long)L->depth * block > (long)(m->ws_capacity))
-            block = (long)(m->ws_capacity / (size_t)L->depth);
-        if (block < 1)
+        block_units = (long)(m->ws_capacity / ((size_t)L->depth * (size_t)L->out_w));
+        if (block_units > units)
+            block_units = units;
+        if (block_units < 1)
             return xb_error_set(err, XB_EINTERNAL, "im2col workspace too small for layer '%s'",
                                 s->name);
     }
@@ -173,13 +161,15 @@ xb_status xb_engine_matmul(xb_model *m, xb_step *s, int batch, xb_error *err)
         float *yg = y + (size_t)g * L->rows * ldy;
         const float *rg = res ? res + (size_t)g * L->rows * ldy : NULL;
         c.group = g;
-        for (long j0 = 0; j0 < total; j0 += block) {
-            int cols = (int)(total - j0 < block ? total - j0 : block);
+        for (long u0 = 0; u0 < units; u0 += block_units) {
+            long u1 = u0 + block_units < units ? u0 + block_units : units;
+            long j0 = u0 * L->out_w;
+            int cols = (int)((u1 - u0) * L->out_w);
             if (direct) {
                 c.x = x + (size_t)g * Cg * in_plane + j0;
                 c.ldx = (size_t)in_plane;
             } else {
-                im2col(s, x, batch, g * Cg, Cg, j0, cols, m->ws);
+                im2col(s, x, batch, g * Cg, Cg, u0, u1, m->ws);
                 c.x = m->ws;
                 c.ldx = (size_t)cols;
             }

@@ -1,25 +1,21 @@
-/* engine_ops.c: the non-matmul steps on channel-major ([C][N][...]) buffers. */
+/* engine_ops.c: the non-matmul steps on channel-major ([C][N][...]) buffers.
+ *
+ * Single-threaded on purpose: OpenBLAS threads do the heavy work, and a
+ * second thread pool spinning next to them costs more than these memory-bound
+ * passes gain (measured on 2 cores). */
 #include <math.h>
 #include <string.h>
 
 #include "model_impl.h"
 
-#define PAR_MIN 65536 /* elements below which threads cost more than they save */
-
 void xb_engine_relu(float *y, size_t n)
 {
-#ifdef _OPENMP
-#pragma omp parallel for schedule(static) if (n >= PAR_MIN)
-#endif
     for (size_t i = 0; i < n; i++)
         y[i] = y[i] > 0.0f ? y[i] : 0.0f;
 }
 
 void xb_engine_add(const float *a, const float *b, float *y, size_t n, int relu)
 {
-#ifdef _OPENMP
-#pragma omp parallel for schedule(static) if (n >= PAR_MIN)
-#endif
     for (size_t i = 0; i < n; i++) {
         float v = a[i] + b[i];
         y[i] = relu && v < 0.0f ? 0.0f : v;
@@ -43,9 +39,6 @@ void xb_engine_add_const(const float *x, const float *c, float *y, int64_t lead,
 void xb_engine_affine(const float *x, const float *a, const float *b, float *y, int64_t lead,
                       int64_t per_lead, int relu)
 {
-#ifdef _OPENMP
-#pragma omp parallel for schedule(static) if (lead * per_lead >= PAR_MIN)
-#endif
     for (int64_t l = 0; l < lead; l++) {
         const float al = a[l], bl = b[l];
         const float *xr = x + l * per_lead;
@@ -65,9 +58,6 @@ void xb_engine_pool(const xb_step *s, const xb_value *in, const xb_value *out, c
     const int OH = (int)out->dims[2], OW = (int)out->dims[3];
     const long planes = (long)in->dims[1] * batch;
     const int maxp = s->kind == XB_STEP_MAXPOOL;
-#ifdef _OPENMP
-#pragma omp parallel for schedule(static) if (planes * OH * OW >= PAR_MIN / 4)
-#endif
     for (long pl = 0; pl < planes; pl++) {
         const float *xp = x + pl * (long)H * W;
         float *yp = y + pl * (long)OH * OW;
@@ -119,9 +109,6 @@ void xb_engine_pool(const xb_step *s, const xb_value *in, const xb_value *out, c
 
 void xb_engine_gap(const float *x, float *y, int64_t planes, int64_t hw)
 {
-#ifdef _OPENMP
-#pragma omp parallel for schedule(static) if (planes * hw >= PAR_MIN)
-#endif
     for (int64_t p = 0; p < planes; p++) {
         double sum = 0.0;
         const float *xp = x + p * hw;

@@ -199,14 +199,16 @@ xb_status xb_model_reserve(xb_model *m, int max_batch, xb_error *err)
         const xb_step *s = &m->steps[i];
         if (!s->live || !needs_im2col(s))
             continue;
-        int64_t total = (int64_t)max_batch * s->mm.out_h * s->mm.out_w;
-        int64_t block = XB_IM2COL_BLOCK_FLOATS / s->mm.depth;
-        if (block < 64)
-            block = 64; /* very deep layers: still a useful panel width */
-        if (block > total)
-            block = total;
-        if ((size_t)(block * s->mm.depth) > ws)
-            ws = (size_t)(block * s->mm.depth);
+        /* whole output lines per block; at least one */
+        int64_t line = (int64_t)s->mm.depth * s->mm.out_w;
+        int64_t lines = (int64_t)max_batch * s->mm.out_h;
+        int64_t fit = XB_IM2COL_BLOCK_FLOATS / line;
+        if (fit < 1)
+            fit = 1;
+        if (fit > lines)
+            fit = lines;
+        if ((size_t)(fit * line) > ws)
+            ws = (size_t)(fit * line);
     }
     if (ws > m->ws_capacity) {
         float *d = malloc(sizeof(float) * ws);
@@ -216,8 +218,6 @@ xb_status xb_model_reserve(xb_model *m, int max_batch, xb_error *err)
         m->ws = d;
         m->ws_capacity = ws;
     }
-    /* a layer's block is min(its columns, ws_capacity / depth) */
-    m->ws_cols_max = XB_IM2COL_BLOCK_FLOATS;
     m->max_batch = max_batch;
     return XB_OK;
 }

@@ -129,8 +129,6 @@ struct xb_model {
     int nlive;
     xb_matmul_layer **mm_layers; /* pointers into steps, in run order */
     int nmm;
-    int64_t ws_per_call;    /* im2col floats needed for one column block */
-    int64_t ws_cols_max;    /* columns per block */
     float *ws;
     size_t ws_capacity;
     int max_batch;          /* buffers sized for this many images */
