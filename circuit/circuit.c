@@ -266,3 +266,38 @@ xb_status xb_topology_parse(const char *s, xb_topology *t, xb_error *err)
     }
     return xb_error_set(err, XB_EINVAL, "topology '%s': must be input-source or gate-input", s ? s : "(null)");
 }
+
+static unsigned long long fnv(unsigned long long h, const void *data, size_t n)
+{
+    const unsigned char *p = data;
+    for (size_t k = 0; k < n; k++) {
+        h ^= p[k];
+        h *= 1099511628211ULL;
+    }
+    return h;
+}
+
+static unsigned long long fnv_opt(unsigned long long h, const double *a, size_t n, double uniform)
+{
+    unsigned char tag = a != NULL;
+    h = fnv(h, &tag, 1);
+    return a ? fnv(h, a, n * sizeof *a) : fnv(h, &uniform, sizeof uniform);
+}
+
+unsigned long long xb_circuit_hash(const xb_circuit *c)
+{
+    unsigned long long h = 14695981039346656037ULL;
+    size_t mn = (size_t)c->rows * c->cols;
+    int topo = (int)c->topology;
+    h = fnv(h, &c->rows, sizeof c->rows);
+    h = fnv(h, &c->cols, sizeof c->cols);
+    h = fnv(h, &topo, sizeof topo);
+    h = fnv(h, &c->v_read, sizeof c->v_read);
+    h = fnv(h, &c->r_access, sizeof c->r_access);
+    h = fnv(h, c->g, mn * sizeof *c->g);
+    h = fnv_opt(h, c->r_row_seg, mn, c->r_row);
+    h = fnv_opt(h, c->r_col_seg, mn, c->r_col);
+    h = fnv_opt(h, c->r_drv_row, (size_t)c->rows, c->r_drv);
+    h = fnv_opt(h, c->r_sense_col, (size_t)c->cols, c->r_sense);
+    return h;
+}

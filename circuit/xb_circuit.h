@@ -94,6 +94,10 @@ int xb_circuit_is_ideal(const xb_circuit *c);
  * volts for input-source, exactly 0 or 1 for gate-input. */
 xb_status xb_circuit_check_inputs(const xb_circuit *c, const double *v, size_t k, xb_error *err);
 
+/* 64-bit FNV-1a hash of everything that defines the circuit (size, topology,
+ * V_read, every conductance and resistance), for caches keyed by circuit. */
+unsigned long long xb_circuit_hash(const xb_circuit *c);
+
 const char *xb_topology_name(xb_topology t);
 /* Parse "input-source" or "gate-input". */
 xb_status xb_topology_parse(const char *s, xb_topology *t, xb_error *err);

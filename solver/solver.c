@@ -26,19 +26,22 @@ const char *xb_backend_name(xb_backend b)
     case XB_BACKEND_CHOLMOD: return "cholmod";
     case XB_BACKEND_KLU: return "klu";
     case XB_BACKEND_IDEAL: return "ideal";
+    case XB_BACKEND_TRANSFER: return "transfer";
+    case XB_BACKEND_COLUMN: return "column";
     }
     return "unknown";
 }
 
 xb_status xb_backend_parse(const char *s, xb_backend *b, xb_error *err)
 {
-    static const xb_backend all[] = {XB_BACKEND_AUTO, XB_BACKEND_CHOLMOD, XB_BACKEND_KLU, XB_BACKEND_IDEAL};
+    static const xb_backend all[] = {XB_BACKEND_AUTO,  XB_BACKEND_CHOLMOD,  XB_BACKEND_KLU,
+                                     XB_BACKEND_IDEAL, XB_BACKEND_TRANSFER, XB_BACKEND_COLUMN};
     for (size_t k = 0; k < sizeof all / sizeof all[0]; k++)
         if (s && !strcmp(s, xb_backend_name(all[k]))) {
             *b = all[k];
             return XB_OK;
         }
-    return xb_error_set(err, XB_EINVAL, "backend '%s': must be auto, cholmod, klu or ideal", s ? s : "(null)");
+    return xb_error_set(err, XB_EINVAL, "backend '%s': must be auto, cholmod, klu, ideal, transfer or column", s ? s : "(null)");
 }
 
 static double gib(size_t b) { return (double)b / (1024.0 * 1024 * 1024); }
@@ -53,6 +56,8 @@ static int rhs_block(const xb_solver *s)
         k = 1;
     return (int)(k > XB_RHS_BLOCK_MAX ? XB_RHS_BLOCK_MAX : k);
 }
+
+static xb_status extract_transfer(xb_solver *s, xb_error *err);
 
 xb_solver *xb_solver_new(const xb_circuit *c, const xb_solver_options *opt, xb_error *err)
 {
@@ -72,7 +77,16 @@ xb_solver *xb_solver_new(const xb_circuit *c, const xb_solver_options *opt, xb_e
     s->stats.mem_budget = budget;
     xb_backend b = s->opt.backend;
     if (b == XB_BACKEND_AUTO)
-        b = xb_circuit_is_ideal(c) ? XB_BACKEND_IDEAL : XB_BACKEND_CHOLMOD;
+        b = xb_circuit_is_ideal(c)                 ? XB_BACKEND_IDEAL
+            : c->topology == XB_TOPO_GATE_INPUT    ? XB_BACKEND_COLUMN
+                                                   : XB_BACKEND_CHOLMOD;
+    if ((b == XB_BACKEND_TRANSFER && c->topology != XB_TOPO_INPUT_SOURCE) ||
+        (b == XB_BACKEND_COLUMN && c->topology != XB_TOPO_GATE_INPUT)) {
+        xb_error_set(err, XB_EINVAL, "backend %s: needs the %s topology, the circuit is %s", xb_backend_name(b),
+                     b == XB_BACKEND_TRANSFER ? "input-source" : "gate-input", xb_topology_name(c->topology));
+        free(s);
+        return NULL;
+    }
     if (b == XB_BACKEND_IDEAL && !xb_circuit_is_ideal(c)) {
         xb_error_set(err, XB_EINVAL,
                      "backend ideal: the circuit has wire, driver or sense resistance; use cholmod or klu");
@@ -104,6 +118,24 @@ xb_solver *xb_solver_new(const xb_circuit *c, const xb_solver_options *opt, xb_e
         s->stats.t_assemble = xb_now() - t0;
         return s;
     }
+    if (b == XB_BACKEND_COLUMN) {
+        size_t need = 3 * (size_t)c->rows * c->cols * sizeof(double);
+        s->stats.backend = "column";
+        s->stats.mem_estimate = need;
+        if (budget && need > budget) {
+            xb_error_set(err, XB_ETOOBIG, "a %d x %d crossbar needs about %.3g GiB, more than the %.3g GiB budget",
+                         c->rows, c->cols, gib(need), gib(budget));
+            xb_solver_free(s);
+            return NULL;
+        }
+        s->column = xb_column_new(c, err);
+        if (!s->column) {
+            xb_solver_free(s);
+            return NULL;
+        }
+        s->stats.t_assemble = xb_now() - t0;
+        return s;
+    }
     size_t pre = xb_estimate_assembly_bytes(c->rows, c->cols);
     if (budget && pre > budget) {
         xb_error_set(err, XB_ETOOBIG,
@@ -114,7 +146,9 @@ xb_solver *xb_solver_new(const xb_circuit *c, const xb_solver_options *opt, xb_e
         return NULL;
     }
     s->ops = b == XB_BACKEND_KLU ? &xb_klu_ops : &xb_cholmod_ops;
-    s->stats.backend = s->ops->name;
+    if (b == XB_BACKEND_TRANSFER)
+        pre += (size_t)c->rows * c->cols * sizeof(double);
+    s->stats.backend = b == XB_BACKEND_TRANSFER ? "transfer" : s->ops->name;
     s->graph = xb_graph_new(c, err);
     if (!s->graph || xb_assemble_pattern(s, err)) {
         xb_solver_free(s);
@@ -156,6 +190,10 @@ xb_solver *xb_solver_new(const xb_circuit *c, const xb_solver_options *opt, xb_e
         s->stats.n_factor++;
         s->stats.t_factor += xb_now() - t2;
     }
+    if (b == XB_BACKEND_TRANSFER && extract_transfer(s, err)) {
+        xb_solver_free(s);
+        return NULL;
+    }
     return s;
 }
 
@@ -173,8 +211,12 @@ void xb_solver_free(xb_solver *s)
     free(s->Ap);
     free(s->Ai);
     free(s->Ax);
+    free(s->transfer);
+    xb_column_free(s->column);
     free(s);
 }
+
+const double *xb_solver_transfer(const xb_solver *s) { return s->transfer; }
 
 const xb_solver_stats *xb_solver_get_stats(const xb_solver *s) { return &s->stats; }
 const xb_circuit *xb_solver_circuit(const xb_solver *s) { return s->circuit; }
@@ -375,10 +417,18 @@ xb_status xb_solver_solve(xb_solver *s, const double *v, size_t k, double *out, 
     if (k == 0)
         return XB_OK;
     double t0 = xb_now();
-    if (s->opt.backend == XB_BACKEND_IDEAL) {
-        st = solve_ideal(s, v, k, out, d);
+    if (s->opt.backend == XB_BACKEND_IDEAL || s->opt.backend == XB_BACKEND_COLUMN ||
+        (s->opt.backend == XB_BACKEND_TRANSFER && !d && s->transfer)) {
+        if (s->opt.backend == XB_BACKEND_IDEAL)
+            st = solve_ideal(s, v, k, out, d);
+        else if (s->opt.backend == XB_BACKEND_COLUMN)
+            st = d ? xb_column_detail(s->column, v, k, out, d, err) : xb_column_solve(s->column, v, k, out, err);
+        else
+            cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, (int)k, c->cols, c->rows, 1.0, v, c->rows,
+                        s->transfer, c->cols, 0.0, out, c->cols);
         s->stats.t_solve += xb_now() - t0;
-        s->stats.n_vectors += (long)k;
+        if (!st)
+            s->stats.n_vectors += (long)k;
         return st;
     }
     const int M = c->rows, N = c->cols;
@@ -432,4 +482,129 @@ xb_status xb_solver_solve(xb_solver *s, const double *v, size_t k, double *out, 
     if (!st)
         s->stats.n_vectors += (long)k;
     return st;
+}
+
+/* ---- transfer matrix ---------------------------------------------------------- */
+
+typedef struct tc_entry {
+    unsigned long long hash;
+    int rows, cols;
+    double *t;
+    struct tc_entry *next;
+} tc_entry;
+
+struct xb_tcache {
+    size_t max_bytes, bytes;
+    tc_entry *head; /* newest first */
+    long hits, misses;
+};
+
+xb_tcache *xb_tcache_new(size_t max_bytes, xb_error *err)
+{
+    xb_tcache *tc = calloc(1, sizeof *tc);
+    if (!tc)
+        xb_error_set(err, XB_ENOMEM, "transfer cache: out of memory");
+    else
+        tc->max_bytes = max_bytes;
+    return tc;
+}
+
+void xb_tcache_free(xb_tcache *tc)
+{
+    if (!tc)
+        return;
+    for (tc_entry *e = tc->head, *n; e; e = n) {
+        n = e->next;
+        free(e->t);
+        free(e);
+    }
+    free(tc);
+}
+
+void xb_tcache_stats(const xb_tcache *tc, long *hits, long *misses)
+{
+    *hits = tc ? tc->hits : 0;
+    *misses = tc ? tc->misses : 0;
+}
+
+static const tc_entry *tc_find(xb_tcache *tc, unsigned long long h, int rows, int cols)
+{
+    for (tc_entry *e = tc->head; e; e = e->next)
+        if (e->hash == h && e->rows == rows && e->cols == cols)
+            return e;
+    return NULL;
+}
+
+static void tc_put(xb_tcache *tc, unsigned long long h, int rows, int cols, const double *t)
+{
+    size_t bytes = (size_t)rows * cols * sizeof *t;
+    if (tc->max_bytes && bytes > tc->max_bytes)
+        return;
+    tc_entry *e = malloc(sizeof *e);
+    double *copy = malloc(bytes);
+    if (!e || !copy) { /* a cache that cannot grow just misses */
+        free(e);
+        free(copy);
+        return;
+    }
+    memcpy(copy, t, bytes);
+    *e = (tc_entry){h, rows, cols, copy, tc->head};
+    tc->head = e;
+    tc->bytes += bytes;
+    while (tc->max_bytes && tc->bytes > tc->max_bytes) { /* drop the oldest */
+        tc_entry **pp = &tc->head;
+        while ((*pp)->next)
+            pp = &(*pp)->next;
+        tc->bytes -= (size_t)(*pp)->rows * (*pp)->cols * sizeof(double);
+        free((*pp)->t);
+        free(*pp);
+        *pp = NULL;
+    }
+}
+
+/* T = the currents for unit inputs: row i of T is the solve of e_i.  Blocks of
+ * unit vectors share the factorization and the refinement of the nodal path. */
+static xb_status extract_transfer(xb_solver *s, xb_error *err)
+{
+    const int M = s->circuit->rows, N = s->circuit->cols;
+    double t0 = xb_now();
+    unsigned long long h = s->opt.cache ? xb_circuit_hash(s->circuit) : 0;
+    s->transfer = malloc((size_t)M * N * sizeof *s->transfer);
+    if (!s->transfer)
+        return xb_error_set(err, XB_ENOMEM, "transfer: out of memory for a %d x %d matrix", N, M);
+    if (s->opt.cache) {
+        const tc_entry *e = tc_find(s->opt.cache, h, M, N);
+        if (e) {
+            memcpy(s->transfer, e->t, (size_t)M * N * sizeof *s->transfer);
+            s->opt.cache->hits++;
+            s->stats.transfer_cached = 1;
+            s->stats.t_transfer = xb_now() - t0;
+            return XB_OK;
+        }
+        s->opt.cache->misses++;
+    }
+    int kb = rhs_block(s);
+    double *eye = calloc((size_t)kb * M, sizeof *eye);
+    if (!eye)
+        return xb_error_set(err, XB_ENOMEM, "transfer: out of memory");
+    /* The nodal path runs while the backend still reads as the factorization's. */
+    xb_backend keep = s->opt.backend;
+    s->opt.backend = XB_BACKEND_CHOLMOD;
+    xb_status st = XB_OK;
+    for (int i0 = 0; i0 < M && !st; i0 += kb) {
+        int nb = M - i0 < kb ? M - i0 : kb;
+        memset(eye, 0, (size_t)kb * M * sizeof *eye);
+        for (int q = 0; q < nb; q++)
+            eye[(size_t)q * M + i0 + q] = 1.0;
+        st = xb_solver_solve(s, eye, (size_t)nb, s->transfer + (size_t)i0 * N, NULL, err);
+    }
+    s->opt.backend = keep;
+    s->stats.n_vectors = 0;
+    free(eye);
+    if (st)
+        return st;
+    if (s->opt.cache)
+        tc_put(s->opt.cache, h, M, N, s->transfer);
+    s->stats.t_transfer = xb_now() - t0;
+    return XB_OK;
 }

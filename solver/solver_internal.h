@@ -35,6 +35,8 @@ struct xb_solver {
     void *backend;            /* backend state */
     int factored;             /* values currently factorized */
     int refine;               /* iterative refinement steps per solve */
+    double *transfer;         /* transfer backend: M x N, out = v T */
+    void *column;             /* column backend: the per-column chain model */
 };
 
 struct xb_backend_ops {
@@ -48,6 +50,12 @@ struct xb_backend_ops {
 
 extern const xb_backend_ops xb_cholmod_ops;
 extern const xb_backend_ops xb_klu_ops;
+
+/* column.c */
+void *xb_column_new(const xb_circuit *c, xb_error *err);
+void xb_column_free(void *cm);
+xb_status xb_column_solve(const void *cm, const double *x, size_t k, double *out, xb_error *err);
+xb_status xb_column_detail(const void *cm, const double *x, size_t k, double *out, xb_solution *d, xb_error *err);
 
 /* assemble.c */
 xb_status xb_assemble_pattern(xb_solver *s, xb_error *err);

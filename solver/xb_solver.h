@@ -22,11 +22,17 @@ extern "C" {
 #endif
 
 typedef enum {
-    XB_BACKEND_AUTO = 0, /* ideal when the circuit has no parasitics, else CHOLMOD */
+    XB_BACKEND_AUTO = 0, /* ideal without parasitics; else column (gate-input) or CHOLMOD */
     XB_BACKEND_CHOLMOD,  /* supernodal Cholesky of the SPD nodal matrix */
     XB_BACKEND_KLU,      /* sparse LU of the same matrix (cross-check, and Newton later) */
-    XB_BACKEND_IDEAL     /* dense G^T v through OpenBLAS; refuses circuits with parasitics */
+    XB_BACKEND_IDEAL,    /* dense G^T v through OpenBLAS; refuses circuits with parasitics */
+    XB_BACKEND_TRANSFER, /* input-source: extract the N x M transfer matrix T once (CHOLMOD),
+                            then every batch of vectors is one GEMM */
+    XB_BACKEND_COLUMN    /* gate-input: each column is a chain solved exactly in O(M) per
+                            vector, across vectors in SIMD and across columns in threads */
 } xb_backend;
+
+typedef struct xb_tcache xb_tcache;
 
 typedef enum {
     XB_ORDER_DEFAULT = 0, /* CHOLMOD's own choice (AMD, then METIS/NESDIS if AMD fills badly) */
@@ -41,11 +47,12 @@ typedef struct {
     int rhs_block;        /* input vectors per dense right-hand-side block; 0 = automatic */
     int refine;           /* refinement steps with an extended-precision KCL residual:
                              -1 = none, 0 = default (1 step) */
+    xb_tcache *cache;     /* transfer backend: reuse T of an identical circuit (may be NULL) */
 } xb_solver_options;
 
 /* What the solver measured; valid after xb_solver_new and updated by every solve. */
 typedef struct {
-    const char *backend;  /* "cholmod", "klu" or "ideal" */
+    const char *backend;  /* "cholmod", "klu", "ideal", "transfer" or "column" */
     int n_unknowns;       /* free node classes after merging ideal wires */
     long nnz_matrix;      /* stored entries of the (full, symmetric) nodal matrix */
     double nnz_factor;    /* entries of L (CHOLMOD) or L+U (KLU) */
@@ -58,6 +65,8 @@ typedef struct {
     double t_analyze;     /* seconds: ordering and symbolic factorization */
     double t_factor;      /* seconds: numeric factorizations, accumulated */
     double t_solve;       /* seconds: triangular solves and output currents, accumulated */
+    double t_transfer;    /* seconds: extracting T (transfer backend) */
+    int transfer_cached;  /* 1 when T came from the cache */
 } xb_solver_stats;
 
 /* Optional per-vector detail for IR-drop maps; any pointer may be NULL.
@@ -95,6 +104,18 @@ size_t xb_physical_memory(void);
 
 /* Parse a byte count such as "8G", "512M", "1.5e9" or "100K" (binary units). */
 xb_status xb_parse_bytes(const char *s, size_t *bytes, xb_error *err);
+
+/* The transfer matrix (transfer backend): M x N row-major, T[i*N+j] = amperes into
+ * column j per volt on row i, so out = v T.  NULL for other backends. */
+const double *xb_solver_transfer(const xb_solver *s);
+
+/* A cache of transfer matrices keyed by xb_circuit_hash, shared by solvers that
+ * are given it in their options.  Holds at most max_bytes (0 = no limit); the
+ * oldest entries leave first. */
+xb_tcache *xb_tcache_new(size_t max_bytes, xb_error *err);
+void xb_tcache_free(xb_tcache *tc);
+/* Hits and misses so far. */
+void xb_tcache_stats(const xb_tcache *tc, long *hits, long *misses);
 
 const char *xb_backend_name(xb_backend b);
 xb_status xb_backend_parse(const char *s, xb_backend *b, xb_error *err);
