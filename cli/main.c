@@ -19,6 +19,8 @@ static const xb_command commands[] = {
     {"netlist", xb_cmd_netlist, "write the same crossbar as a SPICE netlist"},
     {"validate", xb_cmd_validate, "compare the solver with ngspice on random circuits"},
     {"infer", xb_cmd_infer, "run an ONNX network digitally on a dataset"},
+    {"study", xb_cmd_study, "studies: `xbar study wires` (wire resistance vs array size)"},
+    {"bench", xb_cmd_bench, "benchmarks: `xbar bench mvm` (exact parasitic MVM vs ideal GEMM)"},
 };
 
 static void usage(FILE *f)
