@@ -158,6 +158,7 @@ def main():
     p.add_argument("--stand-in", action="store_true", help="random 32x32 model even if the "
                    "shipped one exists")
     p.add_argument("--only", choices=["32", "224"], help="run one size only")
+    p.add_argument("--model224", help="reuse this 224x224 ONNX instead of exporting a new one")
     p.add_argument("--json", help="also write the results here")
     args = p.parse_args()
     torch.set_num_threads(args.threads)
@@ -175,7 +176,8 @@ def main():
         else:
             cases.append(("32x32 stand-in", make_32(tmp), args.batch32, (1, 32, 32)))
     if args.only != "32":
-        cases.append(("224x224 random", make_224(tmp), args.batch224, (3, 224, 224)))
+        path = args.model224 or make_224(tmp)
+        cases.append(("224x224 random", path, args.batch224, (3, 224, 224)))
 
     results = []
     for name, path, batch, shape in cases:

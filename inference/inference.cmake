@@ -36,3 +36,9 @@ list(APPEND XB_EXTRA_LIBS PkgConfig::PROTOBUFC PkgConfig::JPEG)
 list(APPEND XB_EXTRA_DEPS xb_onnx_proto)
 # A space-separated string: it lands verbatim in xbar.pc.
 string(APPEND XB_EXTRA_PC_REQUIRES " libprotobuf-c libjpeg")
+
+# The engine's inner loops (im2col, epilogue, pooling) need the vectorizer,
+# which -O2 runs only in its cheapest mode.
+set_source_files_properties(${CMAKE_SOURCE_DIR}/inference/engine_conv.c
+                            ${CMAKE_SOURCE_DIR}/inference/engine_ops.c
+                            PROPERTIES COMPILE_OPTIONS "$<$<NOT:$<CONFIG:Debug>>:-O3>")

@@ -66,6 +66,11 @@ int main(void)
     /* an op the engine does not have: named with its node */
     expect_fail(xb_test_src("tests/data/onnx_unsupported.onnx"), XB_EUNSUPPORTED, "Softmax",
                 "head/softmax");
+    /* unnamed node: named by op type and index */
+    expect_fail(xb_test_src("tests/data/onnx_lstm.onnx"), XB_EUNSUPPORTED, "'LSTM'", "LSTM_1");
+    /* a weight that does not fit the input */
+    expect_fail(xb_test_src("tests/data/onnx_badshape.onnx"), XB_EINVAL, "conv_bad",
+                "does not fit");
     /* weights in an external file */
     expect_fail(xb_test_src("tests/data/onnx_external.onnx"), XB_EUNSUPPORTED, "w_external",
                 "external");

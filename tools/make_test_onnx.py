@@ -20,6 +20,8 @@ Files written to tests/data/ (all small, committed, so CI needs no Python):
   onnx_tinyresnet_input.npy / _output.npy
   onnx_unsupported.onnx     Conv -> Softmax (node 'head/softmax')
   onnx_external.onnx        a weight stored as external data
+  onnx_badshape.onnx        a Conv weight that does not fit its input
+  onnx_lstm.onnx            an unnamed LSTM node (named 'LSTM_1' in errors)
 
 Reference outputs come from run_graph(), an interpreter built on
 torch.nn.functional, which is independent of the C engine; it is itself
@@ -402,6 +404,31 @@ def make_external():
     return helper.make_model(graph, opset_imports=[helper.make_opsetid("", OPSET)])
 
 
+def make_badshape():
+    """A Conv whose weight expects 2 input channels on a 1-channel input."""
+    w = numpy_helper.from_array(np.ones((3, 2, 3, 3), np.float32), "w_bad")
+    nodes = [helper.make_node("Conv", ["x", "w_bad"], ["y"], name="conv_bad")]
+    graph = helper.make_graph(
+        nodes, "badshape",
+        [helper.make_tensor_value_info("x", TensorProto.FLOAT, ["N", 1, 4, 4])],
+        [helper.make_tensor_value_info("y", TensorProto.FLOAT, ["N", 3, 2, 2])], [w])
+    return helper.make_model(graph, opset_imports=[helper.make_opsetid("", OPSET)])
+
+
+def make_lstm():
+    """An unnamed LSTM node: the error names it by op type and index."""
+    rng = np.random.default_rng(2)
+    W = numpy_helper.from_array(rng.standard_normal((1, 16, 4)).astype(np.float32), "W")
+    R = numpy_helper.from_array(rng.standard_normal((1, 16, 4)).astype(np.float32), "R")
+    nodes = [helper.make_node("Relu", ["x"], ["r"], name="relu_in"),
+             helper.make_node("LSTM", ["r", "W", "R"], ["y"], hidden_size=4)]
+    graph = helper.make_graph(
+        nodes, "lstm",
+        [helper.make_tensor_value_info("x", TensorProto.FLOAT, ["N", 3, 4, 4])],
+        [helper.make_tensor_value_info("y", TensorProto.FLOAT, None)], [W, R])
+    return helper.make_model(graph, opset_imports=[helper.make_opsetid("", OPSET)])
+
+
 def save_npy(path, arr):
     np.save(path, np.ascontiguousarray(arr.astype(np.float32)))
 
@@ -427,6 +454,8 @@ def write_test_data(out):
 
     onnx.save(make_unsupported(), os.path.join(out, "onnx_unsupported.onnx"))
     onnx.save(make_external(), os.path.join(out, "onnx_external.onnx"))
+    onnx.save(make_badshape(), os.path.join(out, "onnx_badshape.onnx"))
+    onnx.save(make_lstm(), os.path.join(out, "onnx_lstm.onnx"))
     for f in sorted(os.listdir(out)):
         if f.startswith("onnx_"):
             print("%-32s %7d bytes" % (f, os.path.getsize(os.path.join(out, f))))
