@@ -190,14 +190,14 @@ xb_status xb_validate_random(const xb_validate_options *opt, xb_validate_report 
             break;
         }
         int N = c->cols;
-        double *ref = malloc(3 * (size_t)N * sizeof *ref);
+        double *ref = malloc(4 * (size_t)N * sizeof *ref);
         if (!ref) {
             xb_circuit_free(c);
             free(v);
             st = xb_error_set(err, XB_ENOMEM, "validation: out of memory");
             break;
         }
-        double *chol = ref + N, *klu = ref + 2 * N;
+        double *chol = ref + N, *klu = ref + 2 * N, *fast = ref + 3 * N;
         double t0 = now();
         st = xb_spice_solve(sp, c, v, ref, err);
         double t1 = now();
@@ -206,14 +206,22 @@ xb_status xb_validate_random(const xb_validate_options *opt, xb_validate_report 
         double t2 = now();
         if (!st)
             st = solve_with(c, v, XB_BACKEND_KLU, klu, err);
+        if (!st)
+            st = solve_with(c, v, c->topology == XB_TOPO_GATE_INPUT ? XB_BACKEND_COLUMN : XB_BACKEND_TRANSFER, fast,
+                            err);
         if (st) {
             xb_error_prefix(err, "circuit %d (%d x %d, %s)", idx, c->rows, N, xb_topology_name(c->topology));
         } else {
             double e1 = xb_max_rel_err(chol, ref, N), e2 = xb_max_rel_err(klu, ref, N);
+            double e3 = xb_max_rel_err(fast, ref, N);
             double e = isnan(e1) || e1 > e2 ? e1 : e2;
-            double ekc = xb_max_rel_err(klu, chol, N);
+            if (isnan(e3) || e3 > e)
+                e = e3;
+            double ekc = xb_max_rel_err(klu, chol, N), efc = xb_max_rel_err(fast, chol, N);
             if (ekc > rep->max_rel_err_klu_vs_cholmod || isnan(ekc))
                 rep->max_rel_err_klu_vs_cholmod = ekc;
+            if (efc > rep->max_rel_err_fast_vs_cholmod || isnan(efc))
+                rep->max_rel_err_fast_vs_cholmod = efc;
             if (!(e <= rep->max_rel_err)) {
                 rep->max_rel_err = e;
                 rep->worst_index = idx;

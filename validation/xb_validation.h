@@ -6,8 +6,9 @@
  *
  * xb_validate_random runs the randomized suite: random circuits of both
  * topologies are written by netgen/, solved by ngspice (op, vectors read at full
- * double precision) and by both xbar backends (CHOLMOD and KLU), and the column
- * currents compared. */
+ * double precision) and by three xbar paths (CHOLMOD, KLU, and the structured fast
+ * path of the topology: the column recurrence for gate-input, the transfer matrix
+ * for input-source), and the column currents compared. */
 #ifndef XB_VALIDATION_H
 #define XB_VALIDATION_H
 
@@ -53,15 +54,16 @@ xb_circuit *xb_validate_random_circuit(unsigned long seed, int index, int count,
 typedef struct {
     int max_side;          /* bucket holds circuits with max(M,N) <= max_side */
     int count;             /* circuits in the bucket */
-    double max_rel_err;    /* worst over both backends */
+    double max_rel_err;    /* worst over the three paths */
     double t_spice;        /* seconds, summed: ngspice load + op */
     double t_xbar;         /* seconds, summed: xbar assemble + factor + solve (CHOLMOD) */
 } xb_validate_bucket;
 
 typedef struct {
     int count;             /* circuits checked */
-    double max_rel_err;    /* worst over all circuits and both backends */
+    double max_rel_err;    /* worst over all circuits and the three paths */
     double max_rel_err_klu_vs_cholmod;
+    double max_rel_err_fast_vs_cholmod; /* column (gate-input) and transfer (input-source) paths */
     int worst_index;       /* circuit with the worst error */
     int n_above_tol;       /* circuits above the tolerance */
     double t_spice, t_xbar;
