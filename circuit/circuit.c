@@ -34,6 +34,8 @@ xb_circuit *xb_circuit_new(int rows, int cols, xb_error *err)
     c->rows = rows;
     c->cols = cols;
     c->topology = XB_TOPO_INPUT_SOURCE;
+    xb_nmos_defaults(&c->nmos);
+    c->sinh_v0 = 0.25; /* volts */
     c->g = calloc((size_t)rows * cols, sizeof *c->g);
     if (!c->g) {
         free(c);
@@ -199,6 +201,30 @@ xb_status xb_circuit_validate(const xb_circuit *c, xb_error *err)
         (st = check_vector(c->r_drv_row, c->rows, "r_drv_row", err)) ||
         (st = check_vector(c->r_sense_col, c->cols, "r_sense_col", err)))
         return st;
+    if (c->access != XB_ACCESS_RESISTOR && c->access != XB_ACCESS_NMOS)
+        return xb_error_set(err, XB_EINVAL, "access = %d: must be resistor or nmos", (int)c->access);
+    if (c->cell != XB_CELL_LINEAR && c->cell != XB_CELL_SINH)
+        return xb_error_set(err, XB_EINVAL, "cell = %d: must be linear or sinh", (int)c->cell);
+    if (c->access == XB_ACCESS_NMOS) {
+        const xb_nmos *m = &c->nmos;
+        if (c->r_access != 0.0)
+            return xb_error_set(err, XB_EINVAL, "r_access = %g: an NMOS access device replaces the access resistance; "
+                                "set it to 0", c->r_access);
+        if (!isfinite(m->kp) || m->kp <= 0)
+            return xb_error_set(err, XB_EINVAL, "nmos.kp = %g: must be finite and > 0 A/V^2", m->kp);
+        if (!isfinite(m->vto))
+            return xb_error_set(err, XB_EINVAL, "nmos.vto = %g: must be finite", m->vto);
+        if (!isfinite(m->lambda) || m->lambda < 0)
+            return xb_error_set(err, XB_EINVAL, "nmos.lambda = %g: must be finite and >= 0 /V", m->lambda);
+        if (!isfinite(m->w) || m->w <= 0)
+            return xb_error_set(err, XB_EINVAL, "nmos.w = %g: must be finite and > 0 m", m->w);
+        if (!isfinite(m->l) || m->l <= 0)
+            return xb_error_set(err, XB_EINVAL, "nmos.l = %g: must be finite and > 0 m", m->l);
+        if (!isfinite(m->v_gate))
+            return xb_error_set(err, XB_EINVAL, "nmos.v_gate = %g: must be finite", m->v_gate);
+    }
+    if (c->cell == XB_CELL_SINH && (!isfinite(c->sinh_v0) || c->sinh_v0 <= 0))
+        return xb_error_set(err, XB_EINVAL, "sinh_v0 = %g: must be finite and > 0 volts", c->sinh_v0);
     if (c->topology == XB_TOPO_GATE_INPUT) {
         if (!isfinite(c->v_read))
             return xb_error_set(err, XB_EINVAL, "v_read = %g: read voltage must be finite", c->v_read);
@@ -223,6 +249,21 @@ double xb_circuit_cell_g(const xb_circuit *c, int i, int j)
     if (c->r_access == 0.0)
         return g;
     return 1.0 / (1.0 / g + c->r_access);
+}
+
+int xb_circuit_is_nonlinear(const xb_circuit *c)
+{
+    return c->access == XB_ACCESS_NMOS || c->cell == XB_CELL_SINH;
+}
+
+void xb_nmos_defaults(xb_nmos *m)
+{
+    m->kp = 2e-4;
+    m->vto = 0.4;
+    m->lambda = 0.05;
+    m->w = 1e-6;
+    m->l = 1e-6;
+    m->v_gate = 1.2;
 }
 
 int xb_circuit_is_ideal(const xb_circuit *c)
@@ -294,6 +335,12 @@ unsigned long long xb_circuit_hash(const xb_circuit *c)
     h = fnv(h, &topo, sizeof topo);
     h = fnv(h, &c->v_read, sizeof c->v_read);
     h = fnv(h, &c->r_access, sizeof c->r_access);
+    int kinds[2] = {(int)c->access, (int)c->cell};
+    h = fnv(h, kinds, sizeof kinds);
+    if (c->access == XB_ACCESS_NMOS)
+        h = fnv(h, &c->nmos, sizeof c->nmos);
+    if (c->cell == XB_CELL_SINH)
+        h = fnv(h, &c->sinh_v0, sizeof c->sinh_v0);
     h = fnv(h, c->g, mn * sizeof *c->g);
     h = fnv_opt(h, c->r_row_seg, mn, c->r_row);
     h = fnv_opt(h, c->r_col_seg, mn, c->r_col);

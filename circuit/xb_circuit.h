@@ -34,6 +34,31 @@ typedef enum {
     XB_TOPO_GATE_INPUT = 1    /* rows enabled by 0/1 gate bits, cells fed by V_read */
 } xb_topology;
 
+/* The access device in series with each cell. */
+typedef enum {
+    XB_ACCESS_RESISTOR = 0, /* a linear on-resistance r_access (0 = none) */
+    XB_ACCESS_NMOS          /* a level-1 (Shichman-Hodges) NMOS transistor, ngspice LEVEL=1 */
+} xb_access_kind;
+
+/* Level-1 NMOS parameters, with ngspice's names and meaning.  Drain on the row
+ * side (or V_read), source toward the cell, bulk tied to the source (no body
+ * effect), no junctions.  Enabled rows hold the gates at v_gate; in gate-input a
+ * disabled row's transistors are off (open). */
+typedef struct {
+    double kp;     /* A/V^2: transconductance parameter KP */
+    double vto;    /* volts: threshold VTO */
+    double lambda; /* 1/V: channel-length modulation LAMBDA */
+    double w;      /* metres: channel width W */
+    double l;      /* metres: channel length L */
+    double v_gate; /* volts on the gates of enabled rows */
+} xb_nmos;
+
+/* The cell's own I-V. */
+typedef enum {
+    XB_CELL_LINEAR = 0, /* I = G V */
+    XB_CELL_SINH        /* I = G V0 sinh(V / V0): slope G at the origin, stiffer beyond V0 */
+} xb_cell_kind;
+
 typedef struct {
     int rows;              /* M: word lines (inputs), >= 1 */
     int cols;              /* N: bit lines (outputs), >= 1 */
@@ -42,6 +67,10 @@ typedef struct {
 
     double *g;             /* siemens, M*N row-major, cell (i,j) at g[i*N+j]; 0 = open cell */
     double r_access;       /* ohms in series with every cell; 0 = no access device */
+    xb_access_kind access; /* resistor (r_access) or NMOS transistor (nmos) */
+    xb_nmos nmos;          /* access transistor parameters when access == XB_ACCESS_NMOS */
+    xb_cell_kind cell;     /* linear conductance or sinh I-V */
+    double sinh_v0;        /* volts: V0 of the sinh cell */
 
     double r_row;          /* ohms per row segment when r_row_seg is NULL */
     double *r_row_seg;     /* ohms, M*N or NULL: segment (i,j) feeds cell (i,j) from the driver side */
@@ -85,6 +114,13 @@ static inline double xb_circuit_r_sense(const xb_circuit *c, int j)
 /* Conductance of cell (i,j) in series with the access resistance (siemens).
  * Exactly g when r_access is 0; 0 for an open cell. */
 double xb_circuit_cell_g(const xb_circuit *c, int i, int j);
+
+/* 1 when an access transistor or a nonlinear cell makes the circuit nonlinear. */
+int xb_circuit_is_nonlinear(const xb_circuit *c);
+
+/* Default level-1 parameters: KP 2e-4 A/V^2, VTO 0.4 V, LAMBDA 0.05 /V,
+ * W = L = 1 um, gate at 1.2 V (an on-resistance of a few kilohms). */
+void xb_nmos_defaults(xb_nmos *m);
 
 /* 1 when every wire, driver and sense resistance is zero: the result is then
  * exactly the ideal product (with the access resistance folded into the cell). */

@@ -52,6 +52,10 @@ void xb_circuit_args_init(xb_circuit_args *a)
     memset(a, 0, sizeof *a);
     a->topology = "input-source";
     a->v_read = 0.2; /* volts: a typical read voltage, used only by gate-input */
+    a->access = "resistor";
+    a->cell = "linear";
+    xb_nmos_defaults(&a->nmos);
+    a->sinh_v0 = 0.25;
 }
 
 const char xb_circuit_args_help[] =
@@ -70,7 +74,16 @@ const char xb_circuit_args_help[] =
     "  --r-col-file F.npy     M x N per-segment column resistances (segment (i,j) leaves cell (i,j)\n"
     "                         toward the sense end)\n"
     "  --r-drv-file F.npy     M driver resistances, one per row\n"
-    "  --r-sense-file F.npy   N sense resistances, one per column\n";
+    "  --r-sense-file F.npy   N sense resistances, one per column\n"
+    "devices (nonlinear circuits are solved by Newton with KLU):\n"
+    "  --access A             resistor (default: --r-access) or nmos: a level-1 NMOS\n"
+    "                         (ngspice LEVEL=1), drain on the row side, gates of enabled rows\n"
+    "                         at --v-gate\n"
+    "  --nmos-kp K            A/V^2 (default 2e-4)     --nmos-vto V   volts (default 0.4)\n"
+    "  --nmos-lambda L        1/V (default 0.05)       --nmos-w W, --nmos-l L  metres (1e-6)\n"
+    "  --v-gate V             gate voltage of enabled rows, volts (default 1.2)\n"
+    "  --cell C               linear (default) or sinh: I = G V0 sinh(V/V0)\n"
+    "  --sinh-v0 V            V0 of the sinh cell, volts (default 0.25)\n";
 
 static int take(const char *cmd, int argc, char **argv, int *i, const char **val)
 {
@@ -100,13 +113,16 @@ int xb_circuit_args_parse(xb_circuit_args *a, const char *cmd, int argc, char **
     struct { const char *flag; const char **dst; } strs[] = {
         {"--conductances", &a->g_path}, {"--inputs", &a->v_path}, {"--topology", &a->topology},
         {"--r-row-file", &a->r_row_file}, {"--r-col-file", &a->r_col_file}, {"--r-drv-file", &a->r_drv_file},
-        {"--r-sense-file", &a->r_sense_file}};
+        {"--r-sense-file", &a->r_sense_file}, {"--access", &a->access}, {"--cell", &a->cell}};
     for (size_t k = 0; k < sizeof strs / sizeof strs[0]; k++)
         if (!strcmp(f, strs[k].flag))
             return take(cmd, argc, argv, i, strs[k].dst);
     struct { const char *flag; double *dst; } nums[] = {
         {"--v-read", &a->v_read}, {"--r-row", &a->r_row}, {"--r-col", &a->r_col},
-        {"--r-drv", &a->r_drv}, {"--r-sense", &a->r_sense}, {"--r-access", &a->r_access}};
+        {"--r-drv", &a->r_drv}, {"--r-sense", &a->r_sense}, {"--r-access", &a->r_access},
+        {"--nmos-kp", &a->nmos.kp}, {"--nmos-vto", &a->nmos.vto}, {"--nmos-lambda", &a->nmos.lambda},
+        {"--nmos-w", &a->nmos.w}, {"--nmos-l", &a->nmos.l}, {"--v-gate", &a->nmos.v_gate},
+        {"--sinh-v0", &a->sinh_v0}};
     for (size_t k = 0; k < sizeof nums / sizeof nums[0]; k++)
         if (!strcmp(f, nums[k].flag))
             return take_double(cmd, argc, argv, i, nums[k].dst);
@@ -171,6 +187,20 @@ xb_status xb_circuit_args_load(const xb_circuit_args *a, xb_circuit **out, xb_ma
     c->r_drv = a->r_drv;
     c->r_sense = a->r_sense;
     c->r_access = a->r_access;
+    if (!strcmp(a->access, "nmos"))
+        c->access = XB_ACCESS_NMOS;
+    else if (strcmp(a->access, "resistor")) {
+        xb_circuit_free(c);
+        return xb_error_set(err, XB_EINVAL, "--access '%s': must be resistor or nmos", a->access);
+    }
+    if (!strcmp(a->cell, "sinh"))
+        c->cell = XB_CELL_SINH;
+    else if (strcmp(a->cell, "linear")) {
+        xb_circuit_free(c);
+        return xb_error_set(err, XB_EINVAL, "--cell '%s': must be linear or sinh", a->cell);
+    }
+    c->nmos = a->nmos;
+    c->sinh_v0 = a->sinh_v0;
     size_t mn = (size_t)M * N;
     if ((a->r_row_file && (st = load_array(a->r_row_file, "--r-row-file", mn, &c->r_row_seg, err))) ||
         (a->r_col_file && (st = load_array(a->r_col_file, "--r-col-file", mn, &c->r_col_seg, err))) ||

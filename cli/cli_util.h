@@ -22,6 +22,10 @@ typedef struct {
     double v_read;
     double r_row, r_col, r_drv, r_sense, r_access;
     const char *r_row_file, *r_col_file, *r_drv_file, *r_sense_file;
+    const char *access;    /* "resistor" or "nmos" */
+    const char *cell;      /* "linear" or "sinh" */
+    xb_nmos nmos;
+    double sinh_v0;
 } xb_circuit_args;
 
 void xb_circuit_args_init(xb_circuit_args *a);

@@ -10,7 +10,7 @@
 static void usage(FILE *f)
 {
     fprintf(f,
-            "usage: xbar validate [--count N] [--max-size S] [--seed S] [--tol T]\n\n"
+            "usage: xbar validate [--nonlinear] [--count N] [--max-size S] [--seed S] [--tol T]\n\n"
             "Solve N random crossbars (both topologies, sizes 1x1 up to SxS skewed small,\n"
             "thin shapes 1x64, 64x1, 37x5; with and without access resistance; uniform,\n"
             "per-segment and zero wires) with ngspice (shared library, op) and with three\n"
@@ -19,6 +19,9 @@ static void usage(FILE *f)
             "The error of a circuit is max|I_xbar - I_spice| / max|I_spice|.\n"
             "Prints a per-size table; the last line is `max_rel_err: <value>`.\n"
             "Exits 1 when any circuit is above the tolerance.\n\n"
+            "  --nonlinear    circuits with level-1 NMOS access transistors and/or sinh cells,\n"
+            "                 solved by Newton (KLU) against ngspice with tightened tolerances;\n"
+            "                 defaults become --count 200 --max-size 64 --tol 1e-6\n"
             "  --count N      circuits (default 1000)\n"
             "  --max-size S   largest side (default 128; ngspice needs about a minute at 128^2)\n"
             "  --seed S       random seed (default 1)\n"
@@ -39,6 +42,7 @@ int xb_cmd_validate(int argc, char **argv)
     const char *cmd = "validate";
     xb_validate_options opt;
     xb_validate_options_init(&opt);
+    int set_count = 0, set_size = 0, set_tol = 0;
     for (int i = 1; i < argc; i++) {
         long v;
         double d;
@@ -49,10 +53,12 @@ int xb_cmd_validate(int argc, char **argv)
             if (!xb_cli_long(argv[++i], &v) || v < 1 || v > 10000000)
                 return xb_cli_fail(cmd, "--count '%s': expected a positive integer", argv[i]);
             opt.count = (int)v;
+            set_count = 1;
         } else if (i + 1 < argc && !strcmp(argv[i], "--max-size")) {
             if (!xb_cli_long(argv[++i], &v) || v < 1 || v > 4096)
                 return xb_cli_fail(cmd, "--max-size '%s': expected an integer in 1..4096", argv[i]);
             opt.max_size = (int)v;
+            set_size = 1;
         } else if (i + 1 < argc && !strcmp(argv[i], "--seed")) {
             if (!xb_cli_long(argv[++i], &v) || v < 0)
                 return xb_cli_fail(cmd, "--seed '%s': expected a non-negative integer", argv[i]);
@@ -61,10 +67,21 @@ int xb_cmd_validate(int argc, char **argv)
             if (!xb_cli_double(argv[++i], &d) || d <= 0)
                 return xb_cli_fail(cmd, "--tol '%s': expected a positive number", argv[i]);
             opt.tol = d;
+            set_tol = 1;
+        } else if (!strcmp(argv[i], "--nonlinear")) {
+            opt.nonlinear = 1;
         } else {
             usage(stderr);
             return xb_cli_fail(cmd, "unknown or incomplete option '%s'", argv[i]);
         }
+    }
+    if (opt.nonlinear) {
+        if (!set_count)
+            opt.count = 200;
+        if (!set_size)
+            opt.max_size = 64;
+        if (!set_tol)
+            opt.tol = 1e-6;
     }
     if (xb_cli_progress_enabled())
         opt.progress = progress;
@@ -84,7 +101,8 @@ int xb_cmd_validate(int argc, char **argv)
         }
         lo = bk->max_side + 1;
     }
-    printf("circuits: %d, seed %lu, max size %d, tolerance %.3g\n", rep.count, opt.seed, opt.max_size, opt.tol);
+    printf("circuits: %d%s, seed %lu, max size %d, tolerance %.3g\n", rep.count, opt.nonlinear ? " nonlinear" : "",
+           opt.seed, opt.max_size, opt.tol);
     printf("klu_vs_cholmod_max_rel_err: %.3e\n", rep.max_rel_err_klu_vs_cholmod);
     printf("fast_path_vs_cholmod_max_rel_err: %.3e\n", rep.max_rel_err_fast_vs_cholmod);
     printf("time: ngspice %.2f s, xbar %.2f s (CHOLMOD timed)\n", rep.t_spice, rep.t_xbar);

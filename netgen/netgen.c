@@ -90,6 +90,14 @@ char *xb_netgen_string(const xb_circuit *c, const double *v, const xb_netgen_opt
         sb_printf(&b, "%s\n", opt->title);
     else
         sb_printf(&b, "* xbar crossbar %d x %d, %s topology\n", M, N, xb_topology_name(c->topology));
+    if (xb_circuit_is_nonlinear(c))
+        sb_printf(&b, "%s\n", XB_NETGEN_NONLINEAR_OPTIONS);
+    if (c->access == XB_ACCESS_NMOS) {
+        /* LEVEL=1 with IS=0: no junction leakage, so the transistor is only its channel */
+        sb_printf(&b, ".model XBNMOS NMOS (LEVEL=1 KP=" XB_NUM " VTO=" XB_NUM " LAMBDA=" XB_NUM " IS=0)\n",
+                  c->nmos.kp, c->nmos.vto, c->nmos.lambda);
+        sb_printf(&b, "VGATE vgate 0 DC " XB_NUM "\n", c->nmos.v_gate);
+    }
     if (c->topology == XB_TOPO_INPUT_SOURCE) {
         for (int i = 0; i < M; i++)
             sb_printf(&b, "VIN%d %s 0 DC " XB_NUM "\n", i, name_of(g, xb_graph_node(g, XB_NODE_IN, i, 0), n1), v[i]);
@@ -109,16 +117,28 @@ char *xb_netgen_string(const xb_circuit *c, const double *v, const xb_netgen_opt
             if (e->r > 0)
                 sb_printf(&b, "RR%d_%d %s %s " XB_NUM "\n", e->i, e->j, n1, n2, e->r);
             break;
-        case XB_ELEM_CELL:
+        case XB_ELEM_CELL: {
             if (e->g == 0.0 || (c->topology == XB_TOPO_GATE_INPUT && v[e->i] == 0.0))
                 break;
-            if (e->r_access > 0) {
-                sb_printf(&b, "RA%d_%d %s a%d_%d " XB_NUM "\n", e->i, e->j, n1, e->i, e->j, e->r_access);
-                sb_printf(&b, "RG%d_%d a%d_%d %s " XB_NUM "\n", e->i, e->j, e->i, e->j, n2, 1.0 / e->g);
-            } else {
-                sb_printf(&b, "RG%d_%d %s %s " XB_NUM "\n", e->i, e->j, n1, n2, 1.0 / e->g);
+            const char *from = n1;
+            char mid[32];
+            snprintf(mid, sizeof mid, "a%d_%d", e->i, e->j);
+            if (c->access == XB_ACCESS_NMOS) {
+                /* drain on the row side, bulk tied to the source: no body effect */
+                sb_printf(&b, "M%d_%d %s vgate %s %s XBNMOS W=" XB_NUM " L=" XB_NUM "\n", e->i, e->j, n1, mid, mid,
+                          c->nmos.w, c->nmos.l);
+                from = mid;
+            } else if (e->r_access > 0) {
+                sb_printf(&b, "RA%d_%d %s %s " XB_NUM "\n", e->i, e->j, n1, mid, e->r_access);
+                from = mid;
             }
+            if (c->cell == XB_CELL_SINH)
+                sb_printf(&b, "BG%d_%d %s %s I=" XB_NUM "*sinh(V(%s,%s)/" XB_NUM ")\n", e->i, e->j, from, n2,
+                          e->g * c->sinh_v0, from, n2, c->sinh_v0);
+            else
+                sb_printf(&b, "RG%d_%d %s %s " XB_NUM "\n", e->i, e->j, from, n2, 1.0 / e->g);
             break;
+        }
         case XB_ELEM_COL:
             if (e->r > 0)
                 sb_printf(&b, "RC%d_%d %s %s " XB_NUM "\n", e->i, e->j, n1, n2, e->r);

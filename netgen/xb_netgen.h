@@ -15,6 +15,9 @@
  *             RC<i>_<j> column segment leaving cell (i,j) toward the sense end
  *             RS<j>  sense resistance         VOUT<j>  0 V source from vg<j> to ground
  *             VREAD  read supply, DC V_read (gate-input)
+ *             M<i>_<j> access NMOS (drain row side, gate vgate, source = bulk = a<i>_<j>),
+ *                      model XBNMOS (LEVEL=1 KP VTO LAMBDA, IS=0), gate source VGATE
+ *             BG<i>_<j> sinh cell: I = G V0 sinh(V(from, c<i>_<j>) / V0)
  *
  * The output of column j is i(VOUT<j>): SPICE counts a source's current from its
  * + node (vg<j>) through the source, i.e. into the virtual ground.  A zero
@@ -32,6 +35,10 @@
 #ifdef __cplusplus
 extern "C" {
 #endif
+
+/* Tolerances written into netlists with nonlinear devices, so that ngspice's
+ * Newton stops far below the 1e-6 that the comparison with xbar needs. */
+#define XB_NETGEN_NONLINEAR_OPTIONS ".options reltol=1e-10 abstol=1e-17 vntol=1e-12 gmin=1e-20 itl1=500"
 
 typedef struct {
     int control;   /* 1: end with a .control block that runs op and prints every

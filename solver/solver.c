@@ -28,20 +28,21 @@ const char *xb_backend_name(xb_backend b)
     case XB_BACKEND_IDEAL: return "ideal";
     case XB_BACKEND_TRANSFER: return "transfer";
     case XB_BACKEND_COLUMN: return "column";
+    case XB_BACKEND_NEWTON: return "newton";
     }
     return "unknown";
 }
 
 xb_status xb_backend_parse(const char *s, xb_backend *b, xb_error *err)
 {
-    static const xb_backend all[] = {XB_BACKEND_AUTO,  XB_BACKEND_CHOLMOD,  XB_BACKEND_KLU,
-                                     XB_BACKEND_IDEAL, XB_BACKEND_TRANSFER, XB_BACKEND_COLUMN};
+    static const xb_backend all[] = {XB_BACKEND_AUTO,     XB_BACKEND_CHOLMOD, XB_BACKEND_KLU,   XB_BACKEND_IDEAL,
+                                     XB_BACKEND_TRANSFER, XB_BACKEND_COLUMN,  XB_BACKEND_NEWTON};
     for (size_t k = 0; k < sizeof all / sizeof all[0]; k++)
         if (s && !strcmp(s, xb_backend_name(all[k]))) {
             *b = all[k];
             return XB_OK;
         }
-    return xb_error_set(err, XB_EINVAL, "backend '%s': must be auto, cholmod, klu, ideal, transfer or column", s ? s : "(null)");
+    return xb_error_set(err, XB_EINVAL, "backend '%s': must be auto, cholmod, klu, ideal, transfer, column or newton", s ? s : "(null)");
 }
 
 static double gib(size_t b) { return (double)b / (1024.0 * 1024 * 1024); }
@@ -76,8 +77,15 @@ xb_solver *xb_solver_new(const xb_circuit *c, const xb_solver_options *opt, xb_e
     size_t budget = s->opt.max_memory ? s->opt.max_memory : xb_physical_memory();
     s->stats.mem_budget = budget;
     xb_backend b = s->opt.backend;
+    if (xb_circuit_is_nonlinear(c) && b != XB_BACKEND_AUTO && b != XB_BACKEND_NEWTON) {
+        xb_error_set(err, XB_EINVAL, "backend %s: the circuit has nonlinear devices; use newton (or auto)",
+                     xb_backend_name(b));
+        free(s);
+        return NULL;
+    }
     if (b == XB_BACKEND_AUTO)
-        b = xb_circuit_is_ideal(c)                 ? XB_BACKEND_IDEAL
+        b = xb_circuit_is_nonlinear(c)             ? XB_BACKEND_NEWTON
+            : xb_circuit_is_ideal(c)               ? XB_BACKEND_IDEAL
             : c->topology == XB_TOPO_GATE_INPUT    ? XB_BACKEND_COLUMN
                                                    : XB_BACKEND_CHOLMOD;
     if ((b == XB_BACKEND_TRANSFER && c->topology != XB_TOPO_INPUT_SOURCE) ||
@@ -144,6 +152,29 @@ xb_solver *xb_solver_new(const xb_circuit *c, const xb_solver_options *opt, xb_e
                      c->rows, c->cols, gib(pre), gib(budget));
         xb_solver_free(s);
         return NULL;
+    }
+    if (b == XB_BACKEND_NEWTON) {
+        /* a nonlinear cell adds an internal node: twice the per-cell structures */
+        if (budget && 2 * pre > budget) {
+            xb_error_set(err, XB_ETOOBIG,
+                         "a %d x %d nonlinear crossbar needs about %.3g GiB to assemble, more than the %.3g GiB "
+                         "budget (--max-memory)",
+                         c->rows, c->cols, gib(2 * pre), gib(budget));
+            xb_solver_free(s);
+            return NULL;
+        }
+        s->stats.backend = "newton";
+        s->graph = xb_graph_new(c, err);
+        s->fixed_v = s->graph ? calloc((size_t)s->graph->n_raw, sizeof *s->fixed_v) : NULL;
+        if (s->graph && !s->fixed_v)
+            xb_error_set(err, XB_ENOMEM, "newton: out of memory");
+        if (!s->fixed_v || !(s->newton = xb_newton_new(s, err))) {
+            xb_solver_free(s);
+            return NULL;
+        }
+        s->stats.mem_estimate = 2 * pre;
+        s->stats.t_assemble = xb_now() - t0;
+        return s;
     }
     s->ops = b == XB_BACKEND_KLU ? &xb_klu_ops : &xb_cholmod_ops;
     if (b == XB_BACKEND_TRANSFER)
@@ -213,6 +244,7 @@ void xb_solver_free(xb_solver *s)
     free(s->Ax);
     free(s->transfer);
     xb_column_free(s->column);
+    xb_newton_free(s->newton);
     free(s);
 }
 
@@ -417,6 +449,13 @@ xb_status xb_solver_solve(xb_solver *s, const double *v, size_t k, double *out, 
     if (k == 0)
         return XB_OK;
     double t0 = xb_now();
+    if (s->opt.backend == XB_BACKEND_NEWTON) {
+        st = xb_newton_solve(s, s->newton, v, k, out, d, err);
+        s->stats.t_solve += xb_now() - t0;
+        if (!st)
+            s->stats.n_vectors += (long)k;
+        return st;
+    }
     if (s->opt.backend == XB_BACKEND_IDEAL || s->opt.backend == XB_BACKEND_COLUMN ||
         (s->opt.backend == XB_BACKEND_TRANSFER && !d && s->transfer)) {
         if (s->opt.backend == XB_BACKEND_IDEAL)

@@ -37,6 +37,7 @@ struct xb_solver {
     int refine;               /* iterative refinement steps per solve */
     double *transfer;         /* transfer backend: M x N, out = v T */
     void *column;             /* column backend: the per-column chain model */
+    void *newton;             /* newton backend state */
 };
 
 struct xb_backend_ops {
@@ -56,6 +57,12 @@ void *xb_column_new(const xb_circuit *c, xb_error *err);
 void xb_column_free(void *cm);
 xb_status xb_column_solve(const void *cm, const double *x, size_t k, double *out, xb_error *err);
 xb_status xb_column_detail(const void *cm, const double *x, size_t k, double *out, xb_solution *d, xb_error *err);
+
+/* newton.c */
+void *xb_newton_new(xb_solver *s, xb_error *err);
+void xb_newton_free(void *p);
+xb_status xb_newton_solve(xb_solver *s, void *p, const double *v, size_t k, double *out, xb_solution *d,
+                          xb_error *err);
 
 /* assemble.c */
 xb_status xb_assemble_pattern(xb_solver *s, xb_error *err);

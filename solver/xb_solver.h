@@ -22,14 +22,17 @@ extern "C" {
 #endif
 
 typedef enum {
-    XB_BACKEND_AUTO = 0, /* ideal without parasitics; else column (gate-input) or CHOLMOD */
+    XB_BACKEND_AUTO = 0, /* newton for nonlinear devices; else ideal without parasitics;
+                            else column (gate-input) or CHOLMOD */
     XB_BACKEND_CHOLMOD,  /* supernodal Cholesky of the SPD nodal matrix */
     XB_BACKEND_KLU,      /* sparse LU of the same matrix (cross-check, and Newton later) */
     XB_BACKEND_IDEAL,    /* dense G^T v through OpenBLAS; refuses circuits with parasitics */
     XB_BACKEND_TRANSFER, /* input-source: extract the N x M transfer matrix T once (CHOLMOD),
                             then every batch of vectors is one GEMM */
-    XB_BACKEND_COLUMN    /* gate-input: each column is a chain solved exactly in O(M) per
+    XB_BACKEND_COLUMN,   /* gate-input: each column is a chain solved exactly in O(M) per
                             vector, across vectors in SIMD and across columns in threads */
+    XB_BACKEND_NEWTON    /* nonlinear devices: Newton with KLU (analyze once, refactor per
+                            step), step limiting, source stepping as a fallback */
 } xb_backend;
 
 typedef struct xb_tcache xb_tcache;
@@ -66,6 +69,8 @@ typedef struct {
     double t_factor;      /* seconds: numeric factorizations, accumulated */
     double t_solve;       /* seconds: triangular solves and output currents, accumulated */
     double t_transfer;    /* seconds: extracting T (transfer backend) */
+    long n_newton_iters;  /* Newton iterations, accumulated (newton backend) */
+    long n_source_steps;  /* source-stepping levels tried after plain Newton failed */
     int transfer_cached;  /* 1 when T came from the cache */
 } xb_solver_stats;
 

@@ -142,6 +142,43 @@ xb_circuit *xb_validate_random_circuit(unsigned long seed, int index, int count,
     return c;
 }
 
+xb_circuit *xb_validate_random_nonlinear(unsigned long seed, int index, int count, int max_size, double **v,
+                                         xb_error *err)
+{
+    xb_circuit *c = xb_validate_random_circuit(seed, index, count, max_size, v, err);
+    if (!c)
+        return NULL;
+    gsl_rng *r = gsl_rng_alloc(gsl_rng_mt19937);
+    if (!r) {
+        xb_circuit_free(c);
+        free(*v);
+        *v = NULL;
+        xb_error_set(err, XB_ENOMEM, "validation: out of memory");
+        return NULL;
+    }
+    gsl_rng_set(r, seed * 2000003UL + (unsigned long)index + 17);
+    double u = gsl_rng_uniform(r);
+    int nmos = u < 0.67, sinh_cell = u >= 0.33;
+    if (nmos) {
+        c->access = XB_ACCESS_NMOS;
+        c->r_access = 0;
+        c->nmos.kp = 1e-4 + 9e-4 * gsl_rng_uniform(r);
+        c->nmos.vto = 0.2 + 0.4 * gsl_rng_uniform(r);
+        c->nmos.lambda = 0.1 * gsl_rng_uniform(r);
+        c->nmos.w = 0.5e-6 + 1.5e-6 * gsl_rng_uniform(r);
+        c->nmos.l = 0.5e-6 + 1.5e-6 * gsl_rng_uniform(r);
+        c->nmos.v_gate = 0.9 + 0.9 * gsl_rng_uniform(r);
+    }
+    if (sinh_cell) {
+        c->cell = XB_CELL_SINH;
+        c->sinh_v0 = 0.1 + 0.4 * gsl_rng_uniform(r);
+    }
+    if (c->topology == XB_TOPO_GATE_INPUT)
+        c->v_read = 0.2 + 0.8 * gsl_rng_uniform(r);
+    gsl_rng_free(r);
+    return c;
+}
+
 static double now(void)
 {
     struct timespec ts;
@@ -184,7 +221,9 @@ xb_status xb_validate_random(const xb_validate_options *opt, xb_validate_report 
     xb_status st = XB_OK;
     for (int idx = 0; idx < opt->count && !st; idx++) {
         double *v = NULL;
-        xb_circuit *c = xb_validate_random_circuit(opt->seed, idx, opt->count, opt->max_size, &v, err);
+        xb_circuit *c = opt->nonlinear
+                            ? xb_validate_random_nonlinear(opt->seed, idx, opt->count, opt->max_size, &v, err)
+                            : xb_validate_random_circuit(opt->seed, idx, opt->count, opt->max_size, &v, err);
         if (!c) {
             st = err->code;
             break;
@@ -202,13 +241,18 @@ xb_status xb_validate_random(const xb_validate_options *opt, xb_validate_report 
         st = xb_spice_solve(sp, c, v, ref, err);
         double t1 = now();
         if (!st)
-            st = solve_with(c, v, XB_BACKEND_CHOLMOD, chol, err);
+            st = solve_with(c, v, opt->nonlinear ? XB_BACKEND_NEWTON : XB_BACKEND_CHOLMOD, chol, err);
         double t2 = now();
-        if (!st)
-            st = solve_with(c, v, XB_BACKEND_KLU, klu, err);
-        if (!st)
-            st = solve_with(c, v, c->topology == XB_TOPO_GATE_INPUT ? XB_BACKEND_COLUMN : XB_BACKEND_TRANSFER, fast,
-                            err);
+        if (opt->nonlinear) { /* one nonlinear path: compare it three times */
+            memcpy(klu, chol, (size_t)N * sizeof *klu);
+            memcpy(fast, chol, (size_t)N * sizeof *fast);
+        } else {
+            if (!st)
+                st = solve_with(c, v, XB_BACKEND_KLU, klu, err);
+            if (!st)
+                st = solve_with(c, v, c->topology == XB_TOPO_GATE_INPUT ? XB_BACKEND_COLUMN : XB_BACKEND_TRANSFER,
+                                fast, err);
+        }
         if (st) {
             xb_error_prefix(err, "circuit %d (%d x %d, %s)", idx, c->rows, N, xb_topology_name(c->topology));
         } else {

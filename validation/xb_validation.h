@@ -49,6 +49,13 @@ double xb_max_rel_err(const double *a, const double *b, int n);
 xb_circuit *xb_validate_random_circuit(unsigned long seed, int index, int count, int max_size, double **v,
                                        xb_error *err);
 
+/* The same, with nonlinear devices: a level-1 NMOS access transistor, a sinh
+ * cell, or both (random parameters around xb_nmos_defaults and V0 in
+ * [0.1, 0.5] V), inputs large enough to reach the nonlinear regions, and
+ * reversed transistors (negative inputs) in input-source circuits. */
+xb_circuit *xb_validate_random_nonlinear(unsigned long seed, int index, int count, int max_size, double **v,
+                                         xb_error *err);
+
 #define XB_VALIDATE_BUCKETS 8
 
 typedef struct {
@@ -75,6 +82,7 @@ typedef struct {
     int max_size;          /* largest side (default 128) */
     unsigned long seed;    /* GSL seed (default 1) */
     double tol;            /* tolerance on the relative error (default 1e-9) */
+    int nonlinear;         /* 1: nonlinear circuits, Newton against ngspice (tolerance 1e-6) */
     /* Called after each circuit (may be NULL): progress reporting is the caller's. */
     void (*progress)(void *ctx, int done, int total, int rows, int cols, double rel_err);
     void *progress_ctx;

@@ -1,0 +1,568 @@
+/* newton.c: circuits with nonlinear devices (level-1 NMOS access transistors,
+ * sinh cells) solved by Newton's method with KLU.
+ *
+ * The wires come from the same element graph as the linear solver (ideal wires
+ * merged).  A nonlinear cell gets an internal node between its access device and
+ * the cell itself.  The Jacobian's pattern is fixed, so KLU analyzes it once and
+ * every Newton step refactorizes numerically (klu_refactor).  Every step is
+ * limited like SPICE limits junction voltages: the whole step is scaled so that
+ * no device's controlling voltage moves by more than a device-specific amount.
+ * When plain Newton fails, the sources are ramped from 0 to their values (source
+ * stepping) with halving steps.  Failure is reported, never a wrong answer. */
+#include <klu.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "solver_internal.h"
+
+/* Convergence: the largest node-voltage step is below this fraction of the
+ * largest node voltage, plus an absolute floor (volts). */
+#define NT_RELTOL 1e-13
+#define NT_VNTOL 1e-15
+#define NT_MAXITER 100
+/* Step limits on controlling voltages (volts; sinh in units of V0). */
+#define NT_LIMIT_VGS 0.5
+#define NT_LIMIT_VDS 1.0
+#define NT_LIMIT_SINH 2.0
+/* Source stepping: first step, smallest step. */
+#define NT_SRC_STEP 0.1
+#define NT_SRC_MIN_STEP 1e-4
+
+typedef enum { NL_LINEAR = 0, NL_SINH, NL_NMOS } nl_kind;
+
+typedef struct {
+    nl_kind kind;
+    int a, b;     /* unknown index of each end (-1 when fixed); NMOS: a = drain, b = source */
+    int fa, fb;   /* fixed raw node of each end (-1 when free) */
+    double y;     /* linear and sinh: siemens; NMOS: beta = KP W / L */
+    int row;      /* row of a cell element (gate-input masking), -1 for wires */
+    int cell;     /* i*N+j when this element is the cell itself (measured current), else -1 */
+    long paa, pbb, pab, pba;
+} nl_elem;
+
+typedef struct {
+    int n;             /* unknowns */
+    int n_raw;         /* graph raw nodes; internal node of cell q is n_raw + q */
+    int *unknown;      /* (n_raw + M*N): unknown index or -1 */
+    int n_elem;
+    nl_elem *e;
+    int *Ap, *Ai;
+    double *Ax;
+    long nnz;
+    klu_common kc;
+    klu_symbolic *sym;
+    klu_numeric *num;
+    double *x;         /* current node voltages (warm start across vectors) */
+    double *dx;
+    long double *F;
+    double *Fd;
+    long iters, src_steps;
+} newton_state;
+
+static int cmp_int(const void *p, const void *q)
+{
+    int a = *(const int *)p, b = *(const int *)q;
+    return (a > b) - (a < b);
+}
+
+static long find_pos(const newton_state *t, int row, int col)
+{
+    int lo = t->Ap[col], hi = t->Ap[col + 1] - 1;
+    while (lo <= hi) {
+        int mid = lo + (hi - lo) / 2;
+        if (t->Ai[mid] == row)
+            return mid;
+        if (t->Ai[mid] < row)
+            lo = mid + 1;
+        else
+            hi = mid - 1;
+    }
+    return -1;
+}
+
+static void add_elem(newton_state *t, const xb_graph *g, nl_kind kind, int ra, int rb, double y, int row, int cell)
+{
+    nl_elem *e = &t->e[t->n_elem++];
+    e->kind = kind;
+    e->y = y;
+    e->row = row;
+    e->cell = cell;
+    e->a = t->unknown[ra];
+    e->b = t->unknown[rb];
+    e->fa = e->a < 0 ? ra : -1;
+    e->fb = e->b < 0 ? rb : -1;
+    e->paa = e->pbb = e->pab = e->pba = -1;
+    (void)g;
+}
+
+static xb_status build(xb_solver *s, newton_state *t, xb_error *err)
+{
+    const xb_circuit *c = s->circuit;
+    const xb_graph *g = s->graph;
+    const int M = c->rows, N = c->cols;
+    const size_t cells = (size_t)M * N;
+    t->n_raw = g->n_raw;
+    size_t nn = (size_t)g->n_raw + cells;
+    t->unknown = malloc(nn * sizeof *t->unknown);
+    t->e = malloc((4 * cells + (size_t)M + (size_t)N + 1) * sizeof *t->e);
+    if (!t->unknown || !t->e)
+        return xb_error_set(err, XB_ENOMEM, "newton: out of memory");
+    for (size_t k = 0; k < nn; k++)
+        t->unknown[k] = -1;
+    int n = 0;
+    /* number graph classes touched by an element, then internal nodes */
+    for (int k = 0; k < g->n_elem; k++) {
+        const xb_elem *ge = &g->elem[k];
+        int ra = g->root[ge->a], rb = g->root[ge->b];
+        if (ra == rb || (ge->kind == XB_ELEM_CELL && ge->g == 0.0))
+            continue;
+        if (!xb_graph_node_is_fixed(g, ra) && t->unknown[ra] < 0)
+            t->unknown[ra] = n++;
+        if (!xb_graph_node_is_fixed(g, rb) && t->unknown[rb] < 0)
+            t->unknown[rb] = n++;
+    }
+    int internal = c->access == XB_ACCESS_NMOS || c->r_access > 0;
+    for (int k = 0; k < g->n_elem; k++) {
+        const xb_elem *ge = &g->elem[k];
+        int ra = g->root[ge->a], rb = g->root[ge->b];
+        if (ge->kind != XB_ELEM_CELL) {
+            if (ra != rb)
+                add_elem(t, g, NL_LINEAR, ra, rb, 1.0 / ge->r, -1, -1);
+            continue;
+        }
+        if (ge->g == 0.0)
+            continue; /* an open cell */
+        int q = ge->i * N + ge->j;
+        int mid = ra;
+        if (internal) {
+            mid = g->n_raw + q;
+            t->unknown[mid] = n++;
+            if (c->access == XB_ACCESS_NMOS)
+                add_elem(t, g, NL_NMOS, ra, mid, c->nmos.kp * c->nmos.w / c->nmos.l, ge->i, -1);
+            else
+                add_elem(t, g, NL_LINEAR, ra, mid, 1.0 / c->r_access, ge->i, -1);
+        }
+        add_elem(t, g, c->cell == XB_CELL_SINH ? NL_SINH : NL_LINEAR, mid, rb, ge->g, ge->i, q);
+    }
+    t->n = n;
+    /* pattern: diagonal plus both off-diagonals of every element between two unknowns */
+    t->Ap = calloc((size_t)n + 1, sizeof *t->Ap);
+    if (!t->Ap)
+        return xb_error_set(err, XB_ENOMEM, "newton: out of memory");
+    for (int u = 0; u < n; u++)
+        t->Ap[u + 1] = 1;
+    for (int k = 0; k < t->n_elem; k++)
+        if (t->e[k].a >= 0 && t->e[k].b >= 0) {
+            t->Ap[t->e[k].a + 1]++;
+            t->Ap[t->e[k].b + 1]++;
+        }
+    for (int u = 0; u < n; u++)
+        t->Ap[u + 1] += t->Ap[u];
+    int *fill = malloc((size_t)(n ? n : 1) * sizeof *fill);
+    t->Ai = malloc((size_t)(t->Ap[n] ? t->Ap[n] : 1) * sizeof *t->Ai);
+    if (!fill || !t->Ai) {
+        free(fill);
+        return xb_error_set(err, XB_ENOMEM, "newton: out of memory");
+    }
+    for (int u = 0; u < n; u++) {
+        t->Ai[t->Ap[u]] = u;
+        fill[u] = t->Ap[u] + 1;
+    }
+    for (int k = 0; k < t->n_elem; k++)
+        if (t->e[k].a >= 0 && t->e[k].b >= 0) {
+            t->Ai[fill[t->e[k].a]++] = t->e[k].b;
+            t->Ai[fill[t->e[k].b]++] = t->e[k].a;
+        }
+    free(fill);
+    long w = 0;
+    int start = 0;
+    for (int u = 0; u < n; u++) {
+        int end = t->Ap[u + 1];
+        qsort(t->Ai + start, (size_t)(end - start), sizeof *t->Ai, cmp_int);
+        long col_start = w;
+        for (int p = start; p < end; p++)
+            if (w == col_start || t->Ai[w - 1] != t->Ai[p])
+                t->Ai[w++] = t->Ai[p];
+        start = end;
+        t->Ap[u] = (int)col_start;
+        t->Ap[u + 1] = (int)w;
+    }
+    t->nnz = w;
+    t->Ax = calloc((size_t)(w ? w : 1), sizeof *t->Ax);
+    t->x = calloc((size_t)(n ? n : 1), sizeof *t->x);
+    t->dx = calloc((size_t)(n ? n : 1), sizeof *t->dx);
+    t->F = calloc((size_t)(n ? n : 1), sizeof *t->F);
+    t->Fd = calloc((size_t)(n ? n : 1), sizeof *t->Fd);
+    if (!t->Ax || !t->x || !t->dx || !t->F || !t->Fd)
+        return xb_error_set(err, XB_ENOMEM, "newton: out of memory for %d unknowns", n);
+    for (int k = 0; k < t->n_elem; k++) {
+        nl_elem *e = &t->e[k];
+        if (e->a >= 0)
+            e->paa = find_pos(t, e->a, e->a);
+        if (e->b >= 0)
+            e->pbb = find_pos(t, e->b, e->b);
+        if (e->a >= 0 && e->b >= 0) {
+            e->pab = find_pos(t, e->a, e->b);
+            e->pba = find_pos(t, e->b, e->a);
+        }
+    }
+    klu_defaults(&t->kc);
+    if (n > 0) {
+        t->sym = klu_analyze(n, t->Ap, t->Ai, &t->kc);
+        if (!t->sym)
+            return xb_error_set(err, XB_ENOMEM, "newton: klu_analyze failed (status %d)", t->kc.status);
+    }
+    s->stats.n_unknowns = n;
+    s->stats.nnz_matrix = w;
+    s->stats.nnz_factor = t->sym ? t->sym->lnz + t->sym->unz : 0;
+    return XB_OK;
+}
+
+/* Level-1 drain current and its derivatives for a forward-biased device
+ * (vds >= 0), exactly as ngspice's mos1load.c with GAMMA = 0, LD = 0. */
+static void mos1_forward(double beta, double vto, double lambda, double vgs, double vds, double *ids, double *gm,
+                         double *gds)
+{
+    double vgst = vgs - vto;
+    if (vgst <= 0) {
+        *ids = *gm = *gds = 0;
+        return;
+    }
+    double betap = beta * (1 + lambda * vds);
+    if (vgst <= vds) {
+        *ids = betap * vgst * vgst * 0.5;
+        *gm = betap * vgst;
+        *gds = lambda * beta * vgst * vgst * 0.5;
+    } else {
+        *ids = betap * vds * (vgst - 0.5 * vds);
+        *gm = betap * vds;
+        *gds = betap * (vgst - vds) + lambda * beta * vds * (vgst - 0.5 * vds);
+    }
+}
+
+/* Current from drain to source and its partial derivatives by the drain and
+ * source voltages, for a gate held at vg.  A reversed device swaps roles. */
+static void mos1(double beta, const xb_nmos *m, double vg, double vd, double vs, double *i, double *di_dd,
+                 double *di_ds)
+{
+    double ids, gm, gds;
+    if (vd >= vs) {
+        mos1_forward(beta, m->vto, m->lambda, vg - vs, vd - vs, &ids, &gm, &gds);
+        *i = ids;
+        *di_dd = gds;
+        *di_ds = -gm - gds;
+    } else {
+        mos1_forward(beta, m->vto, m->lambda, vg - vd, vs - vd, &ids, &gm, &gds);
+        *i = -ids;
+        *di_dd = gm + gds;
+        *di_ds = -gds;
+    }
+}
+
+typedef struct {
+    const double *vin;  /* input vector */
+    double lambda;      /* source level in [0, 1] */
+} nt_input;
+
+static int elem_on(const xb_solver *s, const nl_elem *e, const nt_input *in)
+{
+    return !(s->circuit->topology == XB_TOPO_GATE_INPUT && e->row >= 0 && in->vin[e->row] == 0.0);
+}
+
+static double nval(const xb_solver *s, int u, int f, const double *x)
+{
+    return u >= 0 ? x[u] : s->fixed_v[f];
+}
+
+/* Element current from a to b and its derivatives at node voltages x. */
+static void elem_eval(const xb_solver *s, const nl_elem *e, double va, double vb, double lambda, double *i,
+                      double *di_da, double *di_db)
+{
+    const xb_circuit *c = s->circuit;
+    switch (e->kind) {
+    case NL_LINEAR:
+        *i = e->y * (va - vb);
+        *di_da = e->y;
+        *di_db = -e->y;
+        break;
+    case NL_SINH: {
+        double v0 = c->sinh_v0, u = (va - vb) / v0;
+        *i = e->y * v0 * sinh(u);
+        *di_da = e->y * cosh(u);
+        *di_db = -*di_da;
+        break;
+    }
+    case NL_NMOS:
+        mos1(e->y, &c->nmos, lambda * c->nmos.v_gate, va, vb, i, di_da, di_db);
+        break;
+    }
+}
+
+/* Residual (net current leaving each unknown, long double) and, when J, the
+ * Jacobian values. */
+static void assemble(xb_solver *s, newton_state *t, const nt_input *in, const double *x, int jac)
+{
+    if (jac)
+        memset(t->Ax, 0, (size_t)t->nnz * sizeof *t->Ax);
+    for (int u = 0; u < t->n; u++)
+        t->F[u] = 0.0L;
+    for (int k = 0; k < t->n_elem; k++) {
+        const nl_elem *e = &t->e[k];
+        if (!elem_on(s, e, in))
+            continue;
+        double va = nval(s, e->a, e->fa, x), vb = nval(s, e->b, e->fb, x);
+        double i, da, db;
+        elem_eval(s, e, va, vb, in->lambda, &i, &da, &db);
+        /* wires: the difference in extended precision (see solver.c, refinement) */
+        long double il = e->kind == NL_LINEAR ? (long double)e->y * ((long double)va - vb) : (long double)i;
+        if (e->a >= 0)
+            t->F[e->a] += il;
+        if (e->b >= 0)
+            t->F[e->b] -= il;
+        if (!jac)
+            continue;
+        if (e->paa >= 0)
+            t->Ax[e->paa] += da;
+        if (e->pab >= 0)
+            t->Ax[e->pab] += db;
+        if (e->pba >= 0)
+            t->Ax[e->pba] -= da;
+        if (e->pbb >= 0)
+            t->Ax[e->pbb] -= db;
+    }
+    /* An unknown that no active element touches (an internal node of a cell in a
+     * disabled row) is pinned at 0 V by a unit diagonal. */
+    if (jac)
+        for (int u = 0; u < t->n; u++) {
+            long p = find_pos(t, u, u);
+            if (t->Ax[p] == 0.0) {
+                t->Ax[p] = 1.0;
+                t->F[u] = x[u];
+            }
+        }
+}
+
+static xb_status factor(newton_state *t, xb_error *err)
+{
+    if (t->num && klu_refactor(t->Ap, t->Ai, t->Ax, t->sym, t->num, &t->kc) && t->kc.status == KLU_OK)
+        return XB_OK;
+    if (t->num)
+        klu_free_numeric(&t->num, &t->kc);
+    t->num = klu_factor(t->Ap, t->Ai, t->Ax, t->sym, &t->kc);
+    if (!t->num || t->kc.status != KLU_OK)
+        return xb_error_set(err, XB_ESINGULAR, "newton: Jacobian is singular (klu status %d)", t->kc.status);
+    return XB_OK;
+}
+
+static void set_sources(xb_solver *s, const double *vin, double lambda)
+{
+    const xb_circuit *c = s->circuit;
+    const xb_graph *g = s->graph;
+    if (c->topology == XB_TOPO_INPUT_SOURCE)
+        for (int i = 0; i < c->rows; i++)
+            s->fixed_v[xb_graph_node(g, XB_NODE_IN, i, 0)] = lambda * vin[i];
+    else
+        s->fixed_v[xb_graph_node(g, XB_NODE_VREAD, 0, 0)] = lambda * c->v_read;
+}
+
+/* Plain Newton from t->x at source level lambda.  1 on convergence. */
+static int newton(xb_solver *s, newton_state *t, const nt_input *in, int maxiter, xb_error *err, xb_status *st)
+{
+    const int n = t->n;
+    const xb_circuit *c = s->circuit;
+    set_sources(s, in->vin, in->lambda);
+    for (int it = 0; it < maxiter; it++) {
+        t->iters++;
+        assemble(s, t, in, t->x, 1);
+        if ((*st = factor(t, err)))
+            return 0;
+        for (int u = 0; u < n; u++)
+            t->dx[u] = (double)-t->F[u];
+        if (!klu_solve(t->sym, t->num, n, 1, t->dx, &t->kc)) {
+            *st = xb_error_set(err, XB_ESINGULAR, "newton: klu_solve failed (status %d)", t->kc.status);
+            return 0;
+        }
+        /* limit the step on every device's controlling voltage */
+        double alpha = 1.0;
+        for (int k = 0; k < t->n_elem; k++) {
+            const nl_elem *e = &t->e[k];
+            if (e->kind == NL_LINEAR || !elem_on(s, e, in))
+                continue;
+            double da = e->a >= 0 ? t->dx[e->a] : 0, db = e->b >= 0 ? t->dx[e->b] : 0;
+            double lim, d;
+            if (e->kind == NL_SINH) {
+                d = fabs(da - db) / c->sinh_v0;
+                lim = NT_LIMIT_SINH;
+            } else { /* gate fixed: vgs moves by -db (or -da reversed), vds by da - db */
+                d = fmax(fabs(da), fabs(db)) / NT_LIMIT_VGS;
+                d = fmax(d, fabs(da - db) / NT_LIMIT_VDS);
+                lim = 1.0;
+            }
+            if (!isfinite(d)) {
+                *st = xb_error_set(err, XB_ECONVERGE, "newton: the step is not finite");
+                return 0;
+            }
+            if (d > lim && lim / d < alpha)
+                alpha = lim / d;
+        }
+        double dmax = 0, xmax = 0;
+        for (int u = 0; u < n; u++) {
+            t->x[u] += alpha * t->dx[u];
+            dmax = fmax(dmax, fabs(alpha * t->dx[u]));
+            xmax = fmax(xmax, fabs(t->x[u]));
+        }
+        if (!isfinite(dmax)) {
+            *st = xb_error_set(err, XB_ECONVERGE, "newton: node voltages are not finite");
+            return 0;
+        }
+        if (alpha == 1.0 && dmax <= NT_RELTOL * xmax + NT_VNTOL)
+            return 1;
+    }
+    *st = xb_error_set(err, XB_ECONVERGE, "newton: no convergence in %d iterations", maxiter);
+    return 0;
+}
+
+static xb_status solve_vector(xb_solver *s, newton_state *t, const double *vin, xb_error *err)
+{
+    nt_input in = {vin, 1.0};
+    xb_status st = XB_OK;
+    double *keep = malloc((size_t)(t->n ? t->n : 1) * sizeof *keep);
+    if (!keep)
+        return xb_error_set(err, XB_ENOMEM, "newton: out of memory");
+    memcpy(keep, t->x, (size_t)t->n * sizeof *keep);
+    if (newton(s, t, &in, NT_MAXITER, err, &st)) {
+        free(keep);
+        return XB_OK;
+    }
+    if (st == XB_ENOMEM) {
+        free(keep);
+        return st;
+    }
+    /* source stepping from zero */
+    memset(t->x, 0, (size_t)t->n * sizeof *t->x);
+    double level = 0.0, step = NT_SRC_STEP;
+    memcpy(keep, t->x, (size_t)t->n * sizeof *keep);
+    while (level < 1.0) {
+        double next = fmin(1.0, level + step);
+        in.lambda = next;
+        t->src_steps++;
+        if (newton(s, t, &in, NT_MAXITER, err, &st)) {
+            level = next;
+            memcpy(keep, t->x, (size_t)t->n * sizeof *keep);
+            step *= 1.5;
+        } else {
+            memcpy(t->x, keep, (size_t)t->n * sizeof *keep);
+            step *= 0.5;
+            if (step < NT_SRC_MIN_STEP) {
+                free(keep);
+                return xb_error_set(err, XB_ECONVERGE,
+                                    "newton: no convergence, even with source stepping (stuck at %.4g%% of the "
+                                    "sources)",
+                                    100 * level);
+            }
+        }
+    }
+    free(keep);
+    return XB_OK;
+}
+
+void *xb_newton_new(xb_solver *s, xb_error *err);
+void xb_newton_free(void *p);
+xb_status xb_newton_solve(xb_solver *s, void *p, const double *v, size_t k, double *out, xb_solution *d,
+                          xb_error *err);
+
+void xb_newton_free(void *p)
+{
+    newton_state *t = p;
+    if (!t)
+        return;
+    if (t->num)
+        klu_free_numeric(&t->num, &t->kc);
+    if (t->sym)
+        klu_free_symbolic(&t->sym, &t->kc);
+    free(t->unknown);
+    free(t->e);
+    free(t->Ap);
+    free(t->Ai);
+    free(t->Ax);
+    free(t->x);
+    free(t->dx);
+    free(t->F);
+    free(t->Fd);
+    free(t);
+}
+
+void *xb_newton_new(xb_solver *s, xb_error *err)
+{
+    newton_state *t = calloc(1, sizeof *t);
+    if (!t) {
+        xb_error_set(err, XB_ENOMEM, "newton: out of memory");
+        return NULL;
+    }
+    if (build(s, t, err)) {
+        xb_newton_free(t);
+        return NULL;
+    }
+    return t;
+}
+
+xb_status xb_newton_solve(xb_solver *s, void *p, const double *v, size_t k, double *out, xb_solution *d,
+                          xb_error *err)
+{
+    newton_state *t = p;
+    const xb_circuit *c = s->circuit;
+    const xb_graph *g = s->graph;
+    const int M = c->rows, N = c->cols;
+    for (size_t b = 0; b < k; b++) {
+        const double *vin = v + b * M;
+        long it0 = t->iters;
+        xb_status st = t->n > 0 ? solve_vector(s, t, vin, err) : XB_OK;
+        if (st)
+            return xb_error_prefix(err, "vector %zu", b);
+        s->stats.n_factor += t->iters - it0;
+        set_sources(s, vin, 1.0);
+        nt_input in = {vin, 1.0};
+        double *o = out + b * N;
+        memset(o, 0, (size_t)N * sizeof *o);
+        size_t base = b * (size_t)M * N;
+        if (d) {
+            if (d->i_cell)
+                memset(d->i_cell + base, 0, (size_t)M * N * sizeof *d->i_cell);
+            if (d->i_src)
+                memset(d->i_src + b * M, 0, (size_t)M * sizeof *d->i_src);
+        }
+        for (int q = 0; q < t->n_elem; q++) {
+            const nl_elem *e = &t->e[q];
+            if (e->cell < 0 || !elem_on(s, e, &in))
+                continue;
+            double va = nval(s, e->a, e->fa, t->x), vb = nval(s, e->b, e->fb, t->x), i, da, db;
+            elem_eval(s, e, va, vb, 1.0, &i, &da, &db);
+            o[e->cell % N] += i;
+            if (d && d->i_cell)
+                d->i_cell[base + (size_t)e->cell] = i;
+            if (d && d->i_src)
+                d->i_src[b * M + e->cell / N] += i;
+        }
+        if (d && (d->v_row || d->v_col))
+            for (int i = 0; i < M; i++)
+                for (int j = 0; j < N; j++) {
+                    size_t q = base + (size_t)i * N + j;
+                    if (d->v_row) {
+                        if (c->topology == XB_TOPO_GATE_INPUT)
+                            d->v_row[q] = vin[i] != 0.0 ? c->v_read : 0.0;
+                        else {
+                            int r = g->root[xb_graph_node(g, XB_NODE_ROW, i, j)];
+                            d->v_row[q] = nval(s, t->unknown[r], r, t->x);
+                        }
+                    }
+                    if (d->v_col) {
+                        int r = g->root[xb_graph_node(g, XB_NODE_COL, i, j)];
+                        d->v_col[q] = nval(s, t->unknown[r], r, t->x);
+                    }
+                }
+    }
+    s->stats.n_newton_iters = t->iters;
+    s->stats.n_source_steps = t->src_steps;
+    return XB_OK;
+}
