@@ -53,7 +53,8 @@ static void usage(FILE *f)
         "classes, each with its 95%% confidence interval (the Wilson score interval for a\n"
         "binomial proportion); throughput in images per second, end to end and in the\n"
         "network alone.  The last line is 'top1: <fraction>'.  Ties between logits go to\n"
-        "the lower class index.  Progress and ETA go to stderr when it is a terminal.\n"
+        "the lower class index.  Progress and ETA go to stderr when it is a terminal\n"
+        "(and the environment variable CI is not 'true').\n"
         "\n"
         "Exit status: 0 success, 1 error (model, dataset, run), 2 bad arguments.\n",
         BATCH_SMALL, SMALL_INPUT, BATCH_LARGE);

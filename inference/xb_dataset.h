@@ -94,7 +94,7 @@ xb_status xb_dataset_open_imagenet(const char *dir, const char *labels_path, xb_
                                    xb_error *err);
 
 /* Open from a specification string, as on the command line:
- *   "fashion-mnist[:DIR]"        Fashion-MNIST test split
+ *   "fashion-mnist[:DIR]"        Fashion-MNIST test split (also "fashion-mnist-test")
  *   "fashion-mnist-train[:DIR]"  Fashion-MNIST training split
  *   "imagenet:DIR"               ImageNet-style folder, default labels file */
 xb_status xb_dataset_open(const char *spec, xb_dataset **out, xb_error *err);
