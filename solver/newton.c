@@ -433,6 +433,7 @@ static xb_status solve_vector(xb_solver *s, newton_state *t, const double *vin, 
     memcpy(keep, t->x, (size_t)t->n * sizeof *keep);
     if (newton(s, t, &in, NT_MAXITER, err, &st)) {
         free(keep);
+        xb_error_clear(err);
         return XB_OK;
     }
     if (st == XB_ENOMEM) {
@@ -464,6 +465,7 @@ static xb_status solve_vector(xb_solver *s, newton_state *t, const double *vin, 
         }
     }
     free(keep);
+    xb_error_clear(err);
     return XB_OK;
 }
 
@@ -544,6 +546,12 @@ xb_status xb_newton_solve(xb_solver *s, void *p, const double *v, size_t k, doub
             if (d && d->i_src)
                 d->i_src[b * M + e->cell / N] += i;
         }
+        for (int j = 0; j < N; j++)
+            if (!isfinite(o[j]))
+                return xb_error_set(err, XB_ECONVERGE,
+                                    "vector %zu: the current of column %d is not finite (%g): a device current "
+                                    "overflows double precision",
+                                    b, j, o[j]);
         if (d && (d->v_row || d->v_col))
             for (int i = 0; i < M; i++)
                 for (int j = 0; j < N; j++) {
