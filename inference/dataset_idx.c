@@ -15,7 +15,8 @@
 #include <zlib.h>
 
 #define IDX_TYPE_UBYTE 0x08
-#define IDX_MAX_COUNT 100000000u /* images; far above any real split, guards the allocation */
+#define IDX_MAX_COUNT 100000000u /* items; far above any real split */
+#define READ_CHUNK (1u << 20)    /* bytes: first size of the data buffer */
 
 typedef struct {
     unsigned char *pixels; /* count x 28 x 28 */
@@ -167,15 +168,31 @@ static xb_status idx_read(const char *path, int ndims, uint32_t *dims, unsigned 
                           dims[1], dims[2], XB_FMNIST_RAW, XB_FMNIST_RAW);
         goto done;
     }
-    *data = malloc(total);
-    if (!*data) {
-        st = xb_error_set(err, XB_ENOMEM, "%s: cannot allocate %zu bytes", path, total);
-        goto done;
-    }
-    got = gz_read_all(f, *data, total);
-    if (got < 0) {
-        st = gz_failure(f, path, err);
-        goto done;
+    /* The buffer grows with the data actually read, so a damaged count in
+     * the header cannot make us allocate more than about twice the file. */
+    size_t cap = 0;
+    got = 0;
+    while ((size_t)got < total) {
+        if ((size_t)got == cap) {
+            size_t nc = cap ? 2 * cap : READ_CHUNK;
+            if (nc > total)
+                nc = total;
+            unsigned char *p = realloc(*data, nc);
+            if (!p) {
+                st = xb_error_set(err, XB_ENOMEM, "%s: cannot allocate %zu bytes", path, nc);
+                goto done;
+            }
+            *data = p;
+            cap = nc;
+        }
+        long long r = gz_read_all(f, *data + got, cap - (size_t)got);
+        if (r < 0) {
+            st = gz_failure(f, path, err);
+            goto done;
+        }
+        if (r == 0)
+            break;
+        got += r;
     }
     if ((size_t)got < total) {
         size_t item = total / dims[0];

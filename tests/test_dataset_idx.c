@@ -271,6 +271,9 @@ static void test_small(void)
                     XB_EFORMAT, "truncated", "0 complete items");
         expect_fail(make_split(DIRNAME("more_hdr"), gz, 0x00000803, N_IMG + 1, full, RAW, N_IMG, 0),
                     XB_EFORMAT, "truncated", NULL);
+        /* a count that would need 78 GB: refused without allocating it */
+        expect_fail(make_split(DIRNAME("huge"), gz, 0x00000803, 99999999, full, RAW, N_IMG, 0),
+                    XB_EFORMAT, "truncated", "99999999 items");
         expect_fail(make_split(DIRNAME("trailing"), gz, 0x00000803, N_IMG - 1, full, RAW, N_IMG - 1, 0),
                     XB_EFORMAT, "trailing bytes", NULL);
         expect_fail(make_split(DIRNAME("count"), gz, 0x00000803, N_IMG, full, RAW, N_IMG + 1, 0),
@@ -326,9 +329,69 @@ static void test_small(void)
     XB_CHECK(strstr(err.msg, "/nonexistent/x") != NULL);
 }
 
+/* Damaged copies of a good plain split: every outcome is XB_OK or a failure
+ * with a message, never a crash (the sanitizers watch). */
+static void test_mutations(void)
+{
+    const char *dir = make_split("mut", 0, 0x00000803, N_IMG, sizeof pixels, RAW, N_IMG, 0);
+    char ipath[700], lpath[700];
+    snprintf(ipath, sizeof ipath, "%s/t10k-images-idx3-ubyte", dir);
+    snprintf(lpath, sizeof lpath, "%s/t10k-labels-idx1-ubyte", dir);
+    const size_t ilen = 16 + sizeof pixels, llen = 8 + N_IMG;
+    unsigned char *img = malloc(ilen), lab[8 + N_IMG];
+    FILE *f = fopen(ipath, "rb");
+    XB_CHECK(fread(img, 1, ilen, f) == ilen);
+    fclose(f);
+    f = fopen(lpath, "rb");
+    XB_CHECK(fread(lab, 1, llen, f) == llen);
+    fclose(f);
+    unsigned long long rng = 12345;
+    int ok = 0, failed = 0;
+    for (int t = 0; t < 300; t++) {
+        unsigned char *buf = malloc(ilen);
+        memcpy(buf, img, ilen);
+        unsigned char lbuf[8 + N_IMG];
+        memcpy(lbuf, lab, llen);
+        size_t ilen_t = ilen, llen_t = llen;
+        for (int k = 0; k < 2; k++) {
+            rng = rng * 6364136223846793005ull + 1442695040888963407ull;
+            unsigned r = (unsigned)(rng >> 33);
+            switch (r % 6) {
+            case 0: ilen_t = r % ilen; break;
+            case 1: llen_t = (r >> 3) % llen; break;
+            case 2: buf[(r >> 3) % 16] ^= (unsigned char)(1u << (r % 8)); break; /* header */
+            case 3: lbuf[8 + (r >> 3) % N_IMG] = (unsigned char)((r >> 8) % 12); break;
+            default: buf[16 + (r >> 3) % sizeof pixels] = (unsigned char)(r >> 16); break;
+            }
+        }
+        f = fopen(ipath, "wb");
+        fwrite(buf, 1, ilen_t, f);
+        fclose(f);
+        f = fopen(lpath, "wb");
+        fwrite(lbuf, 1, llen_t, f);
+        fclose(f);
+        free(buf);
+        xb_error err;
+        xb_dataset *d = NULL;
+        xb_status st = xb_dataset_open_fmnist(dir, XB_SPLIT_TEST, &d, &err);
+        if (st == XB_OK) {
+            float x[N_IMG * SIDE * SIDE];
+            XB_CHECK(xb_dataset_read_batch(d, 0, (int)xb_dataset_count(d), x, NULL, &err) == XB_OK);
+            xb_dataset_free(d);
+            ok++;
+        } else {
+            XB_CHECK(d == NULL && err.msg[0] != '\0');
+            failed++;
+        }
+    }
+    printf("mutations: %d opened, %d refused\n", ok, failed);
+    free(img);
+}
+
 int main(void)
 {
     test_real();
     test_small();
+    test_mutations();
     XB_TEST_DONE();
 }

@@ -380,9 +380,86 @@ static void test_bad_jpegs(void)
     xb_dataset_free(d);
 }
 
+/* Damaged copies of a good JPEG and random labels lines: every outcome is
+ * XB_OK or a failure with a message, never a crash (the sanitizers watch). */
+static void test_mutations(void)
+{
+    mkdir(tmp_path("mut"), 0700);
+    unsigned char *p = malloc(64 * 48 * 3);
+    for (int i = 0; i < 64 * 48 * 3; i++)
+        p[i] = (unsigned char)((unsigned)i * 2654435761u >> 24);
+    write_jpeg(tmp_path("mut/good.jpg"), 64, 48, 3, JCS_RGB, p, 80);
+    free(p);
+    FILE *f = fopen(tmp_path("mut/good.jpg"), "rb");
+    fseek(f, 0, SEEK_END);
+    size_t len = (size_t)ftell(f);
+    fseek(f, 0, SEEK_SET);
+    unsigned char *good = malloc(len), *bad = malloc(len);
+    XB_CHECK(fread(good, 1, len, f) == len);
+    fclose(f);
+    write_text(tmp_path("mut/labels.txt"), "bad.jpg 0\n");
+    unsigned long long rng = 777;
+    float *x = malloc(sizeof(float) * PLANE);
+    int ok = 0, failed = 0;
+    for (int t = 0; t < 200; t++) {
+        memcpy(bad, good, len);
+        size_t n = len;
+        for (int k = 0; k < 4; k++) {
+            rng = rng * 6364136223846793005ull + 1442695040888963407ull;
+            unsigned r = (unsigned)(rng >> 33);
+            if (k == 0 && r % 5 == 0)
+                n = r % len;
+            else
+                bad[r % len] = (unsigned char)(r >> 11);
+        }
+        f = fopen(tmp_path("mut/bad.jpg"), "wb");
+        fwrite(bad, 1, n, f);
+        fclose(f);
+        xb_error err;
+        xb_dataset *d = NULL;
+        XB_CHECK(xb_dataset_open_imagenet(tmp_path("mut"), NULL, &d, &err) == XB_OK);
+        if (!d)
+            continue;
+        xb_status st = xb_dataset_read_batch(d, 0, 1, x, NULL, &err);
+        if (st == XB_OK)
+            ok++;
+        else {
+            failed++;
+            XB_CHECK(strstr(err.msg, "bad.jpg") != NULL);
+        }
+        xb_dataset_free(d);
+    }
+    printf("JPEG mutations: %d decoded, %d refused\n", ok, failed);
+    free(good);
+    free(bad);
+    free(x);
+
+    /* Random bytes as a labels file. */
+    write_text(tmp_path("mut/x.jpg"), "");
+    for (int t = 0; t < 200; t++) {
+        char text[64];
+        for (size_t i = 0; i + 1 < sizeof text; i++) {
+            rng = rng * 6364136223846793005ull + 1442695040888963407ull;
+            static const char alphabet[] = "x.jpg 0123456789-#\n\r\t /\x01\xff";
+            text[i] = alphabet[(rng >> 33) % (sizeof alphabet - 1)];
+        }
+        text[sizeof text - 1] = '\0';
+        write_text(tmp_path("mut/rand-labels"), text);
+        xb_error err;
+        xb_dataset *d = NULL;
+        xb_status st = xb_dataset_open_imagenet(tmp_path("mut"), tmp_path("mut/rand-labels"), &d,
+                                                &err);
+        if (st == XB_OK)
+            xb_dataset_free(d);
+        else
+            XB_CHECK(d == NULL && err.msg[0] != '\0');
+    }
+}
+
 int main(void)
 {
     test_preprocess();
+    test_mutations();
     test_folder();
     test_bad_labels();
     test_bad_jpegs();
