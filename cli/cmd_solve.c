@@ -19,6 +19,8 @@ static void usage(FILE *f)
             "solver:\n"
             "  --backend B            auto (default: ideal when there are no parasitics, else\n"
             "                         cholmod), cholmod, klu or ideal\n"
+            "  --ordering O           fill-reducing ordering for cholmod: default (= geometric nested\n"
+            "                         dissection along rows and columns), amd, metis, cholmod (its own choice)\n"
             "  --max-memory BYTES     refuse problems that need more (e.g. 8G; default: physical RAM)\n"
             "outputs:\n"
             "  --out I.npy            column currents (.npy or .csv)\n"
@@ -33,7 +35,7 @@ int xb_cmd_solve(int argc, char **argv)
     const char *cmd = "solve";
     xb_circuit_args ca;
     xb_circuit_args_init(&ca);
-    const char *out_path = NULL, *nv_path = NULL, *backend = "auto", *max_mem = NULL;
+    const char *out_path = NULL, *nv_path = NULL, *backend = "auto", *max_mem = NULL, *ordering = "default";
     int quiet = 0;
     for (int i = 1; i < argc; i++) {
         int r = xb_circuit_args_parse(&ca, cmd, argc, argv, &i);
@@ -52,6 +54,8 @@ int xb_cmd_solve(int argc, char **argv)
             nv_path = argv[++i];
         } else if (i + 1 < argc && !strcmp(argv[i], "--backend")) {
             backend = argv[++i];
+        } else if (i + 1 < argc && !strcmp(argv[i], "--ordering")) {
+            ordering = argv[++i];
         } else if (i + 1 < argc && !strcmp(argv[i], "--max-memory")) {
             max_mem = argv[++i];
         } else {
@@ -64,7 +68,7 @@ int xb_cmd_solve(int argc, char **argv)
     xb_error err = {0};
     xb_solver_options opt;
     xb_solver_options_init(&opt);
-    if (xb_backend_parse(backend, &opt.backend, &err) ||
+    if (xb_backend_parse(backend, &opt.backend, &err) || xb_ordering_parse(ordering, &opt.ordering, &err) ||
         (max_mem && xb_parse_bytes(max_mem, &opt.max_memory, &err)))
         return xb_cli_fail(cmd, "%s", err.msg);
     xb_circuit *c;

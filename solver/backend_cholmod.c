@@ -34,7 +34,21 @@ static xb_status chol_analyze(xb_solver *s, xb_error *err)
     st->cm.print = 0;            /* library code never prints */
     st->cm.error_handler = NULL;
     st->cm.supernodal = CHOLMOD_SUPERNODAL;
+    int *perm = NULL;
     switch (s->opt.ordering) {
+    case XB_ORDER_DEFAULT:
+    case XB_ORDER_GEOMETRIC:
+        perm = malloc((size_t)(s->n ? s->n : 1) * sizeof *perm);
+        if (!perm)
+            return xb_error_set(err, XB_ENOMEM, "cholmod: out of memory for the ordering");
+        if (xb_order_geometric(s, perm, err)) {
+            free(perm);
+            return err->code;
+        }
+        st->cm.nmethods = 1;
+        st->cm.method[0].ordering = CHOLMOD_GIVEN;
+        st->cm.postorder = 1;
+        break;
     case XB_ORDER_AMD:
         st->cm.nmethods = 1;
         st->cm.method[0].ordering = CHOLMOD_AMD;
@@ -45,15 +59,18 @@ static xb_status chol_analyze(xb_solver *s, xb_error *err)
         st->cm.method[0].ordering = CHOLMOD_METIS;
         st->cm.postorder = 1;
         break;
-    case XB_ORDER_DEFAULT:
+    case XB_ORDER_CHOLMOD:
         break;
     }
     st->A = cholmod_allocate_sparse((size_t)s->n, (size_t)s->n, (size_t)s->nnz, 1, 1, 1, CHOLMOD_REAL, &st->cm);
-    if (!st->A)
+    if (!st->A) {
+        free(perm);
         return chol_fail(st, "allocate", err);
+    }
     memcpy(st->A->p, s->Ap, ((size_t)s->n + 1) * sizeof(int));
     memcpy(st->A->i, s->Ai, (size_t)s->nnz * sizeof(int));
-    st->L = cholmod_analyze(st->A, &st->cm);
+    st->L = perm ? cholmod_analyze_p(st->A, perm, NULL, 0, &st->cm) : cholmod_analyze(st->A, &st->cm);
+    free(perm);
     if (!st->L || st->cm.status < CHOLMOD_OK)
         return chol_fail(st, "analyze", err);
     s->stats.nnz_factor = st->cm.lnz;

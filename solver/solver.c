@@ -45,6 +45,31 @@ xb_status xb_backend_parse(const char *s, xb_backend *b, xb_error *err)
     return xb_error_set(err, XB_EINVAL, "backend '%s': must be auto, cholmod, klu, ideal, transfer, column or newton", s ? s : "(null)");
 }
 
+const char *xb_ordering_name(xb_ordering o)
+{
+    switch (o) {
+    case XB_ORDER_DEFAULT: return "default";
+    case XB_ORDER_AMD: return "amd";
+    case XB_ORDER_METIS: return "metis";
+    case XB_ORDER_GEOMETRIC: return "geometric";
+    case XB_ORDER_CHOLMOD: return "cholmod";
+    }
+    return "unknown";
+}
+
+xb_status xb_ordering_parse(const char *s, xb_ordering *o, xb_error *err)
+{
+    static const xb_ordering all[] = {XB_ORDER_DEFAULT, XB_ORDER_AMD, XB_ORDER_METIS, XB_ORDER_GEOMETRIC,
+                                      XB_ORDER_CHOLMOD};
+    for (size_t k = 0; k < sizeof all / sizeof all[0]; k++)
+        if (s && !strcmp(s, xb_ordering_name(all[k]))) {
+            *o = all[k];
+            return XB_OK;
+        }
+    return xb_error_set(err, XB_EINVAL, "ordering '%s': must be default, amd, metis, geometric or cholmod",
+                        s ? s : "(null)");
+}
+
 static double gib(size_t b) { return (double)b / (1024.0 * 1024 * 1024); }
 
 static int rhs_block(const xb_solver *s)

@@ -64,6 +64,9 @@ void xb_newton_free(void *p);
 xb_status xb_newton_solve(xb_solver *s, void *p, const double *v, size_t k, double *out, xb_solution *d,
                           xb_error *err);
 
+/* ordering.c: geometric nested dissection of the unknowns (perm has n entries) */
+xb_status xb_order_geometric(const xb_solver *s, int *perm, xb_error *err);
+
 /* assemble.c */
 xb_status xb_assemble_pattern(xb_solver *s, xb_error *err);
 /* Fill Ax for the row-enable mask x (gate-input) or the fixed matrix (x NULL). */

@@ -38,9 +38,11 @@ typedef enum {
 typedef struct xb_tcache xb_tcache;
 
 typedef enum {
-    XB_ORDER_DEFAULT = 0, /* CHOLMOD's own choice (AMD, then METIS/NESDIS if AMD fills badly) */
-    XB_ORDER_AMD,
-    XB_ORDER_METIS
+    XB_ORDER_DEFAULT = 0, /* geometric nested dissection (CHOLMOD), KLU's own (KLU) */
+    XB_ORDER_AMD,         /* approximate minimum degree */
+    XB_ORDER_METIS,       /* METIS graph partitioning */
+    XB_ORDER_GEOMETRIC,   /* nested dissection along the array's rows and columns */
+    XB_ORDER_CHOLMOD      /* CHOLMOD's own choice (AMD, then METIS/NESDIS if AMD fills badly) */
 } xb_ordering;
 
 typedef struct {
@@ -121,6 +123,9 @@ xb_tcache *xb_tcache_new(size_t max_bytes, xb_error *err);
 void xb_tcache_free(xb_tcache *tc);
 /* Hits and misses so far. */
 void xb_tcache_stats(const xb_tcache *tc, long *hits, long *misses);
+
+const char *xb_ordering_name(xb_ordering o);
+xb_status xb_ordering_parse(const char *s, xb_ordering *o, xb_error *err);
 
 const char *xb_backend_name(xb_backend b);
 xb_status xb_backend_parse(const char *s, xb_backend *b, xb_error *err);
