@@ -10,7 +10,7 @@
  * usage: vs_ngspice [--spice-max S] [--xbar-max S] [--batch K] [--batch-size S]
  *   defaults: ngspice up to 128 (about a minute or two at 128^2), xbar up to 1024,
  *   K = 1000 vectors at 256^2. */
-#define _POSIX_C_SOURCE 200809L
+#define _DEFAULT_SOURCE
 #include <gsl/gsl_rng.h>
 #include <stdio.h>
 #include <stdlib.h>
