@@ -87,6 +87,7 @@ static xb_status extract_transfer(xb_solver *s, xb_error *err);
 
 xb_solver *xb_solver_new(const xb_circuit *c, const xb_solver_options *opt, xb_error *err)
 {
+    xb_suitesparse_allocator_install();
     if (xb_circuit_validate(c, err))
         return NULL;
     xb_solver *s = calloc(1, sizeof *s);

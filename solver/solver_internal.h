@@ -67,6 +67,10 @@ xb_status xb_newton_solve(xb_solver *s, void *p, const double *v, size_t k, doub
 /* ordering.c: geometric nested dissection of the unknowns (perm has n entries) */
 xb_status xb_order_geometric(const xb_solver *s, int *perm, xb_error *err);
 
+/* hugealloc.c: route SuiteSparse's allocations through huge-page mappings for
+ * big blocks.  Installed once, before the first SuiteSparse call. */
+void xb_suitesparse_allocator_install(void);
+
 /* assemble.c */
 xb_status xb_assemble_pattern(xb_solver *s, xb_error *err);
 /* Fill Ax for the row-enable mask x (gate-input) or the fixed matrix (x NULL). */

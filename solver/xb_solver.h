@@ -7,6 +7,11 @@
  * blocks that reuse that factorization.  Gate-input vectors change which cells
  * conduct, so each vector refactorizes numerically on the same symbolic analysis.
  *
+ * Large factors: on first use xbar points SuiteSparse's allocator hooks
+ * (SuiteSparse_config) at an allocator that maps blocks of 32 MiB and more with
+ * transparent huge pages.  A program that calls CHOLMOD or KLU itself must not
+ * free through SuiteSparse memory it allocated before its first xb_solver_new.
+ *
  * Ideal wires (zero resistances) are merged into single nodes before assembly, so
  * nothing divides by zero.  With every wire, driver and sense resistance zero the
  * result is exactly the ideal product G^T v. */
