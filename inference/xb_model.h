@@ -140,7 +140,9 @@ int xb_model_num_matmul_layers(const xb_model *m);
 const xb_matmul_layer *xb_model_matmul_layer(const xb_model *m, int i);
 
 /* Number of executed steps after fusion, and a one-line description of step
- * i ("Conv 'name' 64x3x7x7 s2 +bias +relu -> [64,16,16]"), for reports. */
+ * i, for reports, e.g.
+ *   "Conv 'conv1' 64x1x7x7 stride 2,2 pad 3,3,3,3 int8 +bias +relu -> [N,64,16,16]"
+ * NULL when i is out of range. */
 int xb_model_num_steps(const xb_model *m);
 const char *xb_model_step_describe(const xb_model *m, int i);
 
