@@ -15,8 +15,9 @@
 #include "xb_model.h"
 
 #define XB_MAX_RANK 8
-/* Upper bound on the elements of one tensor, so that sizes cannot overflow. */
-#define XB_MAX_ELEMS ((int64_t)1 << 34)
+/* Upper bound on the elements of one tensor (per image for activations), so
+ * that no index of one plane or one weight matrix overflows an int. */
+#define XB_MAX_ELEMS ((int64_t)1 << 31)
 
 typedef enum {
     XB_DT_FLOAT = 0,
