@@ -11,6 +11,10 @@
 
 #include "model_impl.h"
 
+/* Output maps at most this wide take the per-pixel im2col (measured on
+ * ResNet50 at 32x32: maps of 8 pixels and less). */
+#define XB_IM2COL_SMALL_WIDTH 8
+
 xb_status xb_matmul_sgemm(void *user, const xb_matmul_layer *L, const xb_matmul_call *c,
                           xb_error *err)
 {
@@ -75,6 +79,41 @@ static void im2col(const xb_step *s, const float *x, int batch, int c0, int C, l
             if (++oh == OH) {
                 oh = 0;
                 n++;
+            }
+        }
+    }
+}
+
+/* The same matrix for whole images n0 .. n1-1, for small output maps: for
+ * each kernel tap and output pixel, whether the tap falls in the padding is
+ * decided once, and the batch is gathered with a stride.  Output lines of a
+ * few pixels would otherwise cost more in loop overhead than in copying. */
+static void im2col_small(const xb_step *s, const float *x, int batch, int c0, int C, long n0,
+                         long n1, float *ws)
+{
+    const xb_matmul_layer *L = &s->mm;
+    const int H = L->in_h, W = L->in_w, OH = L->out_h, OW = L->out_w;
+    const long HW = (long)H * W, OHW = (long)OH * OW, nimg = n1 - n0;
+    const long plane_stride = (long)batch * HW;
+    const int kh = s->kh, kw = s->kw, rows = C * kh * kw;
+    const long cols = nimg * OHW;
+    for (int r = 0; r < rows; r++) {
+        const int c = r / (kh * kw), ki = (r / kw) % kh, kj = r % kw;
+        const float *chan = x + (long)(c0 + c) * plane_stride + n0 * HW;
+        float *dst = ws + (long)r * cols;
+        for (int oh = 0; oh < OH; oh++) {
+            const int ih = oh * s->sh - s->pt + ki * s->dh;
+            for (int ow = 0; ow < OW; ow++) {
+                const int iw = ow * s->sw - s->pl + kj * s->dw;
+                float *d = dst + (long)oh * OW + ow;
+                if (ih < 0 || ih >= H || iw < 0 || iw >= W) {
+                    for (long n = 0; n < nimg; n++)
+                        d[n * OHW] = 0.0f;
+                } else {
+                    const float *src = chan + (long)ih * W + iw;
+                    for (long n = 0; n < nimg; n++)
+                        d[n * OHW] = src[n * HW];
+                }
             }
         }
     }
@@ -153,10 +192,13 @@ xb_status xb_engine_matmul(xb_model *m, xb_step *s, int batch, xb_error *err)
         block_units = (long)(m->ws_capacity / ((size_t)L->depth * (size_t)L->out_w));
         if (block_units > units)
             block_units = units;
+        if (block_units >= L->out_h)
+            block_units -= block_units % L->out_h; /* whole images */
         if (block_units < 1)
             return xb_error_set(err, XB_EINTERNAL, "im2col workspace too small for layer '%s'",
                                 s->name);
     }
+    const int small = L->out_w <= XB_IM2COL_SMALL_WIDTH && block_units % L->out_h == 0;
     for (int g = 0; g < L->groups; g++) {
         float *yg = y + (size_t)g * L->rows * ldy;
         const float *rg = res ? res + (size_t)g * L->rows * ldy : NULL;
@@ -169,7 +211,10 @@ xb_status xb_engine_matmul(xb_model *m, xb_step *s, int batch, xb_error *err)
                 c.x = x + (size_t)g * Cg * in_plane + j0;
                 c.ldx = (size_t)in_plane;
             } else {
-                im2col(s, x, batch, g * Cg, Cg, u0, u1, m->ws);
+                if (small)
+                    im2col_small(s, x, batch, g * Cg, Cg, u0 / L->out_h, u1 / L->out_h, m->ws);
+                else
+                    im2col(s, x, batch, g * Cg, Cg, u0, u1, m->ws);
                 c.x = m->ws;
                 c.ldx = (size_t)cols;
             }
