@@ -8,11 +8,16 @@
 size_t xb_dtype_size(xb_dtype t)
 {
     switch (t) {
-    case XB_DT_FLOAT: return 4;
-    case XB_DT_INT8: return 1;
-    case XB_DT_UINT8: return 1;
-    case XB_DT_INT32: return 4;
-    case XB_DT_INT64: return 8;
+    case XB_DT_FLOAT:
+        return 4;
+    case XB_DT_INT8:
+        return 1;
+    case XB_DT_UINT8:
+        return 1;
+    case XB_DT_INT32:
+        return 4;
+    case XB_DT_INT64:
+        return 8;
     }
     return 0;
 }
@@ -20,22 +25,25 @@ size_t xb_dtype_size(xb_dtype t)
 const char *xb_dtype_name(xb_dtype t)
 {
     switch (t) {
-    case XB_DT_FLOAT: return "float32";
-    case XB_DT_INT8: return "int8";
-    case XB_DT_UINT8: return "uint8";
-    case XB_DT_INT32: return "int32";
-    case XB_DT_INT64: return "int64";
+    case XB_DT_FLOAT:
+        return "float32";
+    case XB_DT_INT8:
+        return "int8";
+    case XB_DT_UINT8:
+        return "uint8";
+    case XB_DT_INT32:
+        return "int32";
+    case XB_DT_INT64:
+        return "int64";
     }
     return "?";
 }
 
 xb_const *xb_const_new(xb_dtype dtype, int rank, const int64_t *dims)
 {
-    if (rank < 0 || rank > XB_MAX_RANK)
-        return NULL;
+    if (rank < 0 || rank > XB_MAX_RANK) return NULL;
     xb_const *c = calloc(1, sizeof *c);
-    if (!c)
-        return NULL;
+    if (!c) return NULL;
     c->dtype = dtype;
     c->rank = rank;
     c->count = 1;
@@ -55,8 +63,7 @@ xb_const *xb_const_new(xb_dtype dtype, int rank, const int64_t *dims)
 
 void xb_const_free(xb_const *c)
 {
-    if (!c)
-        return;
+    if (!c) return;
     free(c->data);
     free(c->q);
     free(c->q_scale);
@@ -67,8 +74,7 @@ void xb_const_free(xb_const *c)
 xb_const *xb_const_copy(const xb_const *c)
 {
     xb_const *d = xb_const_new(c->dtype, c->rank, c->dims);
-    if (!d)
-        return NULL;
+    if (!d) return NULL;
     memcpy(d->data, c->data, (size_t)c->count * xb_dtype_size(c->dtype));
     if (c->q) {
         d->q = malloc((size_t)c->count + 1);
@@ -90,22 +96,27 @@ xb_const *xb_const_copy(const xb_const *c)
 double xb_const_get(const xb_const *c, int64_t i)
 {
     switch (c->dtype) {
-    case XB_DT_FLOAT: return ((const float *)c->data)[i];
-    case XB_DT_INT8: return ((const int8_t *)c->data)[i];
-    case XB_DT_UINT8: return ((const uint8_t *)c->data)[i];
-    case XB_DT_INT32: return ((const int32_t *)c->data)[i];
-    case XB_DT_INT64: return (double)((const int64_t *)c->data)[i];
+    case XB_DT_FLOAT:
+        return ((const float *)c->data)[i];
+    case XB_DT_INT8:
+        return ((const int8_t *)c->data)[i];
+    case XB_DT_UINT8:
+        return ((const uint8_t *)c->data)[i];
+    case XB_DT_INT32:
+        return ((const int32_t *)c->data)[i];
+    case XB_DT_INT64:
+        return (double)((const int64_t *)c->data)[i];
     }
     return 0;
 }
 
 static const char *onnx_type_name(int32_t t)
 {
-    static const char *names[] = {"UNDEFINED", "FLOAT", "UINT8", "INT8", "UINT16", "INT16",
-                                  "INT32", "INT64", "STRING", "BOOL", "FLOAT16", "DOUBLE",
-                                  "UINT32", "UINT64", "COMPLEX64", "COMPLEX128", "BFLOAT16"};
-    if (t >= 0 && t < (int32_t)(sizeof names / sizeof names[0]))
-        return names[t];
+    static const char *names[] = {"UNDEFINED",  "FLOAT",   "UINT8",  "INT8",   "UINT16",
+                                  "INT16",      "INT32",   "INT64",  "STRING", "BOOL",
+                                  "FLOAT16",    "DOUBLE",  "UINT32", "UINT64", "COMPLEX64",
+                                  "COMPLEX128", "BFLOAT16"};
+    if (t >= 0 && t < (int32_t)(sizeof names / sizeof names[0])) return names[t];
     return "unknown";
 }
 
@@ -154,26 +165,57 @@ xb_status xb_onnx_tensor(const Onnx__TensorProto *t, const char *what, xb_const 
     xb_dtype dt;
     size_t src_size; /* bytes per element in raw_data */
     switch (ot) {
-    case ONNX__TENSOR_PROTO__DATA_TYPE__FLOAT: dt = XB_DT_FLOAT; src_size = 4; break;
-    case ONNX__TENSOR_PROTO__DATA_TYPE__DOUBLE: dt = XB_DT_FLOAT; src_size = 8; break;
-    case ONNX__TENSOR_PROTO__DATA_TYPE__INT8: dt = XB_DT_INT8; src_size = 1; break;
-    case ONNX__TENSOR_PROTO__DATA_TYPE__UINT8: dt = XB_DT_UINT8; src_size = 1; break;
-    case ONNX__TENSOR_PROTO__DATA_TYPE__INT32: dt = XB_DT_INT32; src_size = 4; break;
-    case ONNX__TENSOR_PROTO__DATA_TYPE__INT64: dt = XB_DT_INT64; src_size = 8; break;
+    case ONNX__TENSOR_PROTO__DATA_TYPE__FLOAT:
+        dt = XB_DT_FLOAT;
+        src_size = 4;
+        break;
+    case ONNX__TENSOR_PROTO__DATA_TYPE__DOUBLE:
+        dt = XB_DT_FLOAT;
+        src_size = 8;
+        break;
+    case ONNX__TENSOR_PROTO__DATA_TYPE__INT8:
+        dt = XB_DT_INT8;
+        src_size = 1;
+        break;
+    case ONNX__TENSOR_PROTO__DATA_TYPE__UINT8:
+        dt = XB_DT_UINT8;
+        src_size = 1;
+        break;
+    case ONNX__TENSOR_PROTO__DATA_TYPE__INT32:
+        dt = XB_DT_INT32;
+        src_size = 4;
+        break;
+    case ONNX__TENSOR_PROTO__DATA_TYPE__INT64:
+        dt = XB_DT_INT64;
+        src_size = 8;
+        break;
     default:
-        return xb_error_set(err, XB_EUNSUPPORTED, "%s has data type %s (%d): not supported "
-                            "(float, double, int8, uint8, int32, int64 are)", what,
-                            onnx_type_name(ot), (int)ot);
+        return xb_error_set(err, XB_EUNSUPPORTED,
+                            "%s has data type %s (%d): not supported "
+                            "(float, double, int8, uint8, int32, int64 are)",
+                            what, onnx_type_name(ot), (int)ot);
     }
     size_t n = (size_t)count;
     int raw = t->has_raw_data && (t->raw_data.len > 0 || count == 0);
     size_t have;
     const char *field;
     switch (ot) {
-    case ONNX__TENSOR_PROTO__DATA_TYPE__FLOAT: have = t->n_float_data; field = "float_data"; break;
-    case ONNX__TENSOR_PROTO__DATA_TYPE__DOUBLE: have = t->n_double_data; field = "double_data"; break;
-    case ONNX__TENSOR_PROTO__DATA_TYPE__INT64: have = t->n_int64_data; field = "int64_data"; break;
-    default: have = t->n_int32_data; field = "int32_data"; break;
+    case ONNX__TENSOR_PROTO__DATA_TYPE__FLOAT:
+        have = t->n_float_data;
+        field = "float_data";
+        break;
+    case ONNX__TENSOR_PROTO__DATA_TYPE__DOUBLE:
+        have = t->n_double_data;
+        field = "double_data";
+        break;
+    case ONNX__TENSOR_PROTO__DATA_TYPE__INT64:
+        have = t->n_int64_data;
+        field = "int64_data";
+        break;
+    default:
+        have = t->n_int32_data;
+        field = "int32_data";
+        break;
     }
     /* Check the payload size before allocating: a corrupt shape must not
      * turn into a huge allocation. */
@@ -207,8 +249,12 @@ xb_status xb_onnx_tensor(const Onnx__TensorProto *t, const char *what, xb_const 
                 ((float *)c->data)[i] = (float)d;
                 break;
             }
-            case ONNX__TENSOR_PROTO__DATA_TYPE__INT8: ((int8_t *)c->data)[i] = (int8_t)p[i]; break;
-            case ONNX__TENSOR_PROTO__DATA_TYPE__UINT8: ((uint8_t *)c->data)[i] = p[i]; break;
+            case ONNX__TENSOR_PROTO__DATA_TYPE__INT8:
+                ((int8_t *)c->data)[i] = (int8_t)p[i];
+                break;
+            case ONNX__TENSOR_PROTO__DATA_TYPE__UINT8:
+                ((uint8_t *)c->data)[i] = p[i];
+                break;
             case ONNX__TENSOR_PROTO__DATA_TYPE__INT32:
                 ((int32_t *)c->data)[i] = (int32_t)le32(p + 4 * i);
                 break;
@@ -223,20 +269,24 @@ xb_status xb_onnx_tensor(const Onnx__TensorProto *t, const char *what, xb_const 
     /* typed fields */
     for (size_t i = 0; i < n; i++) {
         switch (ot) {
-        case ONNX__TENSOR_PROTO__DATA_TYPE__FLOAT: ((float *)c->data)[i] = t->float_data[i]; break;
+        case ONNX__TENSOR_PROTO__DATA_TYPE__FLOAT:
+            ((float *)c->data)[i] = t->float_data[i];
+            break;
         case ONNX__TENSOR_PROTO__DATA_TYPE__DOUBLE:
             ((float *)c->data)[i] = (float)t->double_data[i];
             break;
-        case ONNX__TENSOR_PROTO__DATA_TYPE__INT64: ((int64_t *)c->data)[i] = t->int64_data[i]; break;
-        case ONNX__TENSOR_PROTO__DATA_TYPE__INT32: ((int32_t *)c->data)[i] = t->int32_data[i]; break;
+        case ONNX__TENSOR_PROTO__DATA_TYPE__INT64:
+            ((int64_t *)c->data)[i] = t->int64_data[i];
+            break;
+        case ONNX__TENSOR_PROTO__DATA_TYPE__INT32:
+            ((int32_t *)c->data)[i] = t->int32_data[i];
+            break;
         case ONNX__TENSOR_PROTO__DATA_TYPE__INT8:
-            if (t->int32_data[i] < -128 || t->int32_data[i] > 127)
-                goto range;
+            if (t->int32_data[i] < -128 || t->int32_data[i] > 127) goto range;
             ((int8_t *)c->data)[i] = (int8_t)t->int32_data[i];
             break;
         default: /* UINT8 */
-            if (t->int32_data[i] < 0 || t->int32_data[i] > 255)
-                goto range;
+            if (t->int32_data[i] < 0 || t->int32_data[i] > 255) goto range;
             ((uint8_t *)c->data)[i] = (uint8_t)t->int32_data[i];
             break;
         }
@@ -255,8 +305,7 @@ xb_status xb_onnx_tensor(const Onnx__TensorProto *t, const char *what, xb_const 
 const Onnx__AttributeProto *xb_onnx_attr(const Onnx__NodeProto *n, const char *name)
 {
     for (size_t i = 0; i < n->n_attribute; i++)
-        if (n->attribute[i]->name && !strcmp(n->attribute[i]->name, name))
-            return n->attribute[i];
+        if (n->attribute[i]->name && !strcmp(n->attribute[i]->name, name)) return n->attribute[i];
     return NULL;
 }
 
@@ -266,13 +315,12 @@ static int attr_type_is(const Onnx__AttributeProto *a, Onnx__AttributeProto__Att
     return !a->has_type || a->type == t;
 }
 
-xb_status xb_onnx_attr_int(const Onnx__NodeProto *n, const char *name, int64_t def,
-                           int64_t *out, xb_error *err)
+xb_status xb_onnx_attr_int(const Onnx__NodeProto *n, const char *name, int64_t def, int64_t *out,
+                           xb_error *err)
 {
     const Onnx__AttributeProto *a = xb_onnx_attr(n, name);
     *out = def;
-    if (!a)
-        return XB_OK;
+    if (!a) return XB_OK;
     if (!attr_type_is(a, ONNX__ATTRIBUTE_PROTO__ATTRIBUTE_TYPE__INT) || (!a->has_type && !a->has_i))
         return xb_error_set(err, XB_EFORMAT, "attribute '%s' should be an int", name);
     *out = a->i;
@@ -284,12 +332,11 @@ xb_status xb_onnx_attr_float(const Onnx__NodeProto *n, const char *name, float d
 {
     const Onnx__AttributeProto *a = xb_onnx_attr(n, name);
     *out = def;
-    if (!a)
-        return XB_OK;
-    if (!attr_type_is(a, ONNX__ATTRIBUTE_PROTO__ATTRIBUTE_TYPE__FLOAT) || (!a->has_type && !a->has_f))
+    if (!a) return XB_OK;
+    if (!attr_type_is(a, ONNX__ATTRIBUTE_PROTO__ATTRIBUTE_TYPE__FLOAT) ||
+        (!a->has_type && !a->has_f))
         return xb_error_set(err, XB_EFORMAT, "attribute '%s' should be a float", name);
-    if (!isfinite(a->f))
-        return xb_error_set(err, XB_EFORMAT, "attribute '%s' is not finite", name);
+    if (!isfinite(a->f)) return xb_error_set(err, XB_EFORMAT, "attribute '%s' is not finite", name);
     *out = a->f;
     return XB_OK;
 }
@@ -299,31 +346,31 @@ xb_status xb_onnx_attr_ints(const Onnx__NodeProto *n, const char *name, int64_t 
 {
     const Onnx__AttributeProto *a = xb_onnx_attr(n, name);
     *count = -1;
-    if (!a)
-        return XB_OK;
+    if (!a) return XB_OK;
     if (!attr_type_is(a, ONNX__ATTRIBUTE_PROTO__ATTRIBUTE_TYPE__INTS))
         return xb_error_set(err, XB_EFORMAT, "attribute '%s' should be a list of ints", name);
     if (a->n_ints > (size_t)max)
-        return xb_error_set(err, XB_EUNSUPPORTED, "attribute '%s' has %zu values (at most %d "
-                            "supported)", name, a->n_ints, max);
+        return xb_error_set(err, XB_EUNSUPPORTED,
+                            "attribute '%s' has %zu values (at most %d "
+                            "supported)",
+                            name, a->n_ints, max);
     for (size_t i = 0; i < a->n_ints; i++)
         out[i] = a->ints[i];
     *count = (int)a->n_ints;
     return XB_OK;
 }
 
-xb_status xb_onnx_attr_string(const Onnx__NodeProto *n, const char *name, char *buf,
-                              size_t size, xb_error *err)
+xb_status xb_onnx_attr_string(const Onnx__NodeProto *n, const char *name, char *buf, size_t size,
+                              xb_error *err)
 {
     const Onnx__AttributeProto *a = xb_onnx_attr(n, name);
     buf[0] = '\0';
-    if (!a)
-        return XB_OK;
-    if (!attr_type_is(a, ONNX__ATTRIBUTE_PROTO__ATTRIBUTE_TYPE__STRING) || (!a->has_type && !a->has_s))
+    if (!a) return XB_OK;
+    if (!attr_type_is(a, ONNX__ATTRIBUTE_PROTO__ATTRIBUTE_TYPE__STRING) ||
+        (!a->has_type && !a->has_s))
         return xb_error_set(err, XB_EFORMAT, "attribute '%s' should be a string", name);
     size_t len = a->s.len < size - 1 ? a->s.len : size - 1;
-    if (len)
-        memcpy(buf, a->s.data, len);
+    if (len) memcpy(buf, a->s.data, len);
     buf[len] = '\0';
     return XB_OK;
 }
