@@ -252,7 +252,11 @@ static xb_status describe(xb_model *m, xb_step *s, xb_error *err)
     char shape[96], extra[256] = "";
     shape_str(&m->vals[s->out], shape, sizeof shape);
     size_t n = 0;
-#define ADD(...) do { if (n < sizeof extra) n += (size_t)snprintf(extra + n, sizeof extra - n, __VA_ARGS__); } while (0)
+#define ADD(...)                                                                    \
+    do {                                                                            \
+        if (n < sizeof extra)                                                       \
+            n += (size_t)snprintf(extra + n, sizeof extra - n, __VA_ARGS__);        \
+    } while (0)
     if (s->kind == XB_STEP_MATMUL) {
         const xb_matmul_layer *L = &s->mm;
         if (L->kind == XB_MATMUL_CONV) {
