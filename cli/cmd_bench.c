@@ -58,6 +58,33 @@ static double median(const double *v, int n)
     return m;
 }
 
+/* Seconds per vector for `inner` back-to-back solves of the batch. */
+static xb_status time_solve(xb_solver *s, const double *v, size_t K, double *out, int inner, double *per,
+                            xb_error *err)
+{
+    double a = now();
+    for (int q = 0; q < inner; q++) {
+        xb_status st = xb_solver_solve(s, v, K, out, NULL, err);
+        if (st)
+            return st;
+    }
+    *per = (now() - a) / ((double)K * inner);
+    return XB_OK;
+}
+
+/* Back-to-back solves per timed sample so that one sample lasts at least this
+ * long: a sample of a few milliseconds is at the mercy of the scheduler. */
+#define BENCH_MIN_SAMPLE 0.1 /* seconds */
+
+static int inner_count(double per_vector, size_t K)
+{
+    double batch = per_vector * (double)K;
+    if (!(batch > 0))
+        return 1;
+    double n = ceil(BENCH_MIN_SAMPLE / batch);
+    return n < 1 ? 1 : n > 10000 ? 10000 : (int)n;
+}
+
 /* A random M x N tile of the given topology with R̂p wires (row wires too for
  * input-source; gate-input rows carry none), no driver or sense resistance. */
 static xb_circuit *make_tile(gsl_rng *r, int M, int N, xb_topology topo, double rhat, xb_error *err)
@@ -142,6 +169,7 @@ typedef struct {
     double ratio;      /* median over repeats of exact / ideal, each pair measured together */
     double ratio_min, ratio_max;
     double dev;        /* relative RMS difference exact vs ideal: what the wires change */
+    int inner_exact, inner_ideal; /* batches per timed sample */
 } mvm_result;
 
 static xb_status bench_tile(xb_topology topo, int M, int N, size_t K, int R, double rhat, double density,
@@ -190,19 +218,20 @@ static xb_status bench_tile(xb_topology topo, int M, int N, size_t K, int R, dou
         st = err->code;
         goto done;
     }
-    /* Warm up both (thread pools, page faults), then time them side by side. */
-    if ((st = xb_solver_solve(si, v, K, oi, NULL, err)) || (st = xb_solver_solve(se, v, K, oe, NULL, err)))
+    /* Warm up both (thread pools, page faults) and size the samples, then time
+     * them side by side. */
+    double pi, pe;
+    if ((st = time_solve(si, v, K, oi, 1, &pi, err)) || (st = time_solve(se, v, K, oe, 1, &pe, err)))
         goto done;
+    res->inner_ideal = inner_count(pi, K);
+    res->inner_exact = inner_count(pe, K);
     for (int q = 0; q < R; q++) {
         /* Alternate the order so neither always runs on a cache warmed by the other. */
         for (int h = 0; h < 2; h++) {
             int exact = (h + q) % 2;
-            double a = now();
-            st = xb_solver_solve(exact ? se : si, v, K, exact ? oe : oi, NULL, err);
-            double b = now();
-            if (st)
+            if ((st = time_solve(exact ? se : si, v, K, exact ? oe : oi, exact ? res->inner_exact : res->inner_ideal,
+                                 exact ? &te[q] : &ti[q], err)))
                 goto done;
-            (exact ? te : ti)[q] = (b - a) / (double)K;
         }
         ratio[q] = te[q] / ti[q];
     }
@@ -304,14 +333,12 @@ static xb_status bench_relax_point(int M, int N, size_t K, int R, double rhat, d
         st = err->code;
         goto done;
     }
-    if ((st = xb_solver_solve(si, x, K, oi, NULL, err)) || (st = xb_solver_solve(se, x, K, oe, NULL, err)))
+    double pe;
+    if ((st = xb_solver_solve(si, x, K, oi, NULL, err)) || (st = time_solve(se, x, K, oe, 1, &pe, err)))
         goto done;
-    for (int q = 0; q < R; q++) {
-        double a = now();
-        if ((st = xb_solver_solve(se, x, K, oe, NULL, err)))
+    for (int q = 0, inner = inner_count(pe, K); q < R; q++)
+        if ((st = time_solve(se, x, K, oe, inner, &te[q], err)))
             goto done;
-        te[q] = (now() - a) / (double)K;
-    }
     row->t_exact = median(te, R);
     xb_relax_report rep;
     memset(&rep, 0, sizeof rep);
@@ -538,12 +565,13 @@ int xb_cmd_bench(int argc, char **argv)
                                err.msg);
     }
     printf("| tile | exact backend | setup s | of it T extraction s | exact us/vector | ideal us/vector | "
-           "ratio (min-max) | exact vs ideal rel RMS |\n");
-    printf("|---|---|---|---|---|---|---|---|\n");
+           "ratio (min-max) | batches per sample exact/ideal | exact vs ideal rel RMS |\n");
+    printf("|---|---|---|---|---|---|---|---|---|\n");
     for (int t = 0; t < 2; t++)
-        printf("| %s %dx%d | %s | %.3g | %.3g | %.3g | %.3g | %.2f (%.2f-%.2f) | %.3g |\n", res[t].topo, res[t].M,
-               res[t].N, res[t].exact_backend, res[t].setup, res[t].extract, 1e6 * res[t].t_exact,
-               1e6 * res[t].t_ideal, res[t].ratio, res[t].ratio_min, res[t].ratio_max, res[t].dev);
+        printf("| %s %dx%d | %s | %.3g | %.3g | %.3g | %.3g | %.2f (%.2f-%.2f) | %d/%d | %.3g |\n", res[t].topo,
+               res[t].M, res[t].N, res[t].exact_backend, res[t].setup, res[t].extract, 1e6 * res[t].t_exact,
+               1e6 * res[t].t_ideal, res[t].ratio, res[t].ratio_min, res[t].ratio_max, res[t].inner_exact,
+               res[t].inner_ideal, res[t].dev);
     printf("\n");
     int over = 0;
     for (int t = 0; t < 2; t++) {
