@@ -128,6 +128,12 @@ xb_status xb_analog_load_calibration(xb_analog *a, const char *path, xb_error *e
 xb_status xb_analog_attach(xb_analog *a, xb_error *err);
 void xb_analog_detach(xb_analog *a);
 
+/* The circuit of one physical array exactly as it is programmed (errors
+ * included): layer index, conv group g, depth tile dt, output tile ot, slice s,
+ * polarity p (0: G+ or the only array of offset mapping, 1: G-).  For checks
+ * and for users who want to solve a tile themselves.  Free with xb_circuit_free. */
+xb_circuit *xb_analog_array_circuit(xb_analog *a, int layer, int g, int dt, int ot, int s, int p, xb_error *err);
+
 /* Where the time goes (seconds), and how much was done. */
 typedef struct {
     double t_program;  /* mapping, programming errors, factorizations / transfer matrices */
