@@ -10,5 +10,6 @@ int xb_cmd_validate(int argc, char **argv);
 int xb_cmd_infer(int argc, char **argv) __attribute__((weak));
 int xb_cmd_study(int argc, char **argv) __attribute__((weak));
 int xb_cmd_bench(int argc, char **argv) __attribute__((weak));
+int xb_cmd_sweep(int argc, char **argv) __attribute__((weak));
 
 #endif

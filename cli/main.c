@@ -20,6 +20,7 @@ static const xb_command commands[] = {
     {"validate", xb_cmd_validate, "compare the solver with ngspice on random circuits"},
     {"infer", xb_cmd_infer, "run an ONNX network digitally on a dataset"},
     {"study", xb_cmd_study, "studies: `xbar study wires` (wire resistance vs array size)"},
+    {"sweep", xb_cmd_sweep, "accuracy over a grid of analog parameters, resumable, with plots"},
     {"bench", xb_cmd_bench, "benchmarks: `xbar bench mvm` (exact parasitic MVM vs ideal GEMM)"},
 };
 
