@@ -16,17 +16,17 @@
  * a few ulps, with no iteration and nothing to converge.  The pair (y, w) is
  * rescaled every few rows so w cannot overflow.
  *
- * The recurrence runs across K vectors at once (SIMD over vectors), over blocks
- * of columns (so each row of input bits is read once per block), with OpenMP
- * across column blocks. */
+ * The recurrence runs along the columns (SIMD), for a few vectors at a time so
+ * that each row of conductances is read once per block, with OpenMP across
+ * blocks of vectors and columns. */
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "solver_internal.h"
 
-#define COL_BLOCK 8   /* columns sharing one pass over the input bits */
-#define VEC_CHUNK 256 /* vectors per pass: y and w of a block stay in L1/L2 */
+#define VEC_BLOCK 4   /* vectors sharing one pass over the conductances */
+#define COL_CHUNK 128 /* columns per pass: y and w of a block (8 KiB) stay in L1 */
 
 typedef struct {
     int rows, cols;
@@ -34,6 +34,8 @@ typedef struct {
     double *g;         /* M*N siemens: cell with its access resistance folded in */
     double *r;         /* M*N ohms: r[i*N+j] = column segment above row i+1 (i < M-1) */
     double *r_end;     /* N ohms: last segment plus sense resistance */
+    int r_uniform;     /* 1 when every inner segment has the same resistance r_value */
+    double r_value;    /* ohms */
     int renorm;        /* rows between rescalings of (y, w) */
 } column_model;
 
@@ -69,6 +71,14 @@ void *xb_column_new(const xb_circuit *c, xb_error *err)
         if (gs > gsum_max)
             gsum_max = gs;
     }
+    m->r_uniform = 1;
+    m->r_value = M > 1 ? m->r[0] : 0.0;
+    for (size_t q = 0; q + (size_t)N < mn && m->r_uniform; q++)
+        m->r_uniform = m->r[q] == m->r_value;
+    if (m->r_uniform) { /* one number does: 8 bytes per cell saved */
+        free(m->r);
+        m->r = NULL;
+    }
     /* w grows by at most (1 + rmax * sum g) per row; rescale before it passes
      * 1e200 (doubles reach 1.8e308). */
     double growth = log10(1.0 + rmax * gsum_max);
@@ -88,68 +98,76 @@ void xb_column_free(void *p)
     free(m);
 }
 
-/* One block of up to COL_BLOCK columns over up to VEC_CHUNK vectors.
- * xt: M x K bits transposed (row i of all vectors contiguous). */
+/* One block of up to VEC_BLOCK vectors over columns [j0, j1).  The state of
+ * every (vector, column) chain is a pair (y, w); rows are walked once, each row
+ * of conductances is read once for the whole block, and the updates run along
+ * the columns (SIMD).  A vector's bit is a scalar: a disabled row costs only
+ * the wire step. */
 __attribute__((target_clones("arch=x86-64-v3", "default")))
-static void column_block(const column_model *m, const double *xt, size_t K, size_t k0, int kn, int j0, int jn,
-                         double *out)
+static void column_block(const column_model *m, const double *x, size_t k0, int kn, int j0, int j1, double *out)
 {
-    const int M = m->rows, N = m->cols;
-    double y[COL_BLOCK][VEC_CHUNK], w[COL_BLOCK][VEC_CHUNK];
-    for (int jj = 0; jj < jn; jj++)
-        for (int k = 0; k < kn; k++) {
-            y[jj][k] = 0.0;
-            w[jj][k] = 1.0;
+    const int M = m->rows, N = m->cols, W = j1 - j0;
+    double y[VEC_BLOCK][COL_CHUNK], w[VEC_BLOCK][COL_CHUNK];
+    for (int kk = 0; kk < kn; kk++)
+        for (int j = 0; j < W; j++) {
+            y[kk][j] = 0.0;
+            w[kk][j] = 1.0;
         }
     for (int i = 0; i < M; i++) {
-        const double *xr = xt + (size_t)i * K + k0;
-        for (int jj = 0; jj < jn; jj++) {
-            const double g = m->g[(size_t)i * N + j0 + jj];
-            const double r = i > 0 ? m->r[(size_t)(i - 1) * N + j0 + jj] : 0.0;
-            double *restrict yy = y[jj], *restrict ww = w[jj];
-            for (int k = 0; k < kn; k++) {
-                double wk = ww[k] + r * yy[k];
-                ww[k] = wk;
-                yy[k] += g * xr[k] * wk;
+        const double *restrict g = m->g + (size_t)i * N + j0;
+        const double *restrict r = i > 0 && !m->r_uniform ? m->r + (size_t)(i - 1) * N + j0 : NULL;
+        const double ru = m->r_value;
+        for (int kk = 0; kk < kn; kk++) {
+            double *restrict yy = y[kk], *restrict ww = w[kk];
+            if (i > 0) {
+                if (r)
+                    for (int j = 0; j < W; j++)
+                        ww[j] += r[j] * yy[j];
+                else if (ru != 0.0)
+                    for (int j = 0; j < W; j++)
+                        ww[j] += ru * yy[j];
             }
+            if (x[(k0 + (size_t)kk) * M + i] != 0.0)
+                for (int j = 0; j < W; j++)
+                    yy[j] += g[j] * ww[j];
         }
         if ((i + 1) % m->renorm == 0)
-            for (int jj = 0; jj < jn; jj++)
-                for (int k = 0; k < kn; k++) {
-                    double s = 1.0 / w[jj][k];
-                    y[jj][k] *= s;
-                    w[jj][k] = 1.0;
+            for (int kk = 0; kk < kn; kk++)
+                for (int j = 0; j < W; j++) {
+                    double s = 1.0 / w[kk][j];
+                    y[kk][j] *= s;
+                    w[kk][j] = 1.0;
                 }
     }
-    for (int jj = 0; jj < jn; jj++) {
-        const double re = m->r_end[j0 + jj];
-        for (int k = 0; k < kn; k++)
-            out[(k0 + (size_t)k) * N + j0 + jj] = m->v_read * y[jj][k] / (w[jj][k] + re * y[jj][k]);
-    }
+    for (int kk = 0; kk < kn; kk++)
+        for (int j = 0; j < W; j++) {
+            const double re = m->r_end[j0 + j];
+            out[(k0 + (size_t)kk) * N + j0 + j] = m->v_read * y[kk][j] / (w[kk][j] + re * y[kk][j]);
+        }
 }
 
 xb_status xb_column_solve(const void *p, const double *x, size_t K, double *out, xb_error *err)
 {
     const column_model *m = p;
-    const int M = m->rows, N = m->cols;
-    double *xt = malloc((size_t)M * K * sizeof *xt);
-    if (!xt)
-        return xb_error_set(err, XB_ENOMEM, "column path: out of memory for %zu x %d input bits", K, M);
-    for (size_t k = 0; k < K; k++)
-        for (int i = 0; i < M; i++)
-            xt[(size_t)i * K + k] = x[k * M + i];
-    const int nblk = (N + COL_BLOCK - 1) / COL_BLOCK;
-    const long nchunk = (long)((K + VEC_CHUNK - 1) / VEC_CHUNK);
-#pragma omp parallel for collapse(2) schedule(dynamic)
-    for (long kc = 0; kc < nchunk; kc++)
-        for (int b = 0; b < nblk; b++) {
-            size_t k0 = (size_t)kc * VEC_CHUNK;
-            int kn = (int)((K - k0) < VEC_CHUNK ? (K - k0) : VEC_CHUNK);
-            int j0 = b * COL_BLOCK, jn = N - j0 < COL_BLOCK ? N - j0 : COL_BLOCK;
-            column_block(m, xt, K, k0, kn, j0, jn, out);
+    const int N = m->cols;
+    (void)err;
+    const long nvb = (long)((K + VEC_BLOCK - 1) / VEC_BLOCK);
+    const int ncb = (N + COL_CHUNK - 1) / COL_CHUNK;
+#pragma omp parallel for collapse(2) schedule(dynamic) if (nvb * ncb > 1)
+    for (long vb = 0; vb < nvb; vb++)
+        for (int cb = 0; cb < ncb; cb++) {
+            size_t k0 = (size_t)vb * VEC_BLOCK;
+            int kn = (int)((K - k0) < VEC_BLOCK ? (K - k0) : VEC_BLOCK);
+            int j0 = cb * COL_CHUNK, j1 = j0 + COL_CHUNK < N ? j0 + COL_CHUNK : N;
+            column_block(m, x, k0, kn, j0, j1, out);
         }
-    free(xt);
     return XB_OK;
+}
+
+/* ohms of the column segment below row i (i < M-1) */
+static double seg_r(const column_model *m, int i, int j)
+{
+    return m->r ? m->r[(size_t)i * m->cols + j] : m->r_value;
 }
 
 /* Node voltages and cell currents, one vector and column at a time: the forward
@@ -175,7 +193,7 @@ xb_status xb_column_detail(const void *p, const double *x, size_t K, double *out
             double Yc = 0;
             for (int i = 0; i < M; i++) {
                 if (i > 0)
-                    Yc = Yc / (1.0 + m->r[(size_t)(i - 1) * N + j] * Yc);
+                    Yc = Yc / (1.0 + seg_r(m, i - 1, j) * Yc);
                 if (xk[i] != 0.0)
                     Yc += m->g[(size_t)i * N + j];
                 Y[i] = Yc;
@@ -184,7 +202,7 @@ xb_status xb_column_detail(const void *p, const double *x, size_t K, double *out
             out[k * N + j] = I;
             V[M - 1] = I * m->r_end[j];
             for (int i = M - 2; i >= 0; i--) {
-                double ri = m->r[(size_t)i * N + j];
+                double ri = seg_r(m, i, j);
                 V[i] = (V[i + 1] + ri * Y[i] * vr) / (1.0 + ri * Y[i]);
             }
             if (!d)
