@@ -113,31 +113,62 @@ static void column_block(const column_model *m, const double *x, size_t k0, int 
             y[kk][j] = 0.0;
             w[kk][j] = 1.0;
         }
-    for (int i = 0; i < M; i++) {
-        const double *restrict g = m->g + (size_t)i * N + j0;
-        const double *restrict r = i > 0 && !m->r_uniform ? m->r + (size_t)(i - 1) * N + j0 : NULL;
+    if (m->r_uniform) {
+        /* Between two enabled rows y does not change, so n wire steps add up to
+         * w += n r y: the work is per enabled cell, not per row. */
         const double ru = m->r_value;
-        for (int kk = 0; kk < kn; kk++) {
-            double *restrict yy = y[kk], *restrict ww = w[kk];
-            if (i > 0) {
+        int last[VEC_BLOCK];
+        for (int kk = 0; kk < kn; kk++)
+            last[kk] = 0;
+        for (int i = 0; i < M; i++) {
+            const double *restrict g = m->g + (size_t)i * N + j0;
+            for (int kk = 0; kk < kn; kk++) {
+                if (x[(k0 + (size_t)kk) * M + i] == 0.0)
+                    continue;
+                double *restrict yy = y[kk], *restrict ww = w[kk];
+                const double step = (double)(i - last[kk]) * ru;
+                if (step != 0.0)
+                    for (int j = 0; j < W; j++)
+                        ww[j] += step * yy[j];
+                for (int j = 0; j < W; j++)
+                    yy[j] += g[j] * ww[j];
+                last[kk] = i;
+            }
+            if ((i + 1) % m->renorm == 0)
+                for (int kk = 0; kk < kn; kk++)
+                    for (int j = 0; j < W; j++) {
+                        double s = 1.0 / w[kk][j];
+                        y[kk][j] *= s;
+                        w[kk][j] = 1.0;
+                    }
+        }
+        for (int kk = 0; kk < kn; kk++) { /* the segments below the last enabled row */
+            const double step = (double)(M - 1 - last[kk]) * ru;
+            if (step != 0.0)
+                for (int j = 0; j < W; j++)
+                    w[kk][j] += step * y[kk][j];
+        }
+    } else {
+        for (int i = 0; i < M; i++) {
+            const double *restrict g = m->g + (size_t)i * N + j0;
+            const double *restrict r = i > 0 ? m->r + (size_t)(i - 1) * N + j0 : NULL;
+            for (int kk = 0; kk < kn; kk++) {
+                double *restrict yy = y[kk], *restrict ww = w[kk];
                 if (r)
                     for (int j = 0; j < W; j++)
                         ww[j] += r[j] * yy[j];
-                else if (ru != 0.0)
+                if (x[(k0 + (size_t)kk) * M + i] != 0.0)
                     for (int j = 0; j < W; j++)
-                        ww[j] += ru * yy[j];
+                        yy[j] += g[j] * ww[j];
             }
-            if (x[(k0 + (size_t)kk) * M + i] != 0.0)
-                for (int j = 0; j < W; j++)
-                    yy[j] += g[j] * ww[j];
+            if ((i + 1) % m->renorm == 0)
+                for (int kk = 0; kk < kn; kk++)
+                    for (int j = 0; j < W; j++) {
+                        double s = 1.0 / w[kk][j];
+                        y[kk][j] *= s;
+                        w[kk][j] = 1.0;
+                    }
         }
-        if ((i + 1) % m->renorm == 0)
-            for (int kk = 0; kk < kn; kk++)
-                for (int j = 0; j < W; j++) {
-                    double s = 1.0 / w[kk][j];
-                    y[kk][j] *= s;
-                    w[kk][j] = 1.0;
-                }
     }
     for (int kk = 0; kk < kn; kk++)
         for (int j = 0; j < W; j++) {
