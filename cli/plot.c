@@ -465,3 +465,43 @@ void xb_plot_heatmap(xb_plot *p, const xb_plot_map *h)
                sub_ticks, n_values, values);
     plschr(0.0, TEXT_SCALE);
 }
+
+/* ---- overlays for `xbar sweep` ----------------------------------------------------------
+ * Drawn on the panel that xb_plot_lines() has just drawn, in its coordinates. */
+
+void xb_plot_errorbars(xb_plot *p, const xb_plot_axes *a, const xb_plot_series *s, int k, const double *lo,
+                       const double *hi)
+{
+    if (!p || !s || !lo || !hi)
+        return;
+    plsstrm(p->stream);
+    plcol0(COL_LINE0 + ((s->color >= 0 ? s->color : k) % XB_PLOT_COLORS));
+    plwidth(1.5);
+    pllsty(1);
+    for (int q = 0; q < s->n; q++) {
+        PLFLT x = ax_x(a, s->x[q]), y0 = ax_y(a, lo[q]), y1 = ax_y(a, hi[q]);
+        if (!isnan(x) && !isnan(y0) && !isnan(y1))
+            plerry(1, &x, &y0, &y1);
+    }
+    plwidth(1.0);
+    plcol0(COL_FG);
+}
+
+void xb_plot_xlabel_at(xb_plot *p, const xb_plot_axes *a, double x, const char *text)
+{
+    if (!p || !text)
+        return;
+    plsstrm(p->stream);
+    PLFLT wx0, wx1, wy0, wy1;
+    plgvpw(&wx0, &wx1, &wy0, &wy1);
+    double X = ax_x(a, x);
+    if (isnan(X) || !(wx1 > wx0) || X < wx0 || X > wx1)
+        return;
+    /* a short tick, as the axis draws its own, then the label */
+    PLFLT tx[2] = {X, X}, ty[2] = {wy0, wy0 + 0.02 * (wy1 - wy0)};
+    plcol0(COL_FG);
+    plwidth(1.0);
+    plline(2, tx, ty);
+    plschr(0.0, TEXT_SCALE);
+    plmtex("b", 1.5, (X - wx0) / (wx1 - wx0), 0.5, text);
+}

@@ -78,4 +78,19 @@ xb_status xb_plot_close(xb_plot *p, xb_error *err);
 /* Give up on a figure: nothing is written.  Frees p. */
 void xb_plot_discard(xb_plot *p);
 
+
+/* ---- overlays for `xbar sweep` ----------------------------------------------------------
+ * Drawn on the panel that xb_plot_lines() has just drawn, in its coordinates.  These
+ * must follow that call, before the next panel or xb_plot_close(). */
+
+/* Vertical error bars from lo[q] to hi[q] at s->x[q] (q < s->n), in the colour that
+ * xb_plot_lines() gave series number k of the same call. */
+void xb_plot_errorbars(xb_plot *p, const xb_plot_axes *a, const xb_plot_series *s, int k, const double *lo,
+                       const double *hi);
+
+/* A tick and a label under the x axis at data x: for a value that the axis cannot
+ * show in place (zero left of a log axis, "off" right of a bit count), drawn at a
+ * stand-in position. */
+void xb_plot_xlabel_at(xb_plot *p, const xb_plot_axes *a, double x, const char *text);
+
 #endif

@@ -1,0 +1,618 @@
+/* sweep_csv.c: the results file of `xbar sweep`, written so that a sweep
+ * killed at any moment loses no finished point and repeats none.
+ *
+ * Every row is appended with one write() of the whole line followed by
+ * fsync().  A crash can therefore leave at most one incomplete last line
+ * (or, after a power cut, a tail of zero bytes), which opening the file cuts
+ * off at the last newline.  The rows already there say which tasks are done:
+ * a row is identified by its parameter columns. */
+#define _DEFAULT_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "sweep.h"
+
+/* Every xb_analog_config_set() key (xb_analog.h), in the order of the columns
+ * that follow the axes.  A key the library does not know is left out. */
+static const char *const param_keys[] = {
+    "mvm", "mapping", "offset", "slicing", "weight_bits", "scaling", "gmax", "on_off",
+    "error_model", "alpha", "input", "input_bits", "input_percentile", "v_read", "adc_bits",
+    "adc_percentile", "calib_images", "rows_per_array", "cols_per_array", "rp", "r_drv",
+    "r_sense", "access", "cell", "sinh_v0", "nmos_kp", "nmos_vto", "nmos_lambda", "nmos_w",
+    "nmos_l", "v_gate", "seed",
+};
+
+/* Columns after the parameters: the first three identify a row too. */
+static const char *const id_tail[] = {"model", "dataset", "images"};
+static const char *const result_cols[] = {
+    "correct", "top1", "ci_low", "ci_high", "seconds", "calib_seconds", "program_s", "solve_s",
+    "adc_s", "digital_s", "tiles", "mvm_vectors", "config_hash", "git_version",
+};
+#define N_RESULT ((int)(sizeof result_cols / sizeof result_cols[0]))
+
+static char *dup_str(const char *s)
+{
+    size_t n = strlen(s) + 1;
+    char *d = malloc(n);
+    if (d)
+        memcpy(d, s, n);
+    return d;
+}
+
+static int has_key(char **keys, int n, const char *k)
+{
+    for (int i = 0; i < n; i++)
+        if (!strcmp(keys[i], k))
+            return 1;
+    return 0;
+}
+
+xb_status sweep_columns_make(const sweep_config *c, sweep_columns *cols, xb_error *err)
+{
+    memset(cols, 0, sizeof *cols);
+    const int n_table = (int)(sizeof param_keys / sizeof param_keys[0]);
+    int cap = c->n_axes + c->n_base + n_table;
+    cols->keys = calloc((size_t)cap, sizeof *cols->keys);
+    cols->names = calloc((size_t)cap + 4 + N_RESULT, sizeof *cols->names);
+    if (!cols->keys || !cols->names)
+        goto nomem;
+    xb_analog_config cfg;
+    xb_analog_config_init(&cfg);
+    char buf[SWEEP_VALUE_LEN];
+    for (int a = 0; a < c->n_axes; a++)
+        if (!(cols->keys[cols->n_keys++] = dup_str(c->axes[a].key)))
+            goto nomem;
+    for (int k = 0; k < n_table; k++)
+        if (!has_key(cols->keys, cols->n_keys, param_keys[k]) &&
+            xb_analog_config_get(&cfg, param_keys[k], buf, sizeof buf, NULL) == XB_OK)
+            if (!(cols->keys[cols->n_keys++] = dup_str(param_keys[k])))
+                goto nomem;
+    for (int b = 0; b < c->n_base; b++)
+        if (!has_key(cols->keys, cols->n_keys, c->base[b].key))
+            if (!(cols->keys[cols->n_keys++] = dup_str(c->base[b].key)))
+                goto nomem;
+    if (!(cols->names[cols->n++] = dup_str("kind")))
+        goto nomem;
+    for (int k = 0; k < cols->n_keys; k++)
+        if (!(cols->names[cols->n++] = dup_str(cols->keys[k])))
+            goto nomem;
+    for (int k = 0; k < 3; k++)
+        if (!(cols->names[cols->n++] = dup_str(id_tail[k])))
+            goto nomem;
+    cols->n_id = cols->n;
+    for (int k = 0; k < N_RESULT; k++)
+        if (!(cols->names[cols->n++] = dup_str(result_cols[k])))
+            goto nomem;
+    return XB_OK;
+nomem:
+    sweep_columns_free(cols);
+    return xb_error_set(err, XB_ENOMEM, "out of memory");
+}
+
+void sweep_columns_free(sweep_columns *cols)
+{
+    for (int i = 0; cols->names && i < cols->n; i++)
+        free(cols->names[i]);
+    for (int i = 0; cols->keys && i < cols->n_keys; i++)
+        free(cols->keys[i]);
+    free(cols->names);
+    free(cols->keys);
+    memset(cols, 0, sizeof *cols);
+}
+
+char *sweep_csv_field(const char *s)
+{
+    int quote = strpbrk(s, ",\"\n\r") != NULL;
+    size_t n = strlen(s);
+    char *out = malloc(2 * n + 3), *o = out;
+    if (!out)
+        return NULL;
+    if (quote)
+        *o++ = '"';
+    for (const char *p = s; *p; p++) {
+        if (*p == '"')
+            *o++ = '"';
+        *o++ = (*p == '\n' || *p == '\r') ? ' ' : *p;
+    }
+    if (quote)
+        *o++ = '"';
+    *o = '\0';
+    return out;
+}
+
+/* A growing string. */
+typedef struct {
+    char *s;
+    size_t len, cap;
+    int failed;
+} strbuf;
+
+static void sb_add(strbuf *b, const char *s, size_t n)
+{
+    if (b->failed)
+        return;
+    if (b->len + n + 1 > b->cap) {
+        size_t cap = b->cap ? b->cap : 256;
+        while (cap < b->len + n + 1)
+            cap *= 2;
+        char *p = realloc(b->s, cap);
+        if (!p) {
+            b->failed = 1;
+            return;
+        }
+        b->s = p;
+        b->cap = cap;
+    }
+    memcpy(b->s + b->len, s, n);
+    b->len += n;
+    b->s[b->len] = '\0';
+}
+
+/* Append s as one field, with a separating comma unless it is the first. */
+static void sb_field(strbuf *b, const char *s)
+{
+    char *f = sweep_csv_field(s);
+    if (!f) {
+        b->failed = 1;
+        return;
+    }
+    if (b->len)
+        sb_add(b, ",", 1);
+    sb_add(b, f, strlen(f));
+    free(f);
+}
+
+/* The library prints numbers with 17 digits ("1.0000000000000001e-05"); the
+ * file holds the shortest text that reads back as the same double ("1e-05"). */
+static void shorten(char *v, size_t len)
+{
+    char *end;
+    errno = 0;
+    double d = strtod(v, &end);
+    if (end == v || *end || errno || !isfinite(d))
+        return;
+    char buf[64];
+    if (d == floor(d) && fabs(d) < 1e15) {
+        snprintf(buf, sizeof buf, "%.0f", d);
+        if (strlen(buf) < len)
+            memcpy(v, buf, strlen(buf) + 1);
+        return;
+    }
+    for (int digits = 1; digits <= 17; digits++) {
+        snprintf(buf, sizeof buf, "%.*g", digits, d);
+        if (strtod(buf, NULL) == d)
+            break;
+    }
+    if (strlen(buf) < len)
+        memcpy(v, buf, strlen(buf) + 1);
+}
+
+xb_status sweep_task_id(const sweep_config *c, const sweep_columns *cols, long t, long images,
+                        char **id, xb_error *err)
+{
+    *id = NULL;
+    xb_analog_config cfg;
+    if (sweep_task_config(c, t, &cfg, err) != XB_OK)
+        return err->code;
+    strbuf b = {0};
+    sb_field(&b, t == SWEEP_BASELINE ? "baseline" : "point");
+    for (int k = 0; k < cols->n_keys; k++) {
+        char v[SWEEP_VALUE_LEN];
+        if (xb_analog_config_get(&cfg, cols->keys[k], v, sizeof v, err) != XB_OK) {
+            free(b.s);
+            return err->code;
+        }
+        shorten(v, sizeof v);
+        sb_field(&b, v);
+    }
+    char n[32];
+    snprintf(n, sizeof n, "%ld", images);
+    sb_field(&b, c->model_name);
+    sb_field(&b, c->dataset_name);
+    sb_field(&b, n);
+    if (b.failed) {
+        free(b.s);
+        return xb_error_set(err, XB_ENOMEM, "out of memory");
+    }
+    *id = b.s;
+    return XB_OK;
+}
+
+/* Split one line (no newline) into fields; returns the count, or -1 for a
+ * malformed quote.  fields[] point into line, which is modified. */
+static int split_line(char *line, char **fields, int max)
+{
+    int n = 0;
+    char *p = line;
+    for (;;) {
+        if (n == max)
+            return max + 1;
+        if (*p == '"') {
+            char *o = ++p;
+            fields[n++] = o;
+            for (;;) {
+                if (!*p)
+                    return -1;
+                if (*p == '"') {
+                    if (p[1] == '"') {
+                        *o++ = '"';
+                        p += 2;
+                        continue;
+                    }
+                    p++;
+                    break;
+                }
+                *o++ = *p++;
+            }
+            *o = '\0';
+            if (*p != ',' && *p != '\0')
+                return -1;
+        } else {
+            fields[n++] = p;
+            p += strcspn(p, ",");
+        }
+        if (*p == '\0')
+            return n;
+        *p++ = '\0';
+    }
+}
+
+typedef struct {
+    const char *id;
+    long task;
+} id_entry;
+
+static int id_cmp(const void *a, const void *b)
+{
+    return strcmp(((const id_entry *)a)->id, ((const id_entry *)b)->id);
+}
+
+static xb_status read_all(int fd, const char *path, char **out, size_t *len, xb_error *err)
+{
+    struct stat st;
+    if (fstat(fd, &st) != 0)
+        return xb_error_set(err, XB_EIO, "%s: %s", path, strerror(errno));
+    size_t n = (size_t)st.st_size, got = 0;
+    char *buf = malloc(n + 1);
+    if (!buf)
+        return xb_error_set(err, XB_ENOMEM, "%s: out of memory reading %zu bytes", path, n);
+    while (got < n) {
+        ssize_t r = pread(fd, buf + got, n - got, (off_t)got);
+        if (r < 0 && errno == EINTR)
+            continue;
+        if (r <= 0) {
+            free(buf);
+            return xb_error_set(err, XB_EIO, "%s: read error: %s", path,
+                                r < 0 ? strerror(errno) : "unexpected end of file");
+        }
+        got += (size_t)r;
+    }
+    buf[n] = '\0';
+    *out = buf;
+    *len = n;
+    return XB_OK;
+}
+
+static xb_status write_all(int fd, const char *path, const char *s, size_t n, xb_error *err)
+{
+    struct stat st;
+    if (fstat(fd, &st) != 0)
+        return xb_error_set(err, XB_EIO, "%s: %s", path, strerror(errno));
+    ssize_t w;
+    do
+        w = write(fd, s, n);
+    while (w < 0 && errno == EINTR);
+    if (w != (ssize_t)n) {
+        int e = w < 0 ? errno : ENOSPC;
+        /* Take back a short write so the file still ends with a whole line. */
+        if (w > 0 && ftruncate(fd, st.st_size) != 0)
+            e = errno;
+        return xb_error_set(err, XB_EIO, "%s: write failed: %s", path, strerror(e));
+    }
+    if (fsync(fd) != 0)
+        return xb_error_set(err, XB_EIO, "%s: fsync failed: %s", path, strerror(errno));
+    return XB_OK;
+}
+
+/* Make the directory entry of a new file durable too. */
+static void sync_parent(const char *path)
+{
+    char *dir = dup_str(path);
+    if (!dir)
+        return;
+    char *slash = strrchr(dir, '/');
+    if (slash)
+        slash == dir ? (void)(slash[1] = '\0') : (void)(*slash = '\0');
+    int fd = open(slash ? dir : ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (fd >= 0) {
+        fsync(fd);
+        close(fd);
+    }
+    free(dir);
+}
+
+static xb_status check_header(const char *line, const sweep_columns *cols, const char *path,
+                              xb_error *err)
+{
+    char *copy = dup_str(line);
+    char **f = calloc((size_t)cols->n + 2, sizeof *f);
+    if (!copy || !f) {
+        free(copy);
+        free(f);
+        return xb_error_set(err, XB_ENOMEM, "out of memory");
+    }
+    int n = split_line(copy, f, cols->n + 1);
+    xb_status s = XB_OK;
+    for (int i = 0; i < cols->n && s == XB_OK; i++) {
+        if (i >= n || n < 0)
+            s = xb_error_set(err, XB_EFORMAT, "%s: the file has %d columns where this sweep "
+                             "writes %d (the first missing is '%s'): it was written for another "
+                             "configuration or xbar version; use another --out folder, or "
+                             "remove the file to start over", path, n < 0 ? 0 : n, cols->n,
+                             cols->names[i]);
+        else if (strcmp(f[i], cols->names[i]))
+            s = xb_error_set(err, XB_EFORMAT, "%s: column %d is '%s' in the file but '%s' for "
+                             "this configuration: it was written for another configuration "
+                             "(different axes?); use another --out folder, or remove the file "
+                             "to start over", path, i + 1, f[i], cols->names[i]);
+    }
+    if (s == XB_OK && n > cols->n)
+        s = xb_error_set(err, XB_EFORMAT, "%s: the file has more columns than this sweep writes "
+                         "(column %d is '%s'); use another --out folder, or remove the file",
+                         path, cols->n + 1, f[cols->n]);
+    free(copy);
+    free(f);
+    return s;
+}
+
+static char *header_line(const sweep_columns *cols)
+{
+    strbuf b = {0};
+    for (int i = 0; i < cols->n; i++)
+        sb_field(&b, cols->names[i]);
+    sb_add(&b, "\n", 1);
+    if (b.failed) {
+        free(b.s);
+        return NULL;
+    }
+    return b.s;
+}
+
+static int parse_size(const char *s, size_t *out)
+{
+    char *end;
+    errno = 0;
+    unsigned long long v = strtoull(s, &end, 10);
+    if (!*s || *end || errno || s[0] == '-')
+        return 0;
+    *out = (size_t)v;
+    return 1;
+}
+
+static int parse_num(const char *s, double *out)
+{
+    char *end;
+    errno = 0;
+    double v = strtod(s, &end);
+    if (!*s || *end || errno)
+        return 0;
+    *out = v;
+    return 1;
+}
+
+/* Match every data row to a task; fill scores. */
+static xb_status read_rows(char *text, const sweep_config *c, const sweep_columns *cols,
+                           long images, sweep_score *scores, size_t *rows, const char *path,
+                           xb_error *err)
+{
+    const long first = c->baseline ? SWEEP_BASELINE : 0, n_tasks = c->n_points - first;
+    id_entry *ids = calloc((size_t)n_tasks, sizeof *ids);
+    char **f = calloc((size_t)cols->n + 2, sizeof *f);
+    xb_status s = XB_OK;
+    if (!ids || !f) {
+        s = xb_error_set(err, XB_ENOMEM, "out of memory");
+        goto done;
+    }
+    for (long t = first; t < c->n_points; t++) {
+        char *id;
+        if ((s = sweep_task_id(c, cols, t, images, &id, err)))
+            goto done;
+        ids[t - first].id = id;
+        ids[t - first].task = t;
+    }
+    qsort(ids, (size_t)n_tasks, sizeof *ids, id_cmp);
+
+    long lineno = 1;
+    char *line = strchr(text, '\n') + 1; /* after the header */
+    while (*line) {
+        char *nl = strchr(line, '\n');
+        *nl = '\0';
+        lineno++;
+        if (!*line) {
+            line = nl + 1;
+            continue;
+        }
+        int n = split_line(line, f, cols->n + 1);
+        if (n != cols->n) {
+            s = xb_error_set(err, XB_EFORMAT, "%s:%ld: %s; the file was changed by something "
+                             "other than xbar sweep (remove that line to go on)", path, lineno,
+                             n < 0 ? "a malformed quoted field" : "wrong number of fields");
+            goto done;
+        }
+        strbuf b = {0};
+        for (int i = 0; i < cols->n_id; i++)
+            sb_field(&b, f[i]);
+        if (b.failed) {
+            s = xb_error_set(err, XB_ENOMEM, "out of memory");
+            goto done;
+        }
+        id_entry key = {b.s, 0};
+        id_entry *hit = bsearch(&key, ids, (size_t)n_tasks, sizeof *ids, id_cmp);
+        free(b.s);
+        if (!hit) {
+            s = xb_error_set(err, XB_EFORMAT, "%s:%ld: a row that is not a point of this "
+                             "configuration (kind %s, images %s): the configuration changed "
+                             "since the file was written; use another --out folder, or "
+                             "remove the file to start over", path, lineno, f[0],
+                             f[cols->n_id - 1]);
+            goto done;
+        }
+        sweep_score *sc = &scores[hit->task + 1];
+        if (sc->done) {
+            s = xb_error_set(err, XB_EFORMAT, "%s:%ld: a second row for the same point; remove "
+                             "one of them", path, lineno);
+            goto done;
+        }
+        const char *const *r = (const char *const *)f + cols->n_id;
+        if (!parse_size(f[cols->n_id - 1], &sc->images) || !parse_size(r[0], &sc->correct) ||
+            !parse_num(r[1], &sc->top1) || !parse_num(r[2], &sc->ci_low) ||
+            !parse_num(r[3], &sc->ci_high)) {
+            s = xb_error_set(err, XB_EFORMAT, "%s:%ld: unreadable results (correct '%s', top1 "
+                             "'%s', ci '%s', '%s')", path, lineno, r[0], r[1], r[2], r[3]);
+            goto done;
+        }
+        sc->done = 1;
+        ++*rows;
+        line = nl + 1;
+    }
+done:
+    for (long i = 0; ids && i < n_tasks; i++)
+        free((char *)ids[i].id);
+    free(ids);
+    free(f);
+    return s;
+}
+
+xb_status sweep_csv_open(sweep_csv *f, const char *path, const sweep_config *c,
+                         const sweep_columns *cols, long images, sweep_score *scores,
+                         xb_error *err)
+{
+    memset(f, 0, sizeof *f);
+    f->fd = -1;
+    if (!(f->path = dup_str(path)))
+        return xb_error_set(err, XB_ENOMEM, "out of memory");
+    struct stat st;
+    int created = stat(path, &st) != 0;
+    f->fd = open(path, O_RDWR | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
+    if (f->fd < 0) {
+        xb_error_set(err, XB_EIO, "%s: cannot open: %s", path, strerror(errno));
+        goto fail;
+    }
+    if (flock(f->fd, LOCK_EX | LOCK_NB) != 0) {
+        xb_error_set(err, XB_EIO, "%s: %s", path, errno == EWOULDBLOCK
+                     ? "another xbar sweep is writing this file (wait for it, or use another "
+                       "--out folder)" : strerror(errno));
+        goto fail;
+    }
+    if (created)
+        sync_parent(path);
+    char *text = NULL;
+    size_t len = 0;
+    if (read_all(f->fd, path, &text, &len, err) != XB_OK)
+        goto fail;
+    /* Cut an incomplete last line (and any zero bytes a power cut left). */
+    size_t keep = len;
+    while (keep > 0 && text[keep - 1] != '\n')
+        keep--;
+    size_t nul = strlen(text);
+    if (nul < keep) {
+        keep = nul;
+        while (keep > 0 && text[keep - 1] != '\n')
+            keep--;
+    }
+    if (keep < len) {
+        if (ftruncate(f->fd, (off_t)keep) != 0 || fsync(f->fd) != 0) {
+            xb_error_set(err, XB_EIO, "%s: cannot cut the incomplete last line: %s", path,
+                         strerror(errno));
+            free(text);
+            goto fail;
+        }
+        f->dropped = len - keep;
+        text[keep] = '\0';
+    }
+    if (keep == 0) {
+        free(text);
+        char *h = header_line(cols);
+        if (!h) {
+            xb_error_set(err, XB_ENOMEM, "out of memory");
+            goto fail;
+        }
+        xb_status s = write_all(f->fd, path, h, strlen(h), err);
+        free(h);
+        if (s != XB_OK)
+            goto fail;
+        return XB_OK;
+    }
+    char *nl = strchr(text, '\n');
+    *nl = '\0';
+    xb_status s = check_header(text, cols, path, err);
+    *nl = '\n';
+    if (s == XB_OK)
+        s = read_rows(text, c, cols, images, scores, &f->rows, path, err);
+    free(text);
+    if (s != XB_OK)
+        goto fail;
+    return XB_OK;
+fail:
+    sweep_csv_close(f);
+    return err->code;
+}
+
+xb_status sweep_csv_append(sweep_csv *f, const char *id, const sweep_result *r,
+                           const char *git_version, sweep_score *score, xb_error *err)
+{
+    double top1 = r->images ? (double)r->correct / (double)r->images : 0, lo, hi;
+    xb_dataset_wilson_interval(r->correct, r->images, XB_Z95, &lo, &hi);
+    char v[N_RESULT][64];
+    snprintf(v[0], sizeof v[0], "%zu", r->correct);
+    snprintf(v[1], sizeof v[1], "%.10g", top1);
+    snprintf(v[2], sizeof v[2], "%.10g", lo);
+    snprintf(v[3], sizeof v[3], "%.10g", hi);
+    snprintf(v[4], sizeof v[4], "%.3f", r->seconds);
+    snprintf(v[5], sizeof v[5], "%.3f", r->calib_seconds);
+    snprintf(v[6], sizeof v[6], "%.3f", r->stats.t_program);
+    snprintf(v[7], sizeof v[7], "%.3f", r->stats.t_solve);
+    snprintf(v[8], sizeof v[8], "%.3f", r->stats.t_adc);
+    snprintf(v[9], sizeof v[9], "%.3f", r->stats.t_digital);
+    snprintf(v[10], sizeof v[10], "%ld", r->stats.tiles);
+    snprintf(v[11], sizeof v[11], "%ld", r->stats.mvm_vectors);
+    snprintf(v[12], sizeof v[12], "%016llx", r->hash);
+    snprintf(v[13], sizeof v[13], "%s", git_version);
+    strbuf b = {0};
+    sb_add(&b, id, strlen(id));
+    for (int i = 0; i < N_RESULT; i++)
+        sb_field(&b, v[i]);
+    sb_add(&b, "\n", 1);
+    if (b.failed) {
+        free(b.s);
+        return xb_error_set(err, XB_ENOMEM, "out of memory");
+    }
+    xb_status s = write_all(f->fd, f->path, b.s, b.len, err);
+    free(b.s);
+    if (s != XB_OK)
+        return s;
+    f->rows++;
+    score->done = 1;
+    score->images = r->images;
+    score->correct = r->correct;
+    score->top1 = top1;
+    score->ci_low = lo;
+    score->ci_high = hi;
+    return XB_OK;
+}
+
+void sweep_csv_close(sweep_csv *f)
+{
+    if (f->fd >= 0)
+        close(f->fd); /* releases the lock */
+    free(f->path);
+    f->fd = -1;
+    f->path = NULL;
+}

@@ -1,0 +1,311 @@
+/* sweep_plot.c: accuracy plots of a sweep: top-1 against one axis, one line
+ * per combination of the other axes, 95 % Wilson intervals as error bars and
+ * the digital baseline as a dashed line. */
+#define _POSIX_C_SOURCE 200809L
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli_util.h"
+#include "plot.h"
+#include "sweep.h"
+
+#define PLOT_WIDTH 1000       /* pixels (points for SVG) */
+#define PLOT_HEIGHT 700
+#define LOG_AUTO_SPAN 100.0   /* automatic log x axis when max/min of the positive values reaches this */
+#define STANDIN_DECADES 0.6   /* zero (or inf) drawn this many decades beyond the data on a log axis */
+#define MARGIN_DECADES 0.15   /* room left and right of the outermost points on a log axis */
+#define DODGE 0.012           /* sideways shift between lines, in decades or fractions of the span */
+#define MAX_LINES 48          /* legend entries that still fit */
+
+/* Axis titles for the parameters that have a well-known name. */
+static const struct {
+    const char *key, *name, *label; /* name for titles, label for the x axis */
+} axis_labels[] = {
+    {"rp", "wire resistance", "normalized wire resistance R\xcc\x82#dp#u = R#dwire#u G#dmax#u"},
+    {"alpha", "programming errors", "programming error \xce\xb1 (\xcf\x83 = \xce\xb1 G#dmax#u or \xce\xb1 G)"},
+    {"adc_bits", "ADC resolution", "ADC resolution (bits)"},
+    {"on_off", "On/Off ratio", "On/Off ratio G#dmax#u / G#dmin#u"},
+    {"rows_per_array", "array size", "rows per array"},
+    {"cols_per_array", "array size", "columns per array"},
+    {"weight_bits", "weight bits", "weight bits"},
+    {"input_bits", "input bits", "input bits"},
+    {"gmax", "G#dmax#u", "G#dmax#u (S)"},
+    {"v_read", "read voltage", "read voltage (V)"},
+    {"r_drv", "driver resistance", "driver resistance (\xce\xa9)"},
+    {"r_sense", "sense resistance", "sense resistance (\xce\xa9)"},
+};
+
+static const char *axis_text(const char *key, int label)
+{
+    for (size_t i = 0; i < sizeof axis_labels / sizeof axis_labels[0]; i++)
+        if (!strcmp(axis_labels[i].key, key))
+            return label ? axis_labels[i].label : axis_labels[i].name;
+    return key;
+}
+
+/* Where each value of an axis goes on the x axis. */
+typedef struct {
+    double *pos;     /* data x of value v */
+    char **special;  /* label for a stand-in position, or NULL */
+    int log;
+    double xmin, xmax;
+} x_layout;
+
+static void layout_free(x_layout *l, int n)
+{
+    for (int v = 0; l->special && v < n; v++)
+        free(l->special[v]);
+    free(l->special);
+    free(l->pos);
+}
+
+/* Numbers where they are numbers; zero left of a log axis, "off"/"inf" (any
+ * text) right of the data.  Returns 0 when no value is a number. */
+static int layout_make(const sweep_axis *ax, int log_spec, x_layout *l)
+{
+    const int n = ax->n;
+    l->pos = calloc((size_t)n, sizeof *l->pos);
+    l->special = calloc((size_t)n, sizeof *l->special);
+    if (!l->pos || !l->special)
+        return -1;
+    double lo = INFINITY, hi = -INFINITY, plo = INFINITY, phi = -INFINITY;
+    int numeric = 0;
+    for (int v = 0; v < n; v++) {
+        double x;
+        if (xb_cli_double(ax->values[v], &x)) {
+            l->pos[v] = x;
+            numeric++;
+            lo = fmin(lo, x);
+            hi = fmax(hi, x);
+            if (x > 0) {
+                plo = fmin(plo, x);
+                phi = fmax(phi, x);
+            }
+        } else {
+            l->pos[v] = NAN;
+        }
+    }
+    if (!numeric)
+        return 0;
+    l->log = log_spec >= 0 ? log_spec : (plo < INFINITY && phi / plo >= LOG_AUTO_SPAN && lo >= 0);
+    if (l->log && !(plo < INFINITY))
+        l->log = 0;
+    double step = n > 1 && hi > lo ? (hi - lo) / (numeric > 1 ? numeric - 1 : 1) : 1;
+    double left = l->log ? plo : lo, right = l->log ? phi : hi;
+    for (int v = 0; v < n; v++) {
+        if (!isnan(l->pos[v]) && (!l->log || l->pos[v] > 0))
+            continue;
+        int is_left = !isnan(l->pos[v]); /* a zero or negative number on a log axis */
+        char text[SWEEP_VALUE_LEN + 8];
+        snprintf(text, sizeof text, "%s", !strcmp(ax->values[v], "inf") ? "\xe2\x88\x9e" : ax->values[v]);
+        l->special[v] = strdup(text);
+        if (l->log)
+            l->pos[v] = is_left ? plo / pow(10, STANDIN_DECADES) : phi * pow(10, STANDIN_DECADES);
+        else
+            l->pos[v] = hi + step;
+        if (is_left)
+            left = fmin(left, l->pos[v]);
+        else
+            right = fmax(right, l->pos[v]);
+    }
+    if (l->log) {
+        l->xmin = left / pow(10, MARGIN_DECADES);
+        l->xmax = right * pow(10, MARGIN_DECADES);
+    } else {
+        double pad = right > left ? 0.05 * (right - left) : 0.5;
+        l->xmin = left - pad;
+        l->xmax = right + pad;
+    }
+    return 1;
+}
+
+/* The other axes' values of point p, as a legend label. */
+static void line_label(const sweep_config *c, int xa, long p, char *buf, size_t len)
+{
+    size_t used = 0;
+    buf[0] = '\0';
+    for (int a = 0; a < c->n_axes && used + 1 < len; a++) {
+        if (a == xa)
+            continue;
+        int n = snprintf(buf + used, len - used, "%s%s = %s", used ? ", " : "", c->axes[a].key,
+                         c->axes[a].values[sweep_point_value(c, p, a)]);
+        if (n < 0)
+            break;
+        used += (size_t)n;
+    }
+    if (!buf[0])
+        snprintf(buf, len, "analog");
+}
+
+static const char *base_name(const char *path)
+{
+    const char *s = strrchr(path, '/');
+    return s ? s + 1 : path;
+}
+
+/* One figure, as PNG and SVG. */
+static xb_status draw(const sweep_config *c, const sweep_score *scores, int xa, int log_spec,
+                      const char *dir, xb_error *err)
+{
+    const sweep_axis *ax = &c->axes[xa];
+    x_layout lay = {0};
+    int ok = layout_make(ax, log_spec, &lay);
+    if (ok < 0) {
+        layout_free(&lay, ax->n);
+        return xb_error_set(err, XB_ENOMEM, "out of memory");
+    }
+    if (ok == 0) {
+        printf("plot: skipped '%s': its values are not numbers\n", ax->key);
+        layout_free(&lay, ax->n);
+        return XB_OK;
+    }
+    /* Lines: the points that share every other axis value. */
+    const long n_lines = c->n_points / ax->n;
+    const int n = ax->n;
+    int *order = malloc((size_t)n * sizeof *order);
+    double *buf = malloc((size_t)n_lines * n * 4 * sizeof *buf);
+    xb_plot_series *series = calloc((size_t)n_lines, sizeof *series);
+    char (*labels)[256] = calloc((size_t)n_lines, sizeof *labels);
+    if (!order || !buf || !series || !labels) {
+        free(order);
+        free(buf);
+        free(series);
+        free(labels);
+        layout_free(&lay, n);
+        return xb_error_set(err, XB_ENOMEM, "out of memory");
+    }
+    /* Values left to right. */
+    for (int v = 0; v < n; v++)
+        order[v] = v;
+    for (int i = 1; i < n; i++)
+        for (int j = i; j > 0 && lay.pos[order[j]] < lay.pos[order[j - 1]]; j--) {
+            int t = order[j];
+            order[j] = order[j - 1];
+            order[j - 1] = t;
+        }
+    /* Stride of the x axis in the point numbering (the last axis varies fastest). */
+    long stride = 1;
+    for (int a = c->n_axes - 1; a > xa; a--)
+        stride *= c->axes[a].n;
+    double ylo = INFINITY, yhi = -INFINITY, trend = 0;
+    int n_done = 0;
+    for (long L = 0; L < n_lines; L++) {
+        /* point of line L at value v: digits of L with v inserted at the x axis */
+        long outer = L / stride, inner = L % stride;
+        double *x = buf + (size_t)L * n * 4, *y = x + n, *lo = y + n, *hi = lo + n;
+        double dodge = n_lines > 1 ? DODGE * ((double)L - 0.5 * (double)(n_lines - 1)) : 0;
+        for (int i = 0; i < n; i++) {
+            int v = order[i];
+            long p = (outer * n + v) * stride + inner;
+            const sweep_score *sc = &scores[p + 1];
+            x[i] = lay.log ? lay.pos[v] * pow(10, dodge)
+                           : lay.pos[v] + dodge * (lay.xmax - lay.xmin);
+            y[i] = sc->done ? 100 * sc->top1 : NAN;
+            lo[i] = sc->done ? 100 * sc->ci_low : NAN;
+            hi[i] = sc->done ? 100 * sc->ci_high : NAN;
+            if (sc->done) {
+                n_done++;
+                ylo = fmin(ylo, lo[i]);
+                yhi = fmax(yhi, hi[i]);
+                trend += (i < n / 2 ? 1 : i >= (n + 1) / 2 ? -1 : 0) * y[i];
+            }
+        }
+        line_label(c, xa, outer * n * stride + inner, labels[L], sizeof labels[L]);
+        series[L].label = L < MAX_LINES ? labels[L] : NULL;
+        series[L].x = x;
+        series[L].y = y;
+        series[L].n = n;
+        series[L].marker = 1;
+        series[L].color = -1;
+    }
+    xb_status s = XB_OK;
+    if (n_done == 0) {
+        printf("plot: skipped '%s': no finished points yet\n", ax->key);
+        goto done;
+    }
+    const sweep_score *bl = &scores[0];
+    char hline_label[128] = "", title[512], subtitle[512];
+    if (c->baseline && bl->done) {
+        snprintf(hline_label, sizeof hline_label, "digital baseline: %.2f %%", 100 * bl->top1);
+        ylo = fmin(ylo, 100 * bl->top1);
+        yhi = fmax(yhi, 100 * bl->top1);
+    }
+    double pad = yhi > ylo ? 0.06 * (yhi - ylo) : 1;
+    snprintf(title, sizeof title, "%s", c->title ? c->title : "");
+    if (!c->title)
+        snprintf(title, sizeof title, "Top-1 accuracy vs %s", axis_text(ax->key, 0));
+    size_t per_point = scores[0].images;
+    for (long p = 0; p < c->n_points && !per_point; p++)
+        per_point = scores[p + 1].images;
+    snprintf(subtitle, sizeof subtitle, "%s on %s, %zu test images per point; bars: 95%% Wilson "
+             "intervals", base_name(c->model_name), c->dataset_name, per_point);
+    xb_plot_axes axes = {
+        .title = title,
+        .subtitle = subtitle,
+        .xlabel = axis_text(ax->key, 1),
+        .ylabel = "top-1 accuracy (%)",
+        .xlog = lay.log,
+        .xmin = lay.xmin,
+        .xmax = lay.xmax,
+        .ymin = fmax(0, ylo - pad),
+        .ymax = fmin(100, yhi + pad),
+        .hline = hline_label[0] ? 100 * bl->top1 : NAN,
+        .hline_label = hline_label[0] ? hline_label : NULL,
+        /* the legend goes where the curves are not: low on the side they fall toward */
+        .legend = trend >= 0 ? XB_LEGEND_LOWER_LEFT : XB_LEGEND_LOWER_RIGHT,
+    };
+    if (!(axes.ymax > axes.ymin)) {
+        axes.ymin = 0;
+        axes.ymax = 100;
+    }
+    static const char *const ext[] = {"png", "svg"};
+    for (int e = 0; e < 2 && s == XB_OK; e++) {
+        size_t len = strlen(dir) + strlen(ax->key) + 32;
+        char *path = malloc(len);
+        if (!path) {
+            s = xb_error_set(err, XB_ENOMEM, "out of memory");
+            break;
+        }
+        snprintf(path, len, "%s/accuracy_vs_%s.%s", dir, ax->key, ext[e]);
+        xb_plot *pl = xb_plot_open(path, PLOT_WIDTH, PLOT_HEIGHT, 1, 1, err);
+        if (!pl) {
+            s = err->code;
+            free(path);
+            break;
+        }
+        xb_plot_lines(pl, &axes, series, (int)n_lines);
+        for (long L = 0; L < n_lines; L++) {
+            const double *x = buf + (size_t)L * n * 4;
+            xb_plot_errorbars(pl, &axes, &series[L], (int)L, x + 2 * n, x + 3 * n);
+        }
+        for (int v = 0; v < n; v++)
+            if (lay.special[v])
+                xb_plot_xlabel_at(pl, &axes, lay.pos[v], lay.special[v]);
+        if ((s = xb_plot_close(pl, err)) == XB_OK)
+            printf("plot: %s\n", path);
+        free(path);
+    }
+done:
+    free(order);
+    free(buf);
+    free(series);
+    free(labels);
+    layout_free(&lay, n);
+    return s;
+}
+
+xb_status sweep_plots_draw(const sweep_config *c, const sweep_score *scores, const char *dir,
+                           xb_error *err)
+{
+    for (int k = 0; k < c->n_plots; k++)
+        for (int a = 0; a < c->n_axes; a++)
+            if (!strcmp(c->axes[a].key, c->plots[k].x)) {
+                xb_status s = draw(c, scores, a, c->plots[k].log, dir, err);
+                if (s != XB_OK)
+                    return s;
+            }
+    fflush(stdout);
+    return XB_OK;
+}
