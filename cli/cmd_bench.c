@@ -383,7 +383,7 @@ static int parse_list(const char *s, double *v, int max)
 {
     int n = 0;
     char buf[64];
-    while (*s) {
+    for (;;) {
         size_t len = strcspn(s, ",");
         if (len == 0 || len >= sizeof buf || n == max)
             return -1;
@@ -393,10 +393,10 @@ static int parse_list(const char *s, double *v, int max)
             return -1;
         n++;
         s += len;
-        if (*s == ',')
-            s++;
+        if (!*s)
+            return n;
+        s++; /* the comma: another value must follow */
     }
-    return n;
 }
 
 static int run_relax_table(const char *cmd, int M, int N, size_t K, int R, const double *rhat, int nr,
@@ -547,6 +547,12 @@ int xb_cmd_bench(int argc, char **argv)
     }
     if (ro.damping_min > ro.damping)
         ro.damping_min = ro.damping;
+    if (!(ro.damping > 0 && ro.damping < 2))
+        return xb_cli_fail(cmd, "--damping %g: must be in (0, 2)", ro.damping);
+    if (!(ro.shrink > 0 && ro.shrink < 1))
+        return xb_cli_fail(cmd, "--shrink %g: must be in (0, 1)", ro.shrink);
+    if (!(ro.tol > 0) || !(ro.damping_min > 0))
+        return xb_cli_fail(cmd, "--tol and --damping-min must be > 0");
     machine_line();
     if (is_relax)
         return run_relax_table(cmd, (int)M, (int)N, (size_t)K, (int)R, rhat, nr, density, (unsigned long)seed, &ro);
