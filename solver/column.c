@@ -27,6 +27,7 @@
 
 #define VEC_BLOCK 4   /* vectors sharing one pass over the conductances */
 #define COL_CHUNK 128 /* columns per pass: y and w of a block (8 KiB) stay in L1 */
+#define XB_COLUMN_PAR_WORK 4e6 /* cell-vector updates below which one thread runs */
 
 typedef struct {
     int rows, cols;
@@ -184,7 +185,10 @@ xb_status xb_column_solve(const void *p, const double *x, size_t K, double *out,
     (void)err;
     const long nvb = (long)((K + VEC_BLOCK - 1) / VEC_BLOCK);
     const int ncb = (N + COL_CHUNK - 1) / COL_CHUNK;
-#pragma omp parallel for collapse(2) schedule(dynamic) if (nvb * ncb > 1)
+    /* threads only for enough work: a parallel region costs a barrier, and a
+     * spinning thread on a busy machine costs more than it saves */
+    const int par = nvb * ncb > 1 && (double)m->rows * N * (double)K >= XB_COLUMN_PAR_WORK;
+#pragma omp parallel for collapse(2) schedule(static) if (par)
     for (long vb = 0; vb < nvb; vb++)
         for (int cb = 0; cb < ncb; cb++) {
             size_t k0 = (size_t)vb * VEC_BLOCK;
