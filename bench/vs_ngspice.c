@@ -60,13 +60,13 @@ typedef struct {
     int ok;
 } result;
 
-typedef enum { RUN_SPICE, RUN_XBAR, RUN_BATCH, RUN_IDEAL } run_kind;
+typedef enum { RUN_SPICE, RUN_XBAR, RUN_BATCH, RUN_IDEAL, RUN_TRANSFER } run_kind;
 
 static result run_case(run_kind kind, int n, int k)
 {
     result res = {0, 0, 0};
     double *v;
-    xb_circuit *c = make(n, 1000 + (unsigned long)n, &v, kind == RUN_BATCH || kind == RUN_IDEAL ? k : 1);
+    xb_circuit *c = make(n, 1000 + (unsigned long)n, &v, kind == RUN_XBAR || kind == RUN_SPICE ? 1 : k);
     xb_error err = {0};
     if (kind == RUN_SPICE) {
         xb_spice *sp = xb_spice_open(&err);
@@ -87,12 +87,12 @@ static result run_case(run_kind kind, int n, int k)
         xb_spice_close(sp);
         free(ref);
         free(mine);
-    } else if (kind == RUN_XBAR || kind == RUN_BATCH) {
+    } else if (kind == RUN_XBAR || kind == RUN_BATCH || kind == RUN_TRANSFER) {
         int kk = kind == RUN_XBAR ? 1 : k;
         double *out = malloc((size_t)kk * n * sizeof *out);
         xb_solver_options opt;
         xb_solver_options_init(&opt);
-        opt.backend = XB_BACKEND_CHOLMOD;
+        opt.backend = kind == RUN_TRANSFER ? XB_BACKEND_TRANSFER : XB_BACKEND_CHOLMOD;
         double t0 = now();
         xb_solver *s = xb_solver_new(c, &opt, &err);
         double t1 = now();
@@ -100,6 +100,7 @@ static result run_case(run_kind kind, int n, int k)
             double t2 = now();
             /* single op: everything; batched: the per-vector cost after factoring */
             res.seconds = kind == RUN_XBAR ? t2 - t0 : (t2 - t1) / kk;
+            res.err = t1 - t0; /* setup: assemble, factor (and extract T) */
             res.ok = 1;
         } else {
             fprintf(stderr, "xbar %d: %s\n", n, err.msg);
@@ -191,26 +192,30 @@ int main(int argc, char **argv)
             printf("| %d² | – | – | %.3g | %.0f | – | – |\n", n, x.seconds, pm_x);
         fflush(stdout);
     }
-    printf("\nBatched: %d vectors, one factorization; per-vector cost after factoring.\n\n", batch);
-    printf("| size | xbar exact s/vector | ideal GEMM s/vector | exact/ideal | ngspice s/op (same size) | ngspice/xbar per vector |\n");
-    printf("|---:|---:|---:|---:|---:|---:|\n");
+    printf("\nBatched: %d vectors on one factorization (CHOLMOD: dense right-hand-side blocks; transfer:\n"
+           "T extracted once, then one GEMM), per-vector cost after the setup.\n\n", batch);
+    printf("| size | CHOLMOD s/vector | transfer setup s | transfer s/vector | ideal GEMM s/vector | transfer/ideal | "
+           "ngspice s/op (same size) | ngspice/CHOLMOD per vector | ngspice/transfer per vector |\n");
+    printf("|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n");
     static const int bsizes[] = {64, 128, 256};
     for (size_t q = 0; q < sizeof bsizes / sizeof bsizes[0]; q++) {
         int n = bsizes[q];
         if (n > batch_size)
             break;
-        double pm_b, pm_i;
+        double pm_b, pm_i, pm_t;
         result b = in_child(RUN_BATCH, n, batch, &pm_b);
+        result tr = in_child(RUN_TRANSFER, n, batch, &pm_t);
         result id = in_child(RUN_IDEAL, n, batch, &pm_i);
         double st = 0;
         for (size_t z = 0; z < sizeof sizes / sizeof sizes[0]; z++)
             if (sizes[z] == n)
                 st = spice_t[z];
         if (st > 0)
-            printf("| %d² | %.3g | %.3g | %.1f | %.3g | %.2g× |\n", n, b.seconds, id.seconds, b.seconds / id.seconds,
-                   st, st / b.seconds);
+            printf("| %d² | %.3g | %.3g | %.3g | %.3g | %.2f | %.3g | %.2g× | %.2g× |\n", n, b.seconds, tr.err, tr.seconds,
+                   id.seconds, tr.seconds / id.seconds, st, st / b.seconds, st / tr.seconds);
         else
-            printf("| %d² | %.3g | %.3g | %.1f | not run | – |\n", n, b.seconds, id.seconds, b.seconds / id.seconds);
+            printf("| %d² | %.3g | %.3g | %.3g | %.3g | %.2f | not run | – | – |\n", n, b.seconds, tr.err, tr.seconds,
+                   id.seconds, tr.seconds / id.seconds);
         fflush(stdout);
     }
     return 0;
