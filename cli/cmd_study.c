@@ -31,7 +31,8 @@ static void usage(FILE *f)
             "  --sizes LIST         square array sizes, e.g. 32,64,128 (default 32,64,128,256,512,1024)\n"
             "  --large              add 2048 x 2048 (about 10 GB and many minutes per input-source point)\n"
             "  --rp A:B:N | LIST    R^p values: N log-spaced from A to B, or a list\n"
-            "                       (default 1e-7:1e-2:11, two per decade)\n"
+            "                       (default 1e-7:1e-2:6, one per decade; 1e-7:1e-2:11 gives two\n"
+            "                       per decade and about twice the run time)\n"
             "  --topology T         both (default), input-source or gate-input\n"
             "array:\n"
             "  --on-off X           Gmax / Gmin, >= 1 or inf (default 100)\n"
@@ -427,8 +428,7 @@ static int run_wires(int argc, char **argv)
         } else if (!strcmp(a, "--quiet")) {
             quiet = 1;
         } else if (!v) {
-            usage(stderr);
-            return xb_cli_fail(CMD, "unknown or incomplete option '%s'", a);
+            return xb_cli_fail(CMD, "unknown or incomplete option '%s' (see xbar study wires --help)", a);
         } else if (!strcmp(a, "--sizes")) {
             if (!parse_sizes(v, &o))
                 return 1;
@@ -532,8 +532,7 @@ static int run_wires(int argc, char **argv)
             o.map_size = (int)n;
             i++;
         } else {
-            usage(stderr);
-            return xb_cli_fail(CMD, "unknown option '%s'", a);
+            return xb_cli_fail(CMD, "unknown option '%s' (see xbar study wires --help)", a);
         }
     }
     if (large) {
@@ -640,10 +639,8 @@ int xb_cmd_study(int argc, char **argv)
         usage(stdout);
         return 0;
     }
-    if (argc < 2) {
-        fprintf(stderr, "usage: xbar study wires [options]   (xbar study wires --help)\n");
-        return xb_cli_fail("study", "which study? the only one is 'wires'");
-    }
+    if (argc < 2)
+        return xb_cli_fail("study", "which study? the only one is 'wires' (xbar study wires --help)");
     if (strcmp(argv[1], "wires"))
         return xb_cli_fail("study", "unknown study '%s' (the only one is 'wires')", argv[1]);
     return run_wires(argc - 1, argv + 1);

@@ -17,7 +17,7 @@
 /* Default sweep (xb_study_options_init). */
 #define DEF_RP_LO 1e-7        /* R^p of the least resistive wires */
 #define DEF_RP_HI 1e-2        /* R^p of the most resistive wires */
-#define DEF_RP_N 11           /* two points per decade */
+#define DEF_RP_N 6            /* one point per decade: the 1024 x 1024 factorizations set the run time */
 #define DEF_ON_OFF 100.0      /* Gmax / Gmin */
 #define DEF_G_MAX 1e-5        /* siemens: Rmin = 100 kOhm, so R^p = 1e-5 is 1 ohm per segment */
 #define DEF_V 0.2             /* volts: full-scale input and read voltage */
@@ -27,6 +27,8 @@
 #define DEF_MAP_SIZE_MAX 256  /* the maps show the largest array up to this size */
 /* AMD orders these arrays fastest; above, METIS's nested dissection fills far less. */
 #define AMD_MAX_CELLS (1024L * 1024L)
+/* Bytes the K-vector right-hand-side block may take (two copies of 2 M N unknowns). */
+#define RHS_BLOCK_MAX_BYTES ((size_t)1 << 30)
 
 /* Random streams, one generator each, so that adding a topology or a size does
  * not shift the numbers of another. */
@@ -323,6 +325,10 @@ static xb_status run_point(const sweep *w, const xb_study_options *o, double rp,
     } else {
         so.backend = o->backend;
     }
+    /* All K vectors in one right-hand-side block: the triangular solves stream the
+     * factor once instead of once per default-sized block. */
+    if (w->topo == XB_TOPO_INPUT_SOURCE && K * mn * 2 * 2 * sizeof(double) <= RHS_BLOCK_MAX_BYTES)
+        so.rhs_block = (int)K;
     if (o->ordering == XB_STUDY_ORDER_BY_SIZE)
         so.ordering = (long)M * N <= AMD_MAX_CELLS ? XB_ORDER_AMD : XB_ORDER_METIS;
     else
@@ -527,6 +533,16 @@ const xb_study_point *xb_study_find(const xb_study_result *r, xb_topology t, int
     return best;
 }
 
+/* The shortest decimal that reads back as the same double (at most 17 digits). */
+static void exact(char buf[32], double v)
+{
+    for (int prec = 15; prec <= 17; prec++) {
+        snprintf(buf, 32, "%.*g", prec, v);
+        if (strtod(buf, NULL) == v)
+            return;
+    }
+}
+
 xb_status xb_study_write_csv(const xb_study_result *r, const char *path, xb_error *err)
 {
     if (!r || !path)
@@ -548,10 +564,19 @@ xb_status xb_study_write_csv(const xb_study_result *r, const char *path, xb_erro
         const xb_study_point *p = &r->points[k];
         double v = p->topology == XB_TOPO_GATE_INPUT ? o->v_read : o->v_in;
         double r_drv = p->topology == XB_TOPO_INPUT_SOURCE ? o->r_drv : 0.0;
-        fprintf(f, "%s,%d,%.17g,%.17g,%.17g,%.17g,%d,%d,%.6g,%.6g,%s,%zu,%zu,%d,%lu,%.17g,%.17g,%.17g,%.17g,%.17g\n",
-                xb_topology_name(p->topology), p->size, p->rp, p->r_wire, p->rel_rms_err, p->worst_ir_drop, p->worst_i,
-                p->worst_j, p->t_setup, p->t_per_vector, p->backend, p->mem_estimate, p->peak_rss, p->vectors, p->seed,
-                o->on_off, o->g_max, v, r_drv, o->r_sense);
+        char num[10][32];
+        exact(num[0], p->rp);
+        exact(num[1], p->r_wire);
+        exact(num[2], p->rel_rms_err);
+        exact(num[3], p->worst_ir_drop);
+        exact(num[4], o->on_off);
+        exact(num[5], o->g_max);
+        exact(num[6], v);
+        exact(num[7], r_drv);
+        exact(num[8], o->r_sense);
+        fprintf(f, "%s,%d,%s,%s,%s,%s,%d,%d,%.6g,%.6g,%s,%zu,%zu,%d,%lu,%s,%s,%s,%s,%s\n", xb_topology_name(p->topology),
+                p->size, num[0], num[1], num[2], num[3], p->worst_i, p->worst_j, p->t_setup, p->t_per_vector, p->backend,
+                p->mem_estimate, p->peak_rss, p->vectors, p->seed, num[4], num[5], num[6], num[7], num[8]);
     }
     int bad = ferror(f);
     if (fclose(f) || bad) {

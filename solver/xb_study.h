@@ -123,7 +123,7 @@ typedef struct {
     xb_study_options opt;    /* the options of the run (progress and user cleared) */
 } xb_study_result;
 
-/* Defaults: sizes 32..1024 (powers of two), R^p = 1e-7 .. 1e-2 with 11 points (two
+/* Defaults: sizes 32..1024 (powers of two), R^p = 1e-7 .. 1e-2 with 6 points (one
  * per decade), both topologies, On/Off 100, Gmax 1e-5 S, v_in = v_read = 0.2 V,
  * p_on 0.5, r_drv = r_sense = 0, K = 32, seed 1, AUTO backend, ordering by size,
  * no refinement, map at R^p = 1e-4 on the 256 x 256 array. */
@@ -144,7 +144,9 @@ void xb_study_result_free(xb_study_result *r);
  * there is none. */
 const xb_study_point *xb_study_find(const xb_study_result *r, xb_topology t, int size, double rp);
 
-/* Write the points as CSV (header line, one row per point, 17 significant digits).
+/* Write the points as CSV: a header line, then one row per point.  Every number
+ * the seed fixes is written in the shortest form that reads back as the same
+ * double; times with 6 digits.
  * The file appears complete or not at all. */
 xb_status xb_study_write_csv(const xb_study_result *r, const char *path, xb_error *err);
 
