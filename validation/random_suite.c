@@ -1,4 +1,5 @@
 /* random_suite.c: random circuits checked against ngspice. */
+#define _POSIX_C_SOURCE 200809L /* clock_gettime */
 #include <gsl/gsl_rng.h>
 #include <math.h>
 #include <stdlib.h>
