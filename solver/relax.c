@@ -211,6 +211,10 @@ xb_status xb_relax_gate_input(const xb_circuit *c, const double *x, size_t k, do
     if (c->topology != XB_TOPO_GATE_INPUT)
         return xb_error_set(err, XB_EINVAL, "relaxation: needs the gate-input topology, the circuit is %s",
                             xb_topology_name(c->topology));
+    if (xb_circuit_is_nonlinear(c))
+        return xb_error_set(err, XB_EUNSUPPORTED,
+                            "relaxation: linear cells and a linear access resistance only (the circuit has an "
+                            "access transistor or a nonlinear cell)");
     if ((status = xb_circuit_check_inputs(c, x, k, err)))
         return status;
     if (rep) {

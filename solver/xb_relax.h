@@ -56,7 +56,8 @@ typedef struct {
 void xb_relax_options_init(xb_relax_options *opt);
 
 /* Relax K gate-input bit-vectors x (K x M row-major, entries 0 or 1) on the
- * gate-input circuit c into out (K x N row-major, amperes into each virtual
+ * linear gate-input circuit c (XB_EUNSUPPORTED for an access transistor or a
+ * nonlinear cell) into out (K x N row-major, amperes into each virtual
  * ground).  opt and rep may be NULL.  Returns XB_ECONVERGE (with NaN outputs for
  * the failed vectors and the first failure described in err) when any vector did
  * not converge; the other vectors' outputs are still valid. */

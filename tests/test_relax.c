@@ -232,6 +232,9 @@ static void test_bad_input(gsl_rng *r)
     XB_CHECK(xb_relax_gate_input(c, x, 1, out, NULL, NULL, &err) == XB_EINVAL);
     XB_CHECK(strstr(err.msg, "gate-input") != NULL);
     c->topology = XB_TOPO_GATE_INPUT;
+    c->cell = XB_CELL_SINH;
+    XB_CHECK(xb_relax_gate_input(c, x, 1, out, NULL, NULL, &err) == XB_EUNSUPPORTED);
+    c->cell = XB_CELL_LINEAR;
     c->g[2] = -1;
     XB_CHECK(xb_relax_gate_input(c, x, 1, out, NULL, NULL, &err) == XB_EINVAL);
     xb_circuit_free(c);
