@@ -45,6 +45,8 @@ static const char *axis_text(const char *key, int label)
     return key;
 }
 
+static const char *const log_keys[] = {"rp", "on_off", "gmax"};
+
 /* Where each value of an axis goes on the x axis. */
 typedef struct {
     double *pos;     /* data x of value v */
@@ -89,7 +91,11 @@ static int layout_make(const sweep_axis *ax, int log_spec, x_layout *l)
     }
     if (!numeric)
         return 0;
-    l->log = log_spec >= 0 ? log_spec : (plo < INFINITY && phi / plo >= LOG_AUTO_SPAN && lo >= 0);
+    int log_key = 0; /* parameters read on a log scale whatever their span */
+    for (size_t k = 0; k < sizeof log_keys / sizeof log_keys[0]; k++)
+        log_key |= !strcmp(ax->key, log_keys[k]);
+    l->log = log_spec >= 0 ? log_spec
+                           : (plo < INFINITY && lo >= 0 && (log_key || phi / plo >= LOG_AUTO_SPAN));
     if (l->log && !(plo < INFINITY))
         l->log = 0;
     double step = n > 1 && hi > lo ? (hi - lo) / (numeric > 1 ? numeric - 1 : 1) : 1;

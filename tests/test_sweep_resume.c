@@ -1,0 +1,383 @@
+/* test_sweep_resume.c: `xbar sweep` survives SIGKILL at any moment.
+ *
+ * A small sweep (tests/test_sweep_model.h: a nearest-class-mean classifier on
+ * Fashion-MNIST; exact parasitic MVMs, programming errors, a 6-bit ADC) runs
+ * once without interruption.  The same sweep, in another folder with its own
+ * calibration cache, is then killed with SIGKILL after random delays, several
+ * times, and rerun to completion, once more after a torn last line has been
+ * appended to its CSV.  Its final CSV must hold exactly one row per point and
+ * the same numbers as the uninterrupted run.  Then a finished sweep refuses a
+ * changed configuration and a concurrent writer, and has drawn its plots.
+ *
+ * XB_TEST_SEED=<n> repeats a run's kill delays. */
+#define _DEFAULT_SOURCE
+#include "xb_test.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <string.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "test_sweep_model.h"
+
+#define MAX_KILLS 8     /* interrupted runs before the last */
+#define MIN_KILLS 2     /* kills that must land before the sweep ends by itself */
+#define MAX_ROWS 64
+#define MAX_COLS 96
+
+/* Columns that hold times: they differ from run to run. */
+static const char *const timing_cols[] = {"seconds", "calib_seconds", "program_s", "solve_s",
+                                          "adc_s", "digital_s"};
+
+static double now_seconds(void)
+{
+    struct timespec t;
+    clock_gettime(CLOCK_MONOTONIC, &t);
+    return (double)t.tv_sec + 1e-9 * (double)t.tv_nsec;
+}
+
+static const char *tmp_path(const char *rel)
+{
+    static char buf[8][700];
+    static int slot;
+    char *p = buf[slot++ % 8];
+    snprintf(p, 700, "%s/%s", xb_test_tmpdir(), rel);
+    return p;
+}
+
+static char *slurp(const char *path)
+{
+    FILE *f = fopen(path, "rb");
+    if (!f)
+        return calloc(1, 1);
+    fseek(f, 0, SEEK_END);
+    long n = ftell(f);
+    fseek(f, 0, SEEK_SET);
+    char *s = calloc((size_t)n + 1, 1);
+    if (fread(s, 1, (size_t)n, f) != (size_t)n)
+        s[0] = '\0';
+    fclose(f);
+    return s;
+}
+
+static void write_text(const char *path, const char *text)
+{
+    FILE *f = fopen(path, "wb");
+    if (!f) {
+        perror(path);
+        exit(2);
+    }
+    fputs(text, f);
+    fclose(f);
+}
+
+static int count_lines(const char *s)
+{
+    int n = 0;
+    for (; *s; s++)
+        n += *s == '\n';
+    return n;
+}
+
+/* Run `xbar sweep <config> [extra]` in the temporary folder, output in
+ * tmp/stdout and tmp/stderr.  kill_after >= 0: SIGKILL it after that many
+ * seconds if it is still running (*killed says whether it was).  Returns the
+ * exit status, or -1 when killed. */
+static int run_sweep(const char *config, const char *extra, double kill_after, int *killed)
+{
+    static char xbar[4096];
+    if (!xbar[0] && !realpath(xb_test_xbar(), xbar)) {
+        perror(xb_test_xbar());
+        exit(2);
+    }
+    const char *argv[6] = {xbar, "sweep", config, extra, NULL};
+    if (!extra)
+        argv[3] = NULL;
+    fflush(stdout);
+    pid_t pid = fork();
+    if (pid < 0) {
+        perror("fork");
+        exit(2);
+    }
+    if (pid == 0) {
+        int o = open(tmp_path("stdout"), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+        int e = open(tmp_path("stderr"), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+        if (o < 0 || e < 0 || chdir(xb_test_tmpdir()) != 0)
+            _exit(127);
+        dup2(o, STDOUT_FILENO);
+        dup2(e, STDERR_FILENO);
+        execv(argv[0], (char *const *)argv);
+        _exit(127);
+    }
+    int st = 0;
+    if (killed)
+        *killed = 0;
+    if (kill_after >= 0) {
+        double end = now_seconds() + kill_after;
+        for (;;) {
+            pid_t w = waitpid(pid, &st, WNOHANG);
+            if (w == pid)
+                break;
+            if (now_seconds() >= end) {
+                kill(pid, SIGKILL);
+                waitpid(pid, &st, 0);
+                break;
+            }
+            struct timespec ts = {0, 2000000}; /* 2 ms */
+            nanosleep(&ts, NULL);
+        }
+    } else {
+        waitpid(pid, &st, 0);
+    }
+    if (WIFSIGNALED(st)) {
+        if (killed)
+            *killed = WTERMSIG(st) == SIGKILL;
+        return -1;
+    }
+    return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+}
+
+static void write_config(const char *name, const char *cache, const char *output,
+                         const char *axes)
+{
+    char text[2048];
+    snprintf(text, sizeof text,
+             "{ \"description\": \"resumability test\",\n"
+             "  \"model\": \"tiny32.onnx\", \"dataset\": \"fashion-mnist\",\n"
+             "  \"images\": 120, \"batch\": 40, \"calibration_images\": 40,\n"
+             "  \"cache_dir\": \"%s\", \"output\": \"%s\",\n"
+             "  \"base\": { \"mvm\": \"exact\", \"error_model\": \"independent\", \"alpha\": 0.02,\n"
+             "            \"adc_bits\": 6, \"rows_per_array\": 256, \"seed\": 7 },\n"
+             "  \"axes\": %s }\n",
+             cache, output, axes);
+    write_text(tmp_path(name), text);
+}
+
+static const char *const axes_main =
+    "{ \"mapping\": [\"differential\", \"offset\"], \"rp\": [0, 1e-5, 1e-4] }";
+#define N_TASKS 7 /* 6 points and the baseline */
+
+/* A CSV as rows of fields (no quoted fields in these files). */
+typedef struct {
+    char *text;
+    char *f[MAX_ROWS][MAX_COLS];
+    int rows, cols;
+} table;
+
+static int table_read(const char *path, table *t)
+{
+    memset(t, 0, sizeof *t);
+    t->text = slurp(path);
+    char *line = t->text;
+    while (*line && t->rows < MAX_ROWS) {
+        char *nl = strchr(line, '\n');
+        if (!nl)
+            return -1; /* the file must end with a whole line */
+        *nl = '\0';
+        int n = 0;
+        for (char *p = line; n < MAX_COLS;) {
+            t->f[t->rows][n++] = p;
+            p = strchr(p, ',');
+            if (!p)
+                break;
+            *p++ = '\0';
+        }
+        if (t->rows == 0)
+            t->cols = n;
+        else if (n != t->cols)
+            return -1;
+        t->rows++;
+        line = nl + 1;
+    }
+    return 0;
+}
+
+static int col_index(const table *t, const char *name)
+{
+    for (int c = 0; c < t->cols; c++)
+        if (!strcmp(t->f[0][c], name))
+            return c;
+    return -1;
+}
+
+static int is_timing(const char *name)
+{
+    for (size_t k = 0; k < sizeof timing_cols / sizeof timing_cols[0]; k++)
+        if (!strcmp(name, timing_cols[k]))
+            return 1;
+    return 0;
+}
+
+/* Rows r of a and s of b are the same task (the columns before "correct"). */
+static int same_id(const table *a, int r, const table *b, int s, int n_id)
+{
+    for (int c = 0; c < n_id; c++)
+        if (strcmp(a->f[r][c], b->f[s][c]))
+            return 0;
+    return 1;
+}
+
+static void compare_tables(const table *ref, const table *got)
+{
+    XB_CHECK_MSG(ref->cols == got->cols, "%d vs %d columns", ref->cols, got->cols);
+    for (int c = 0; c < ref->cols && c < got->cols; c++)
+        XB_CHECK_MSG(!strcmp(ref->f[0][c], got->f[0][c]), "header column %d: %s vs %s", c,
+                     ref->f[0][c], got->f[0][c]);
+    XB_CHECK_MSG(ref->rows == N_TASKS + 1, "reference: %d rows", ref->rows - 1);
+    XB_CHECK_MSG(got->rows == N_TASKS + 1, "interrupted: %d rows, expected %d", got->rows - 1,
+                 N_TASKS);
+    const int n_id = col_index(ref, "correct");
+    XB_CHECK(n_id > 3);
+    for (int r = 1; r < got->rows; r++)
+        for (int s = r + 1; s < got->rows; s++)
+            XB_CHECK_MSG(!same_id(got, r, got, s, n_id), "rows %d and %d are the same point",
+                         r, s);
+    for (int r = 1; r < ref->rows; r++) {
+        int s = 1;
+        while (s < got->rows && !same_id(ref, r, got, s, n_id))
+            s++;
+        XB_CHECK_MSG(s < got->rows, "reference row %d (%s %s %s) is missing", r, ref->f[r][0],
+                     ref->f[r][1], ref->f[r][2]);
+        if (s == got->rows)
+            continue;
+        for (int c = n_id; c < ref->cols; c++)
+            if (!is_timing(ref->f[0][c]))
+                XB_CHECK_MSG(!strcmp(ref->f[r][c], got->f[s][c]), "row %d (%s=%s %s=%s): %s "
+                             "is %s uninterrupted but %s after kills", r, ref->f[0][1],
+                             ref->f[r][1], ref->f[0][2], ref->f[r][2], ref->f[0][c],
+                             ref->f[r][c], got->f[s][c]);
+    }
+}
+
+/* A finished sweep refuses what it cannot resume, with one line on stderr. */
+static void expect_refusal(const char *config, const char *what)
+{
+    int rc = run_sweep(config, NULL, -1, NULL);
+    char *err = slurp(tmp_path("stderr"));
+    XB_CHECK_MSG(rc == 1, "%s: exit %d", config, rc);
+    XB_CHECK_MSG(count_lines(err) == 1, "%s: stderr has %d lines:\n%s", config,
+                 count_lines(err), err);
+    XB_CHECK_MSG(strstr(err, what) != NULL, "%s: stderr lacks '%s':\n%s", config, what, err);
+    free(err);
+}
+
+static long file_size(const char *path)
+{
+    struct stat st;
+    return stat(path, &st) == 0 ? (long)st.st_size : -1;
+}
+
+int main(void)
+{
+    const char *s = getenv("XB_TEST_SEED");
+    unsigned seed = s ? (unsigned)strtoul(s, NULL, 10) : (unsigned)time(NULL) ^ (unsigned)getpid();
+    printf("kill delays: XB_TEST_SEED=%u\n", seed);
+    srand(seed);
+    if (tm_write_model(tmp_path("tiny32.onnx")) != 0) {
+        fprintf(stderr, "cannot write the test model\n");
+        return 1;
+    }
+    write_config("ref.json", "cache-ref", "out-ref", axes_main);
+    write_config("kill.json", "cache-kill", "out-kill", axes_main);
+
+    /* Uninterrupted. */
+    double t0 = now_seconds();
+    int rc = run_sweep("ref.json", NULL, -1, NULL);
+    const double t_ref = now_seconds() - t0;
+    char *out = slurp(tmp_path("stdout")), *err = slurp(tmp_path("stderr"));
+    printf("uninterrupted: exit %d in %.1f s\n%s%s", rc, t_ref, out, err);
+    XB_CHECK(rc == 0);
+    XB_CHECK(strstr(out, "0 done, 7 to run") != NULL);
+    XB_CHECK_MSG(err[0] == '\0', "stderr is not a terminal: nothing on it");
+    free(out);
+    free(err);
+
+    /* Killed at random moments, then run to the end. */
+    int kills = 0, finished = 0;
+    for (int i = 0; i < MAX_KILLS && !finished; i++) {
+        /* Somewhere in what is left to do (rows written so far say how much). */
+        out = slurp(tmp_path("out-kill/sweep.csv"));
+        int left = N_TASKS - (count_lines(out) > 0 ? count_lines(out) - 1 : 0);
+        free(out);
+        double delay = t_ref * left / N_TASKS * (0.1 + 0.6 * rand() / (double)RAND_MAX);
+        int killed;
+        rc = run_sweep("kill.json", NULL, delay, &killed);
+        out = slurp(tmp_path("out-kill/sweep.csv"));
+        printf("run %d: %s after %.2f s, %d rows\n", i + 1, killed ? "killed" : "finished",
+               delay, count_lines(out) - 1);
+        free(out);
+        if (killed) {
+            kills++;
+        } else {
+            XB_CHECK_MSG(rc == 0, "exit %d", rc);
+            finished = 1;
+        }
+    }
+    XB_CHECK_MSG(kills >= MIN_KILLS, "only %d kill(s) landed before the sweep ended", kills);
+
+    /* A torn last line, as a crash in the middle of a write would leave. */
+    const char *csv = tmp_path("out-kill/sweep.csv");
+    long before = file_size(csv);
+    if (before > 0) {
+        int fd = open(csv, O_WRONLY | O_APPEND);
+        XB_CHECK(fd >= 0 && write(fd, "point,offset,0.0001,ex", 22) == 22);
+        close(fd);
+    }
+    rc = run_sweep("kill.json", NULL, -1, NULL);
+    out = slurp(tmp_path("stdout"));
+    err = slurp(tmp_path("stderr"));
+    printf("last run: exit %d\n%s%s", rc, out, err);
+    XB_CHECK(rc == 0);
+    XB_CHECK_MSG(before <= 0 || strstr(out, "cut an incomplete last line (22 bytes)"),
+                 "the torn line was not reported");
+    free(out);
+    free(err);
+
+    table ref, got;
+    XB_CHECK_MSG(table_read(tmp_path("out-ref/sweep.csv"), &ref) == 0, "reference CSV");
+    XB_CHECK_MSG(table_read(csv, &got) == 0, "interrupted CSV: a partial or ragged line");
+    compare_tables(&ref, &got);
+    int kind = col_index(&got, "kind"), mvm = col_index(&got, "mvm"), baselines = 0;
+    for (int r = 1; r < got.rows; r++)
+        if (!strcmp(got.f[r][kind], "baseline")) {
+            baselines++;
+            XB_CHECK(mvm >= 0 && !strcmp(got.f[r][mvm], "digital"));
+        }
+    XB_CHECK(baselines == 1);
+    free(ref.text);
+    free(got.text);
+
+    /* Nothing left to do: a rerun runs nothing and rewrites nothing. */
+    long size = file_size(csv);
+    rc = run_sweep("kill.json", NULL, -1, NULL);
+    out = slurp(tmp_path("stdout"));
+    XB_CHECK(rc == 0 && strstr(out, "7 done, 0 to run") != NULL);
+    XB_CHECK(file_size(csv) == size);
+    free(out);
+
+    /* Plots of the rp axis, in both formats. */
+    XB_CHECK(file_size(tmp_path("out-ref/accuracy_vs_rp.png")) > 1000);
+    XB_CHECK(file_size(tmp_path("out-ref/accuracy_vs_rp.svg")) > 1000);
+    rc = run_sweep("kill.json", "--plots-only", -1, NULL);
+    XB_CHECK(rc == 0);
+    XB_CHECK(file_size(tmp_path("out-kill/accuracy_vs_rp.svg")) > 1000);
+
+    /* Refusals: other axes (other columns), other values (rows that are not
+     * points), and a second writer. */
+    write_config("other-axes.json", "cache-ref", "out-ref",
+                 "{ \"mapping\": [\"differential\"], \"alpha\": [0.01] }");
+    expect_refusal("other-axes.json", "column 3 is 'rp' in the file but 'alpha'");
+    write_config("other-values.json", "cache-ref", "out-ref",
+                 "{ \"mapping\": [\"differential\", \"offset\"], \"rp\": [0, 1e-5, 2e-4] }");
+    expect_refusal("other-values.json", "not a point of this configuration");
+    int fd = open(tmp_path("out-ref/sweep.csv"), O_RDONLY);
+    XB_CHECK(fd >= 0 && flock(fd, LOCK_EX) == 0);
+    expect_refusal("ref.json", "another xbar sweep is writing this file");
+    close(fd);
+    XB_TEST_DONE();
+}
