@@ -25,8 +25,8 @@
 
 #include "solver_internal.h"
 
-#define VEC_BLOCK 4   /* vectors sharing one pass over the conductances */
-#define COL_CHUNK 128 /* columns per pass: y and w of a block (8 KiB) stay in L1 */
+#define VEC_BLOCK 8   /* vectors sharing one pass over the conductances */
+#define COL_CHUNK 128 /* columns per pass: y and w of a block (16 KiB) stay in L1 */
 #define XB_COLUMN_PAR_WORK 4e6 /* cell-vector updates below which one thread runs */
 
 typedef struct {
@@ -38,6 +38,7 @@ typedef struct {
     int r_uniform;     /* 1 when every inner segment has the same resistance r_value */
     double r_value;    /* ohms */
     int renorm;        /* rows between rescalings of (y, w) */
+    int renorm_enabled; /* enabled rows between rescalings when wire steps are batched */
 } column_model;
 
 void *xb_column_new(const xb_circuit *c, xb_error *err)
@@ -85,6 +86,11 @@ void *xb_column_new(const xb_circuit *c, xb_error *err)
     double growth = log10(1.0 + rmax * gsum_max);
     int every = growth > 0 ? (int)(200.0 / growth) : 64;
     m->renorm = every < 1 ? 1 : every > 64 ? 64 : every;
+    /* Batched wire steps: one enabled row multiplies w by at most 1 + n r Y with
+     * n < M skipped segments, so count enabled rows against that bound. */
+    double growth_batched = log10(1.0 + (double)M * rmax * gsum_max);
+    int every_b = growth_batched > 0 ? (int)(200.0 / growth_batched) : 64;
+    m->renorm_enabled = every_b < 1 ? 1 : every_b > 64 ? 64 : every_b;
     return m;
 }
 
@@ -129,10 +135,14 @@ static void column_block(const column_model *m, const double *x, size_t k0, int 
                 double *restrict yy = y[kk], *restrict ww = w[kk];
                 const double step = (double)(i - last[kk]) * ru;
                 if (step != 0.0)
+                    for (int j = 0; j < W; j++) { /* one pass: y and w stay in registers */
+                        double wj = ww[j] + step * yy[j];
+                        ww[j] = wj;
+                        yy[j] += g[j] * wj;
+                    }
+                else
                     for (int j = 0; j < W; j++)
-                        ww[j] += step * yy[j];
-                for (int j = 0; j < W; j++)
-                    yy[j] += g[j] * ww[j];
+                        yy[j] += g[j] * ww[j];
                 last[kk] = i;
             }
             if ((i + 1) % m->renorm == 0)
@@ -155,10 +165,17 @@ static void column_block(const column_model *m, const double *x, size_t k0, int 
             const double *restrict r = i > 0 ? m->r + (size_t)(i - 1) * N + j0 : NULL;
             for (int kk = 0; kk < kn; kk++) {
                 double *restrict yy = y[kk], *restrict ww = w[kk];
-                if (r)
+                const int on = x[(k0 + (size_t)kk) * M + i] != 0.0;
+                if (r && on)
+                    for (int j = 0; j < W; j++) {
+                        double wj = ww[j] + r[j] * yy[j];
+                        ww[j] = wj;
+                        yy[j] += g[j] * wj;
+                    }
+                else if (r)
                     for (int j = 0; j < W; j++)
                         ww[j] += r[j] * yy[j];
-                if (x[(k0 + (size_t)kk) * M + i] != 0.0)
+                else if (on)
                     for (int j = 0; j < W; j++)
                         yy[j] += g[j] * ww[j];
             }
@@ -178,6 +195,72 @@ static void column_block(const column_model *m, const double *x, size_t k0, int 
         }
 }
 
+/* Uniform wires, REG_COLS columns of one vector: y and w live in registers for
+ * the whole walk down the column, so an enabled row costs one load of its
+ * conductances and two FMAs per cell, and a disabled row nothing.  The
+ * renormalization counts enabled rows: w only grows at them. */
+#define REG_COLS 16
+typedef double v4d __attribute__((vector_size(32)));
+
+static inline __attribute__((always_inline)) v4d load4(const double *p)
+{
+    v4d v;
+    __builtin_memcpy(&v, p, sizeof v);
+    return v;
+}
+
+__attribute__((target_clones("arch=x86-64-v3", "default")))
+static void column_regs(const column_model *m, const double *xk, int j0, double *outk)
+{
+    const int M = m->rows, N = m->cols;
+    const double ru = m->r_value;
+    const v4d zero = {0, 0, 0, 0}, one = {1, 1, 1, 1};
+    v4d y0 = zero, y1 = zero, y2 = zero, y3 = zero;
+    v4d w0 = one, w1 = one, w2 = one, w3 = one;
+    int last = 0, since = 0;
+    for (int i = 0; i < M; i++) {
+        if (xk[i] == 0.0)
+            continue;
+        const double *g = m->g + (size_t)i * N + j0;
+        const double st = (double)(i - last) * ru;
+        const v4d step = {st, st, st, st};
+        w0 += step * y0;
+        w1 += step * y1;
+        w2 += step * y2;
+        w3 += step * y3;
+        y0 += load4(g) * w0;
+        y1 += load4(g + 4) * w1;
+        y2 += load4(g + 8) * w2;
+        y3 += load4(g + 12) * w3;
+        last = i;
+        if (++since == m->renorm_enabled) {
+            y0 /= w0;
+            y1 /= w1;
+            y2 /= w2;
+            y3 /= w3;
+            w0 = w1 = w2 = w3 = one;
+            since = 0;
+        }
+    }
+    const double st = (double)(M - 1 - last) * ru;
+    const v4d step = {st, st, st, st};
+    w0 += step * y0;
+    w1 += step * y1;
+    w2 += step * y2;
+    w3 += step * y3;
+    double y[REG_COLS], w[REG_COLS];
+    __builtin_memcpy(y, &y0, 32);
+    __builtin_memcpy(y + 4, &y1, 32);
+    __builtin_memcpy(y + 8, &y2, 32);
+    __builtin_memcpy(y + 12, &y3, 32);
+    __builtin_memcpy(w, &w0, 32);
+    __builtin_memcpy(w + 4, &w1, 32);
+    __builtin_memcpy(w + 8, &w2, 32);
+    __builtin_memcpy(w + 12, &w3, 32);
+    for (int j = 0; j < REG_COLS; j++)
+        outk[j0 + j] = m->v_read * y[j] / (w[j] + m->r_end[j0 + j] * y[j]);
+}
+
 xb_status xb_column_solve(const void *p, const double *x, size_t K, double *out, xb_error *err)
 {
     const column_model *m = p;
@@ -188,6 +271,22 @@ xb_status xb_column_solve(const void *p, const double *x, size_t K, double *out,
     /* threads only for enough work: a parallel region costs a barrier, and a
      * spinning thread on a busy machine costs more than it saves */
     const int par = nvb * ncb > 1 && (double)m->rows * N * (double)K >= XB_COLUMN_PAR_WORK;
+    if (m->r_uniform) {
+        const int nreg = N / REG_COLS, tail = N - nreg * REG_COLS;
+#pragma omp parallel for schedule(static) if (par)
+        for (long k = 0; k < (long)K; k++) {
+            const double *xk = x + (size_t)k * m->rows;
+            for (int c = 0; c < nreg; c++)
+                column_regs(m, xk, c * REG_COLS, out + (size_t)k * N);
+        }
+        if (tail) /* the last columns, by the general kernel */
+            for (long vb = 0; vb < nvb; vb++) {
+                size_t k0 = (size_t)vb * VEC_BLOCK;
+                int kn = (int)((K - k0) < VEC_BLOCK ? (K - k0) : VEC_BLOCK);
+                column_block(m, x, k0, kn, nreg * REG_COLS, N, out);
+            }
+        return XB_OK;
+    }
 #pragma omp parallel for collapse(2) schedule(static) if (par)
     for (long vb = 0; vb < nvb; vb++)
         for (int cb = 0; cb < ncb; cb++) {
