@@ -238,6 +238,13 @@ int xb_cmd_sweep(int argc, char **argv)
         xb_error_set(&err, XB_ENOMEM, "out of memory");
         goto done;
     }
+    /* A missing model is found before anything is written. */
+    FILE *mf = fopen(c.model, "rb");
+    if (!mf) {
+        xb_error_set(&err, XB_EIO, "%s: model '%s': %s", config_path, c.model, strerror(errno));
+        goto done;
+    }
+    fclose(mf);
     long images = c.images;
     if (images == 0 && count_images(&c, &images, &err) != XB_OK)
         goto done;

@@ -72,6 +72,9 @@ typedef struct {
  * _validate().  Messages start with the file name and name the key (and
  * index) at fault.  On failure c holds nothing to free. */
 xb_status sweep_config_load(const char *path, sweep_config *c, xb_error *err);
+/* The same from text in memory (NUL-terminated); path names it in messages,
+ * and relative paths in it resolve against path's folder. */
+xb_status sweep_config_parse(const char *text, const char *path, sweep_config *c, xb_error *err);
 void sweep_config_free(sweep_config *c);
 
 /* The configuration of task t: a point 0 .. n_points-1, or SWEEP_BASELINE. */

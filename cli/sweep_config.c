@@ -265,7 +265,7 @@ static xb_status get_axes(const cJSON *obj, const char *path, sweep_config *c, x
             for (int k = 0; k < a->n; k++)
                 if (!strcmp(canon[k], canon[a->n])) {
                     xb_error_set(err, XB_EINVAL, "%s: %s: the same value as axes.%s[%d] (%s)",
-                                 path, what, a->key, k, canon[k]);
+                                 path, what, a->key, k, a->values[k]);
                     free(canon);
                     return XB_EINVAL;
                 }
@@ -529,10 +529,21 @@ xb_status sweep_config_load(const char *path, sweep_config *c, xb_error *err)
     char *text = read_file(path, err);
     if (!text)
         return err->code;
+    xb_status s = sweep_config_parse(text, path, c, err);
+    free(text);
+    return s;
+}
+
+xb_status sweep_config_parse(const char *text, const char *path, sweep_config *c, xb_error *err)
+{
+    memset(c, 0, sizeof *c);
     const char *end = NULL;
     cJSON *root = cJSON_ParseWithOpts(text, &end, 1);
     if (!root) {
-        const char *at = end ? end : cJSON_GetErrorPtr();
+        /* cJSON's error pointer marks where parsing stopped. */
+        const char *at = cJSON_GetErrorPtr();
+        if (!at || at < text || at > text + strlen(text))
+            at = end;
         int line = 0, col = 0;
         if (at)
             where(text, at, &line, &col);
@@ -544,9 +555,10 @@ xb_status sweep_config_load(const char *path, sweep_config *c, xb_error *err)
             near[k] = '\0';
         }
         xb_error_set(err, XB_EFORMAT, "%s:%d:%d: JSON syntax error%s%s%s", path, line, col,
-                     near[0] ? " near '" : (at && !*at ? " (unexpected end of file)" : ""),
+                     near[0] ? " near '"
+                     : (at && !*at ? " found at the end of the file (an unclosed bracket or "
+                                     "string, or a comma before a closing bracket?)" : ""),
                      near, near[0] ? "'" : "");
-        free(text);
         return XB_EFORMAT;
     }
     xb_status s = XB_ENOMEM;
@@ -561,7 +573,6 @@ xb_status sweep_config_load(const char *path, sweep_config *c, xb_error *err)
         s = parse(root, path, dir, c, err);
     free(dir);
     cJSON_Delete(root);
-    free(text);
     if (s != XB_OK) {
         sweep_config_free(c);
         return s;
