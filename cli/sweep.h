@@ -161,7 +161,8 @@ typedef struct sweep_result {
     double seconds;          /* wall time of the point, calibration included */
     double calib_seconds;    /* calibration, or loading it from the cache */
     int calib_cached;        /* 1 when the calibration came from the cache */
-    xb_analog_stats stats;   /* over the test images only; tiles is the total programmed */
+    xb_analog_stats stats;   /* solve, ADC, digital and vectors: the test images only;
+                                program time and tiles: the whole point */
     unsigned long long hash; /* xb_analog_config_hash() */
 } sweep_result;
 

@@ -18,6 +18,8 @@
 #define MARGIN_DECADES 0.15   /* room left and right of the outermost points on a log axis */
 #define DODGE 0.012           /* sideways shift between lines, in decades or fractions of the span */
 #define MAX_LINES 48          /* legend entries that still fit */
+#define LEGEND_ENTRY 0.036    /* height of one legend entry, as a fraction of the panel */
+#define LEGEND_TOP 0.03       /* the legend's margins, same unit */
 
 /* Axis titles for the parameters that have a well-known name. */
 static const struct {
@@ -127,7 +129,8 @@ static int layout_make(const sweep_axis *ax, int log_spec, x_layout *l)
     return 1;
 }
 
-/* The other axes' values of point p, as a legend label. */
+/* The other axes' values of point p, as a legend label: "key = value" for
+ * one other axis, the values alone for more (the subtitle names the keys). */
 static void line_label(const sweep_config *c, int xa, long p, char *buf, size_t len)
 {
     size_t used = 0;
@@ -135,14 +138,32 @@ static void line_label(const sweep_config *c, int xa, long p, char *buf, size_t 
     for (int a = 0; a < c->n_axes && used + 1 < len; a++) {
         if (a == xa)
             continue;
-        int n = snprintf(buf + used, len - used, "%s%s = %s", used ? ", " : "", c->axes[a].key,
-                         c->axes[a].values[sweep_point_value(c, p, a)]);
+        const char *v = c->axes[a].values[sweep_point_value(c, p, a)];
+        int n = c->n_axes == 2 ? snprintf(buf + used, len - used, "%s = %s", c->axes[a].key, v)
+                               : snprintf(buf + used, len - used, "%s%s", used ? ", " : "", v);
         if (n < 0)
             break;
         used += (size_t)n;
     }
     if (!buf[0])
         snprintf(buf, len, "analog");
+}
+
+/* "; lines: error_model, mapping" when the legend shows values alone. */
+static void lines_note(const sweep_config *c, int xa, char *buf, size_t len)
+{
+    buf[0] = '\0';
+    if (c->n_axes <= 2)
+        return;
+    size_t used = 0;
+    for (int a = 0; a < c->n_axes && used + 1 < len; a++) {
+        if (a == xa)
+            continue;
+        int n = snprintf(buf + used, len - used, "%s%s", used ? ", " : "; lines: ", c->axes[a].key);
+        if (n < 0)
+            break;
+        used += (size_t)n;
+    }
 }
 
 static const char *base_name(const char *path)
@@ -239,14 +260,21 @@ static xb_status draw(const sweep_config *c, const sweep_score *scores, int xa, 
         yhi = fmax(yhi, 100 * bl->top1);
     }
     double pad = yhi > ylo ? 0.06 * (yhi - ylo) : 1;
+    /* Room under the data for the legend, which sits in a lower corner. */
+    const int entries = (int)(n_lines < MAX_LINES ? n_lines : MAX_LINES) + (hline_label[0] != 0);
+    const double f = fmin(0.6, LEGEND_TOP + LEGEND_ENTRY * entries);
+    const double span = (yhi - ylo) + 2 * pad;
+    const double ybottom = ylo - pad - span * f / (1 - f);
     snprintf(title, sizeof title, "%s", c->title ? c->title : "");
     if (!c->title)
         snprintf(title, sizeof title, "Top-1 accuracy vs %s", axis_text(ax->key, 0));
     size_t per_point = scores[0].images;
     for (long p = 0; p < c->n_points && !per_point; p++)
         per_point = scores[p + 1].images;
+    char note[256];
+    lines_note(c, xa, note, sizeof note);
     snprintf(subtitle, sizeof subtitle, "%s on %s, %zu test images per point; bars: 95%% Wilson "
-             "intervals", base_name(c->model_name), c->dataset_name, per_point);
+             "intervals%s", base_name(c->model_name), c->dataset_name, per_point, note);
     xb_plot_axes axes = {
         .title = title,
         .subtitle = subtitle,
@@ -255,7 +283,7 @@ static xb_status draw(const sweep_config *c, const sweep_score *scores, int xa, 
         .xlog = lay.log,
         .xmin = lay.xmin,
         .xmax = lay.xmax,
-        .ymin = fmax(0, ylo - pad),
+        .ymin = fmax(0, ybottom),
         .ymax = fmin(100, yhi + pad),
         .hline = hline_label[0] ? 100 * bl->top1 : NAN,
         .hline_label = hline_label[0] ? hline_label : NULL,
