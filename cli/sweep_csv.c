@@ -505,7 +505,8 @@ xb_status sweep_csv_open(sweep_csv *f, const char *path, const sweep_config *c,
         xb_error_set(err, XB_EIO, "%s: cannot open: %s", path, strerror(errno));
         goto fail;
     }
-    if (flock(f->fd, LOCK_EX | LOCK_NB) != 0) {
+    /* A file system without locks (some network mounts) runs unguarded. */
+    if (flock(f->fd, LOCK_EX | LOCK_NB) != 0 && errno != ENOLCK && errno != EOPNOTSUPP) {
         xb_error_set(err, XB_EIO, "%s: %s", path, errno == EWOULDBLOCK
                      ? "another xbar sweep is writing this file (wait for it, or use another "
                        "--out folder)" : strerror(errno));

@@ -179,11 +179,12 @@ xb_status sweep_eval_open(sweep_eval *e, const sweep_config *c, long images, int
     }
     if (calib_n > 0 && (s = xb_dataset_read_batch(cal, 0, calib_n, e->calib_x, NULL, err)))
         goto fail;
-    /* Labels for all, pixels for all when they fit (else read per batch). */
-    for (size_t i = 0; i < e->test_n; i += (size_t)e->batch) {
+    /* The test images once for all points when they fit, else per batch (with
+     * their labels) in every point. */
+    for (size_t i = 0; e->test_x && i < e->test_n; i += (size_t)e->batch) {
         int n = (int)(e->test_n - i < (size_t)e->batch ? e->test_n - i : (size_t)e->batch);
-        float *dst = e->test_x ? e->test_x + i * e->chw : e->x;
-        if ((s = xb_dataset_read_batch(e->test, i, n, dst, e->test_labels + i, err)))
+        if ((s = xb_dataset_read_batch(e->test, i, n, e->test_x + i * e->chw,
+                                       e->test_labels + i, err)))
             goto fail;
     }
     if ((s = xb_model_reserve(e->model, e->batch, err)))
@@ -287,7 +288,8 @@ xb_status sweep_eval_run(sweep_eval *e, const xb_analog_config *cfg, size_t firs
     for (size_t i = first; i < first + n;) {
         int b = (int)(first + n - i < (size_t)e->batch ? first + n - i : (size_t)e->batch);
         const float *x = e->test_x ? e->test_x + i * e->chw : e->x;
-        if (!e->test_x && (s = xb_dataset_read_batch(e->test, i, b, e->x, NULL, err)))
+        if (!e->test_x &&
+            (s = xb_dataset_read_batch(e->test, i, b, e->x, e->test_labels + i, err)))
             goto done;
         if ((s = xb_model_run(e->model, x, b, e->logits, err))) {
             xb_error_prefix(err, "images %zu..%zu", i, i + (size_t)b - 1);
