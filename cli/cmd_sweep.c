@@ -78,26 +78,34 @@ static void format_duration(double s, char *buf, size_t cap)
 typedef struct {
     int show, shown;
     long todo, finished;     /* tasks to run in this invocation, and finished so far */
-    double t_start, t_task, t_shown;
-    const char *label;
+    double t_start, t_shown;
+    const char *label;       /* the task */
+    const char *phase;       /* the last phase shown */
 } progress_state;
 
-static void progress(void *user, size_t done, size_t total)
+static void progress(void *user, const char *phase, size_t done, size_t total)
 {
     progress_state *p = user;
     double t = now_seconds();
-    if (!p->show || (t - p->t_shown < PROGRESS_PERIOD && done < total))
+    int new_phase = p->phase != phase;
+    if (!p->show || (t - p->t_shown < PROGRESS_PERIOD && done < total && !new_phase))
         return;
     p->t_shown = t;
+    p->phase = phase;
     /* Remaining time: the tasks still to come at the mean time per task so
-     * far (the current one counted by its fraction done). */
-    double frac = total ? (double)done / (double)total : 1;
+     * far (the current one counted by its fraction of test images done). */
+    int images = !strcmp(phase, "images");
+    double frac = images && total ? (double)done / (double)total : 0;
     double units = (double)p->finished + frac;
     double per = units > 0 ? (t - p->t_start) / units : -1;
     char eta[32];
     format_duration(per >= 0 ? per * ((double)p->todo - units) : -1, eta, sizeof eta);
-    fprintf(stderr, "\r[%ld/%ld] %s: %zu/%zu images  ETA %s\033[K", p->finished + 1, p->todo,
-            p->label, done, total, eta);
+    if (images)
+        fprintf(stderr, "\r[%ld/%ld] %s: %zu/%zu images  ETA %s\033[K", p->finished + 1,
+                p->todo, p->label, done, total, eta);
+    else
+        fprintf(stderr, "\r[%ld/%ld] %s: %s on %zu images  ETA %s\033[K", p->finished + 1,
+                p->todo, p->label, phase, total, per >= 0 ? eta : "?");
     fflush(stderr);
     p->shown = 1;
 }
@@ -303,7 +311,7 @@ int xb_cmd_sweep(int argc, char **argv)
             xb_analog_config cfg;
             sweep_result r;
             ps.label = label;
-            ps.t_task = now_seconds();
+            ps.phase = NULL;
             if (sweep_task_config(&c, t, &cfg, &err) != XB_OK ||
                 sweep_task_id(&c, &cols, t, images, &id, &err) != XB_OK)
                 goto done;

@@ -166,7 +166,9 @@ typedef struct sweep_result {
     unsigned long long hash; /* xb_analog_config_hash() */
 } sweep_result;
 
-typedef void (*sweep_progress_fn)(void *user, size_t done, size_t total);
+/* Called with phase "calibrating" (done 0 of the calibration images) before a
+ * calibration is made, then with phase "images" after every batch of test images. */
+typedef void (*sweep_progress_fn)(void *user, const char *phase, size_t done, size_t total);
 
 /* Load the model and datasets of c; calib_n calibration images are read. */
 xb_status sweep_eval_open(sweep_eval *e, const sweep_config *c, long images, int calib_n,

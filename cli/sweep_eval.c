@@ -230,7 +230,7 @@ void sweep_eval_close(sweep_eval *e)
  * half a file).  A freshly made calibration is read back from its file, so
  * that a run from the cache and a run without it use the same numbers. */
 static xb_status calibrate(sweep_eval *e, xb_analog *a, const xb_analog_config *cfg,
-                           int *cached, xb_error *err)
+                           sweep_progress_fn progress, void *user, int *cached, xb_error *err)
 {
     char path[4096], tmp[4200];
     snprintf(path, sizeof path, "%s/calib-%016llx-%016llx.txt", e->cache_dir,
@@ -250,6 +250,8 @@ static xb_status calibrate(sweep_eval *e, xb_analog *a, const xb_analog_config *
     if (n > e->calib_n)
         return xb_error_set(err, XB_EINTERNAL, "calib_images %d > %d images loaded", n,
                             e->calib_n);
+    if (progress)
+        progress(user, "calibrating", 0, (size_t)n);
     if (xb_analog_calibrate(a, e->calib_x, n, e->batch, err) != XB_OK)
         return xb_error_prefix(err, "calibration");
     snprintf(tmp, sizeof tmp, "%s.tmp.%ld", path, (long)getpid());
@@ -278,7 +280,7 @@ xb_status sweep_eval_run(sweep_eval *e, const xb_analog_config *cfg, size_t firs
     xb_analog *a = xb_analog_new(e->model, cfg, err);
     if (!a)
         return err->code;
-    xb_status s = calibrate(e, a, cfg, &r->calib_cached, err);
+    xb_status s = calibrate(e, a, cfg, progress, user, &r->calib_cached, err);
     r->calib_seconds = now_seconds() - t0;
     if (s != XB_OK)
         goto done;
@@ -301,7 +303,7 @@ xb_status sweep_eval_run(sweep_eval *e, const xb_analog_config *cfg, size_t firs
         i += (size_t)b;
         r->images += (size_t)b;
         if (progress)
-            progress(user, i - first, n);
+            progress(user, "images", i - first, n);
     }
     const xb_analog_stats *s1 = xb_analog_get_stats(a);
     /* Tiles are programmed once per point, during the calibration or, when it
