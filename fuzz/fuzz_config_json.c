@@ -1,26 +1,25 @@
-/* fuzz_config_json.c: JSON configuration files.
- *
- * The input is parsed with cJSON (as xbar's configuration files are) and every
- * member of the top-level object is handed to xb_analog_config_set: strings as
- * they are, numbers in their shortest exact form, booleans as true/false, arrays
- * (sweep axes) value by value, nested objects (sections) member by member.
+/* fuzz_config_json.c: JSON configuration files, through the parser of
+ * `xbar sweep` (sweep_config_parse in cli/sweep_config.c: cJSON, the keys and
+ * types of the file, every parameter through xb_analog_config_set, every point
+ * through xb_analog_config_validate).
  *
  * Properties checked:
- *   - a refused value leaves the key's value unchanged, and the message names
- *     the key (and the value, unless the key itself is unknown);
- *   - for every key, setting the text that xb_analog_config_get returns changes
- *     nothing (same text, and for one key per input the same hash of the whole
- *     configuration): configuration files and CSV columns written by xbar read
- *     back as the same configuration;
+ *   - a refused file leaves a message that starts with the file name, and
+ *     nothing to free;
+ *   - an accepted file has 1 .. SWEEP_MAX_POINTS points, and every point (and
+ *     the digital baseline) yields a configuration that validates;
+ *   - for every key of such a configuration, setting the text that
+ *     xb_analog_config_get returns reads back as the same text, and for one key
+ *     per input the whole configuration keeps its hash: result files and
+ *     calibration caches written by xbar read back as the same configuration;
  *   - xb_analog_config_get never writes past a short buffer. */
 #include "fuzz_util.h"
 
-#include <cjson/cJSON.h>
-#include <math.h>
-
+#include "sweep.h"
 #include "xb_analog.h"
 
-#define MAX_DEPTH 8
+#define PATH "/fuzz/sweep.json" /* named in messages; relative paths resolve against /fuzz */
+#define MAX_CHECKED 64          /* points whose configuration is checked per input */
 
 static const char *const keys[] = {
     "mvm", "scaling", "mapping", "offset", "error_model", "input", "access", "cell",
@@ -30,78 +29,6 @@ static const char *const keys[] = {
     "on_off", "adc_bits", "slicing"};
 #define NKEYS (sizeof keys / sizeof keys[0])
 
-static void set_one(xb_analog_config *cfg, const char *key, const char *value)
-{
-    char before[128], after[128];
-    int known = xb_analog_config_get(cfg, key, before, sizeof before, NULL) == XB_OK;
-    xb_error err;
-    xb_error_clear(&err);
-    xb_status st = xb_analog_config_set(cfg, key, value, &err);
-    if (st == XB_OK)
-        return;
-    FUZZ_CHECK(err.code == st && err.msg[0]);
-    if (known) {
-        FUZZ_CHECK(xb_analog_config_get(cfg, key, after, sizeof after, NULL) == XB_OK);
-        FUZZ_CHECK(!strcmp(before, after));
-    }
-    /* Names are quoted in full while they fit the message comfortably. */
-    if (strlen(key) < 100)
-        FUZZ_CHECK(strstr(err.msg, key) != NULL);
-    if (strlen(value) < 100 && !strstr(err.msg, "unknown key"))
-        FUZZ_CHECK(strstr(err.msg, value) != NULL);
-}
-
-/* A JSON value as the text a sweep axis or a config file would give. */
-static int value_text(const cJSON *v, char *buf, size_t len)
-{
-    if (cJSON_IsString(v)) {
-        snprintf(buf, len, "%s", v->valuestring);
-        return 1;
-    }
-    if (cJSON_IsNumber(v)) {
-        double d = v->valuedouble;
-        if (d == floor(d) && fabs(d) < 1e15)
-            snprintf(buf, len, "%.0f", d);
-        else
-            snprintf(buf, len, "%.17g", d);
-        return 1;
-    }
-    if (cJSON_IsBool(v)) {
-        snprintf(buf, len, "%s", cJSON_IsTrue(v) ? "true" : "false");
-        return 1;
-    }
-    return 0;
-}
-
-static void walk(xb_analog_config *cfg, const cJSON *obj, int depth)
-{
-    if (depth > MAX_DEPTH)
-        return;
-    char text[4096];
-    for (const cJSON *m = obj->child; m; m = m->next) {
-        if (!m->string)
-            continue;
-        if (cJSON_IsObject(m)) {
-            walk(cfg, m, depth + 1);
-        } else if (cJSON_IsArray(m)) {
-            /* a sweep axis: every value is tried on its own copy, the last one stays */
-            for (const cJSON *e = m->child; e; e = e->next) {
-                if (!value_text(e, text, sizeof text))
-                    continue;
-                xb_analog_config point = *cfg;
-                set_one(&point, m->string, text);
-                (void)xb_analog_config_validate(&point, NULL);
-                if (!e->next)
-                    *cfg = point;
-            }
-        } else if (value_text(m, text, sizeof text)) {
-            set_one(cfg, m->string, text);
-        }
-    }
-}
-
-/* Every key reads back as itself; for one key (picked by the input) the whole
- * configuration is compared through its hash, which covers every key. */
 static void check_text_round_trip(const xb_analog_config *cfg, size_t pick)
 {
     unsigned long long h = xb_analog_config_hash(cfg);
@@ -122,7 +49,6 @@ static void check_text_round_trip(const xb_analog_config *cfg, size_t pick)
         }
         if (k != pick)
             continue;
-        /* short buffers: nothing is written past len */
         for (size_t len = 1; len <= 4; len++) {
             char small[8];
             memset(small, 'Z', sizeof small);
@@ -134,20 +60,44 @@ static void check_text_round_trip(const xb_analog_config *cfg, size_t pick)
     }
 }
 
+static void check_task(const sweep_config *c, long t, size_t pick)
+{
+    xb_analog_config cfg;
+    xb_error err;
+    xb_error_clear(&err);
+    FUZZ_CHECK(sweep_task_config(c, t, &cfg, &err) == XB_OK);
+    FUZZ_CHECK(xb_analog_config_validate(&cfg, &err) == XB_OK);
+    char label[256];
+    sweep_task_label(c, t, label, sizeof label);
+    FUZZ_CHECK(memchr(label, '\0', sizeof label) != NULL);
+    check_text_round_trip(&cfg, pick);
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-    cJSON *root = cJSON_ParseWithLength((const char *)data, size);
-    if (!root)
-        return 0;
-    xb_analog_config cfg;
-    xb_analog_config_init(&cfg);
-    FUZZ_CHECK(xb_analog_config_validate(&cfg, NULL) == XB_OK);
-    if (cJSON_IsObject(root))
-        walk(&cfg, root, 0);
+    char *text = malloc(size + 1); /* the parser takes NUL-terminated text */
+    memcpy(text, data, size);
+    text[size] = '\0';
+    sweep_config c;
     xb_error err;
-    if (xb_analog_config_validate(&cfg, &err) != XB_OK)
-        FUZZ_CHECK(err.msg[0] != '\0');
-    check_text_round_trip(&cfg, size % NKEYS);
-    cJSON_Delete(root);
+    xb_error_clear(&err);
+    xb_status st = sweep_config_parse(text, PATH, &c, &err);
+    free(text);
+    if (st != XB_OK) {
+        FUZZ_CHECK(err.code == st && !strncmp(err.msg, PATH, strlen(PATH)));
+        return 0;
+    }
+    FUZZ_CHECK(c.n_points >= 1 && c.n_points <= SWEEP_MAX_POINTS);
+    FUZZ_CHECK(c.model && c.dataset && c.calib_dataset && c.cache_dir);
+    size_t pick = size % NKEYS;
+    if (c.baseline)
+        check_task(&c, SWEEP_BASELINE, pick);
+    for (long t = 0; t < c.n_points && t < MAX_CHECKED; t++)
+        check_task(&c, t, pick);
+    if (c.n_points > MAX_CHECKED)
+        check_task(&c, c.n_points - 1, pick);
+    for (int a = 0; a < c.n_axes; a++)
+        FUZZ_CHECK(c.axes[a].n >= 1 && c.axes[a].key && c.axes[a].values);
+    sweep_config_free(&c);
     return 0;
 }

@@ -73,26 +73,41 @@ def csv_seeds():
     put("csv", "column", "1\n2\n3\n4\n")
 
 
-# ---- JSON configurations ---------------------------------------------------------
+# ---- JSON configurations (`xbar sweep`) ----------------------------------------------
 
 def config_seeds():
-    put("config_json", "defaults", '{"mvm": "exact", "weight_bits": 8, "gmax": 1e-5, "on_off": 100}\n')
-    put("config_json", "sweep_axes",
-        '{"mvm": "exact", "rp": [0, 1e-5, 1e-4, 1e-3], "slicing": ["1", "4x2", "8x1"],\n'
-        ' "adc_bits": [4, 6, 8, "off"], "seed": 7}\n')
-    put("config_json", "offset_inf",
-        '{"mapping": "offset", "offset": "unit-column", "on_off": "inf", "input": "dac",\n'
-        ' "input_bits": 6, "error_model": "proportional", "alpha": 0.05}\n')
+    d = os.path.join(CORPUS, "config_json")
+    if os.path.isdir(d):
+        shutil.rmtree(d)
+    examples = os.path.join(ROOT, "examples")
+    for name in sorted(os.listdir(examples)):
+        if name.endswith(".json"):
+            with open(os.path.join(examples, name), "rb") as f:
+                put("config_json", "example_" + name[:-5], f.read())
+    put("config_json", "minimal", '{"model": "m.onnx", "dataset": "fashion-mnist"}\n')
+    put("config_json", "imagenet_every_key",
+        '{"description": "all the keys", "model": "/abs/m.onnx", "dataset": "imagenet:val",\n'
+        ' "labels": "val/labels.txt", "calibration_dataset": "imagenet:train",\n'
+        ' "calibration_labels": "train/labels.txt", "images": "all", "batch": 8,\n'
+        ' "calibration_images": 16, "cache_dir": "cache", "output": "out", "title": "t",\n'
+        ' "base": {"mvm": "exact", "mapping": "offset", "offset": "unit-column", "on_off": "inf",\n'
+        '          "input": "dac", "input_bits": 6, "rows_per_array": 144, "cols_per_array": 64},\n'
+        ' "baseline": {"mvm": "digital", "weight_bits": 8},\n'
+        ' "axes": {"rp": [0, 1e-5, 1e-4], "adc_bits": [4, 8, "off"], "seed": [1, 2]},\n'
+        ' "plots": [{"x": "rp", "log": true}, "adc_bits"]}\n')
     put("config_json", "newton",
-        '{"analog": {"mvm": "newton", "access": "nmos", "cell": "sinh", "sinh_v0": 0.25,\n'
-        ' "nmos_kp": 2e-4, "nmos_vto": 0.4, "nmos_lambda": 0.05, "nmos_w": 1e-6,\n'
-        ' "nmos_l": 1e-6, "v_gate": 1.2}, "rows_per_array": 144, "cols_per_array": 64}\n')
+        '{"model": "m.onnx", "dataset": "fashion-mnist:/data", "baseline": false,\n'
+        ' "base": {"mvm": "newton", "access": "nmos", "cell": "sinh", "sinh_v0": 0.25,\n'
+        '          "nmos_kp": 2e-4, "nmos_vto": 0.4, "nmos_lambda": 0.05, "nmos_w": 1e-6,\n'
+        '          "nmos_l": 1e-6, "v_gate": 1.2, "r_drv": 10, "r_sense": 10},\n'
+        ' "axes": {"error_model": ["none", "independent", "proportional"], "alpha": [0, 0.05]}}\n')
     put("config_json", "bad_values",
-        '{"weight_bits": 1, "mvm": "quantum", "gmax": "NaN", "calib_images": 0.5,\n'
-        ' "slicing": "3x", "unknown": true, "seed": -1, "r_sense": null}\n')
-    put("config_json", "percentiles",
-        '{"input_percentile": 99.99, "adc_percentile": 100, "calib_images": 500,\n'
-        ' "v_read": 0.2, "r_drv": 0, "r_sense": 10, "scaling": "layer"}\n')
+        '{"model": "m.onnx", "dataset": "fashion-mnist",\n'
+        ' "base": {"weight_bits": 1, "gmax": "NaN", "slicing": "3x"},\n'
+        ' "axes": {"mvm": ["quantum"], "seed": [-1]}}\n')
+    put("config_json", "duplicate_and_unknown",
+        '{"model": "a", "model": "b", "dataset": "fashion-mnist", "extra": 1}\n')
+    put("config_json", "syntax_error", '{"model": "m.onnx", "dataset": [1, 2,\n')
 
 
 # ---- IDX (Fashion-MNIST) -------------------------------------------------------------
