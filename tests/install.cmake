@@ -2,7 +2,7 @@
 # (tests/test_api_docs.sh).  Both look at the library as it is installed and
 # linked by others, which a fuzzing build (-DXB_FUZZ=ON) does not produce.
 if(NOT XB_FUZZ)
-  string(JOIN " " _xb_san "${XB_SAN_FLAGS}")
+  string(JOIN " " _xb_san ${XB_SAN_FLAGS})
   add_test(NAME install_c_api
            COMMAND sh ${CMAKE_CURRENT_SOURCE_DIR}/install_c_api.sh ${CMAKE_BINARY_DIR}
                    ${CMAKE_SOURCE_DIR} ${CMAKE_C_COMPILER} "${_xb_san}")
