@@ -20,14 +20,23 @@
  * that each row of conductances is read once per block, with OpenMP across
  * blocks of vectors and columns. */
 #include <math.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#if defined(__x86_64__)
+#include <immintrin.h>
+#endif
 
 #include "solver_internal.h"
 
 #define VEC_BLOCK 8   /* vectors sharing one pass over the conductances */
 #define COL_CHUNK 128 /* columns per pass: y and w of a block (16 KiB) stay in L1 */
 #define XB_COLUMN_PAR_WORK 4e6 /* cell-vector updates below which one thread runs */
+/* The AVX2 kernel: RB_COLS columns x RB_VECS vectors held in registers over all
+ * rows.  Each (column, 4 vectors) pair is one dependency chain of two FMAs per
+ * row; 6 chains (12 of the 16 ymm registers) hide most of the FMA latency. */
+#define RB_COLS 3
+#define RB_VECS 8
 
 typedef struct {
     int rows, cols;
@@ -39,6 +48,9 @@ typedef struct {
     double r_value;    /* ohms */
     int renorm;        /* rows between rescalings of (y, w) */
     int renorm_enabled; /* enabled rows between rescalings when wire steps are batched */
+    int nb;            /* register blocks of RB_COLS columns (AVX2 kernel) */
+    double *gp;        /* nb*M*RB_COLS siemens: g packed [block][row][column]; padding 0 */
+    double *rp;        /* nb*M*RB_COLS ohms: segment above row i, packed; row 0 and padding 0 */
 } column_model;
 
 void *xb_column_new(const xb_circuit *c, xb_error *err)
@@ -91,6 +103,20 @@ void *xb_column_new(const xb_circuit *c, xb_error *err)
     double growth_batched = log10(1.0 + (double)M * rmax * gsum_max);
     int every_b = growth_batched > 0 ? (int)(200.0 / growth_batched) : 64;
     m->renorm_enabled = every_b < 1 ? 1 : every_b > 64 ? 64 : every_b;
+    m->nb = (N + RB_COLS - 1) / RB_COLS;
+    m->gp = calloc((size_t)m->nb * M * RB_COLS, sizeof *m->gp);
+    m->rp = calloc((size_t)m->nb * M * RB_COLS, sizeof *m->rp);
+    if (!m->gp || !m->rp) {
+        xb_column_free(m);
+        xb_error_set(err, XB_ENOMEM, "column path: out of memory for %d x %d", M, N);
+        return NULL;
+    }
+    for (int j = 0; j < N; j++)
+        for (int i = 0; i < M; i++) {
+            size_t q = ((size_t)(j / RB_COLS) * M + i) * RB_COLS + j % RB_COLS;
+            m->gp[q] = m->g[(size_t)i * N + j];
+            m->rp[q] = i == 0 ? 0.0 : m->r ? m->r[(size_t)(i - 1) * N + j] : m->r_value;
+        }
     return m;
 }
 
@@ -102,6 +128,8 @@ void xb_column_free(void *p)
     free(m->g);
     free(m->r);
     free(m->r_end);
+    free(m->gp);
+    free(m->rp);
     free(m);
 }
 
@@ -261,10 +289,96 @@ static void column_regs(const column_model *m, const double *xk, int j0, double 
         outk[j0 + j] = m->v_read * y[j] / (w[j] + m->r_end[j0 + j] * y[j]);
 }
 
+#if defined(__x86_64__)
+/* One register block: columns RB_COLS*jb.. over the RB_VECS vectors whose bits
+ * are xp (M x RB_VECS masks: all ones for a 1 bit, zero for 0).  The projective
+ * recurrence of the file comment, with g x as g AND mask and both steps as FMAs;
+ * rows in chunks of `renorm` with no branch inside, so y and w stay in registers. */
+__attribute__((target("avx2,fma")))
+static void column_block_avx2(const column_model *m, const uint64_t *xp, int jb, size_t k0, int kn, double *out)
+{
+    const int M = m->rows, N = m->cols;
+    const __m256d one = _mm256_set1_pd(1.0);
+#define CB_DECL(c) __m256d y0_##c = _mm256_setzero_pd(), y1_##c = y0_##c, w0_##c = one, w1_##c = one;
+#define CB_STEP(c)                                                                            \
+    {                                                                                         \
+        const __m256d g = _mm256_broadcast_sd(gp + c), r = _mm256_broadcast_sd(rp + c);       \
+        w0_##c = _mm256_fmadd_pd(r, y0_##c, w0_##c);                                          \
+        w1_##c = _mm256_fmadd_pd(r, y1_##c, w1_##c);                                          \
+        y0_##c = _mm256_fmadd_pd(_mm256_and_pd(g, m0), w0_##c, y0_##c);                       \
+        y1_##c = _mm256_fmadd_pd(_mm256_and_pd(g, m1), w1_##c, y1_##c);                       \
+    }
+#define CB_NORM(c)                                                                            \
+    {                                                                                         \
+        y0_##c = _mm256_div_pd(y0_##c, w0_##c);                                               \
+        y1_##c = _mm256_div_pd(y1_##c, w1_##c);                                               \
+        w0_##c = w1_##c = one;                                                                \
+    }
+    CB_DECL(0) CB_DECL(1) CB_DECL(2)
+    const double *gp = m->gp + (size_t)jb * M * RB_COLS, *rp = m->rp + (size_t)jb * M * RB_COLS;
+    const double *xr = (const double *)xp;
+    for (int i0 = 0; i0 < M; i0 += m->renorm) {
+        const int i1 = i0 + m->renorm < M ? i0 + m->renorm : M;
+        for (int i = i0; i < i1; i++) {
+            const __m256d m0 = _mm256_loadu_pd(xr), m1 = _mm256_loadu_pd(xr + 4);
+            CB_STEP(0) CB_STEP(1) CB_STEP(2)
+            gp += RB_COLS;
+            rp += RB_COLS;
+            xr += RB_VECS;
+        }
+        CB_NORM(0) CB_NORM(1) CB_NORM(2)
+    }
+#undef CB_DECL
+#undef CB_STEP
+#undef CB_NORM
+    double yv[RB_COLS][RB_VECS]; /* w = 1 after the last rescaling */
+    _mm256_storeu_pd(yv[0], y0_0), _mm256_storeu_pd(yv[0] + 4, y1_0);
+    _mm256_storeu_pd(yv[1], y0_1), _mm256_storeu_pd(yv[1] + 4, y1_1);
+    _mm256_storeu_pd(yv[2], y0_2), _mm256_storeu_pd(yv[2] + 4, y1_2);
+    const int j0 = jb * RB_COLS;
+    for (int c = 0; c < RB_COLS && j0 + c < N; c++) {
+        const double re = m->r_end[j0 + c];
+        for (int l = 0; l < kn; l++)
+            out[(k0 + (size_t)l) * N + j0 + c] = m->v_read * yv[c][l] / (1.0 + re * yv[c][l]);
+    }
+}
+
+static xb_status column_solve_avx2(const column_model *m, const double *x, size_t K, double *out, xb_error *err)
+{
+    const int M = m->rows, N = m->cols;
+    const long nkg = (long)((K + RB_VECS - 1) / RB_VECS);
+    uint64_t *xp = malloc((size_t)nkg * M * RB_VECS * sizeof *xp);
+    if (!xp)
+        return xb_error_set(err, XB_ENOMEM, "column path: out of memory for %zu x %d input bits", K, M);
+    const int par = nkg * m->nb > 1 && (double)M * N * (double)K >= XB_COLUMN_PAR_WORK;
+#pragma omp parallel for schedule(static) if (par)
+    for (long kg = 0; kg < nkg; kg++)
+        for (int l = 0; l < RB_VECS; l++) {
+            size_t k = (size_t)kg * RB_VECS + (size_t)l;
+            uint64_t *dst = xp + (size_t)kg * M * RB_VECS + l;
+            for (int i = 0; i < M; i++)
+                dst[(size_t)i * RB_VECS] = k < K && x[k * M + i] != 0.0 ? ~(uint64_t)0 : 0;
+        }
+#pragma omp parallel for collapse(2) schedule(static) if (par)
+    for (long kg = 0; kg < nkg; kg++)
+        for (int jb = 0; jb < m->nb; jb++) {
+            size_t k0 = (size_t)kg * RB_VECS;
+            int kn = K - k0 < RB_VECS ? (int)(K - k0) : RB_VECS;
+            column_block_avx2(m, xp + (size_t)kg * M * RB_VECS, jb, k0, kn, out);
+        }
+    free(xp);
+    return XB_OK;
+}
+#endif
+
 xb_status xb_column_solve(const void *p, const double *x, size_t K, double *out, xb_error *err)
 {
     const column_model *m = p;
     const int N = m->cols;
+#if defined(__x86_64__)
+    if (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma"))
+        return column_solve_avx2(m, x, K, out, err);
+#endif
     (void)err;
     const long nvb = (long)((K + VEC_BLOCK - 1) / VEC_BLOCK);
     const int ncb = (N + COL_CHUNK - 1) / COL_CHUNK;
