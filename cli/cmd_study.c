@@ -414,7 +414,7 @@ static int run_wires(int argc, char **argv)
     xb_study_options o;
     xb_study_options_init(&o);
     const char *out_dir = "wires_out";
-    int large = 0, sizes_given = 0, plots = 1, quiet = 0;
+    int large = 0, plots = 1, quiet = 0;
     double fixed_rp = o.map_rp;
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
@@ -432,7 +432,6 @@ static int run_wires(int argc, char **argv)
         } else if (!strcmp(a, "--sizes")) {
             if (!parse_sizes(v, &o))
                 return 1;
-            sizes_given = 1;
             i++;
         } else if (!strcmp(a, "--rp")) {
             if (!parse_rp(v, &o))
@@ -545,7 +544,6 @@ static int run_wires(int argc, char **argv)
             o.sizes[o.n_sizes++] = LARGE_SIZE;
         }
     }
-    (void)sizes_given;
     o.map_rp = fixed_rp;
     xb_error err = {0};
     if (xb_study_options_validate(&o, &err))

@@ -263,7 +263,7 @@ void xb_plot_lines(xb_plot *p, const xb_plot_axes *a, const xb_plot_series *s, i
     } else if (a->ylog && isfinite(y0) && isfinite(y1)) {
         /* whole decades read best on a log axis */
         y0 = floor(y0 - 0.05);
-        y1 = ceil(y1 + 0.02);
+        y1 = ceil(y1 - 1e-3); /* errors that approach 1 keep 1 as the top */
     } else {
         range(&y0, &y1, 0);
     }
