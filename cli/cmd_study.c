@@ -29,7 +29,7 @@ static void usage(FILE *f)
             "the plots (PNG and SVG) and the IR-drop maps (.npy).  See docs/wires.md.\n\n"
             "sweep:\n"
             "  --sizes LIST         square array sizes, e.g. 32,64,128 (default 32,64,128,256,512,1024)\n"
-            "  --large              add 2048 x 2048 (about 10 GB and many minutes per input-source point)\n"
+            "  --large              add 2048 x 2048 (about 8 GB and several minutes per input-source point)\n"
             "  --rp A:B:N | LIST    R^p values: N log-spaced from A to B, or a list\n"
             "                       (default 1e-7:1e-2:6, one per decade; 1e-7:1e-2:11 gives two\n"
             "                       per decade and about twice the run time)\n"

@@ -325,10 +325,13 @@ static xb_status run_point(const sweep *w, const xb_study_options *o, double rp,
     } else {
         so.backend = o->backend;
     }
-    /* All K vectors in one right-hand-side block: the triangular solves stream the
-     * factor once instead of once per default-sized block. */
-    if (w->topo == XB_TOPO_INPUT_SOURCE && K * mn * 2 * 2 * sizeof(double) <= RHS_BLOCK_MAX_BYTES)
-        so.rhs_block = (int)K;
+    /* As many of the K vectors per right-hand-side block as RHS_BLOCK_MAX_BYTES
+     * allows (all of them up to 1024 x 1024): the triangular solves stream the
+     * factor once per block. */
+    if (w->topo == XB_TOPO_INPUT_SOURCE) {
+        size_t per = mn * 2 * 2 * sizeof(double), fit = RHS_BLOCK_MAX_BYTES / per;
+        so.rhs_block = (int)(fit < 1 ? 1 : fit < K ? fit : K);
+    }
     if (o->ordering == XB_STUDY_ORDER_BY_SIZE)
         so.ordering = (long)M * N <= AMD_MAX_CELLS ? XB_ORDER_AMD : XB_ORDER_METIS;
     else
