@@ -1,6 +1,6 @@
 /* replay.c: a main() for the fuzz targets without libFuzzer.  Runs
  * LLVMFuzzerTestOneInput once on every file named on the command line (or in
- * a named folder), so that any compiler, with or without sanitizers, replays
+ * a named folder, not descending into subfolders), so that any compiler, with or without sanitizers, replays
  * the seed corpora and the regression inputs as an ordinary test. */
 #define _POSIX_C_SOURCE 200809L
 #include <dirent.h>
@@ -87,8 +87,10 @@ int main(int argc, char **argv)
         closedir(d);
         qsort(names, n, sizeof *names, cmp);
         for (size_t i = 0; i < n; i++) {
-            bad |= replay_file(names[i]);
-            count++;
+            if (stat(names[i], &st) == 0 && S_ISREG(st.st_mode)) {
+                bad |= replay_file(names[i]);
+                count++;
+            }
             free(names[i]);
         }
         free(names);
