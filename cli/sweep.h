@@ -159,6 +159,7 @@ typedef struct {
 typedef struct sweep_result {
     size_t images, correct;
     double seconds;          /* wall time of the point, calibration included */
+    double cpu_seconds;      /* CPU time of all threads over the same span */
     double calib_seconds;    /* calibration, or loading it from the cache */
     int calib_cached;        /* 1 when the calibration came from the cache */
     xb_analog_stats stats;   /* solve, ADC, digital and vectors: the test images only;

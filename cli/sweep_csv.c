@@ -32,8 +32,9 @@ static const char *const param_keys[] = {
 /* Columns after the parameters: the first three identify a row too. */
 static const char *const id_tail[] = {"model", "dataset", "images"};
 static const char *const result_cols[] = {
-    "correct", "top1", "ci_low", "ci_high", "seconds", "calib_seconds", "program_s", "solve_s",
-    "adc_s", "digital_s", "tiles", "mvm_vectors", "config_hash", "git_version",
+    "correct", "top1", "ci_low", "ci_high", "seconds", "cpu_seconds", "calib_seconds",
+    "program_s", "solve_s", "adc_s", "digital_s", "tiles", "mvm_vectors", "config_hash",
+    "git_version",
 };
 #define N_RESULT ((int)(sizeof result_cols / sizeof result_cols[0]))
 
@@ -577,15 +578,16 @@ xb_status sweep_csv_append(sweep_csv *f, const char *id, const sweep_result *r,
     snprintf(v[2], sizeof v[2], "%.10g", lo);
     snprintf(v[3], sizeof v[3], "%.10g", hi);
     snprintf(v[4], sizeof v[4], "%.3f", r->seconds);
-    snprintf(v[5], sizeof v[5], "%.3f", r->calib_seconds);
-    snprintf(v[6], sizeof v[6], "%.3f", r->stats.t_program);
-    snprintf(v[7], sizeof v[7], "%.3f", r->stats.t_solve);
-    snprintf(v[8], sizeof v[8], "%.3f", r->stats.t_adc);
-    snprintf(v[9], sizeof v[9], "%.3f", r->stats.t_digital);
-    snprintf(v[10], sizeof v[10], "%ld", r->stats.tiles);
-    snprintf(v[11], sizeof v[11], "%ld", r->stats.mvm_vectors);
-    snprintf(v[12], sizeof v[12], "%016llx", r->hash);
-    snprintf(v[13], sizeof v[13], "%s", git_version);
+    snprintf(v[5], sizeof v[5], "%.3f", r->cpu_seconds);
+    snprintf(v[6], sizeof v[6], "%.3f", r->calib_seconds);
+    snprintf(v[7], sizeof v[7], "%.3f", r->stats.t_program);
+    snprintf(v[8], sizeof v[8], "%.3f", r->stats.t_solve);
+    snprintf(v[9], sizeof v[9], "%.3f", r->stats.t_adc);
+    snprintf(v[10], sizeof v[10], "%.3f", r->stats.t_digital);
+    snprintf(v[11], sizeof v[11], "%ld", r->stats.tiles);
+    snprintf(v[12], sizeof v[12], "%ld", r->stats.mvm_vectors);
+    snprintf(v[13], sizeof v[13], "%016llx", r->hash);
+    snprintf(v[14], sizeof v[14], "%s", git_version);
     strbuf b = {0};
     sb_add(&b, id, strlen(id));
     for (int i = 0; i < N_RESULT; i++)

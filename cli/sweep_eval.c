@@ -19,6 +19,14 @@
 #define FNV_OFFSET 1469598103934665603ULL
 #define FNV_PRIME 1099511628211ULL
 
+/* CPU time of the whole process (every thread), seconds. */
+static double cpu_seconds(void)
+{
+    struct timespec t;
+    clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &t);
+    return (double)t.tv_sec + 1e-9 * (double)t.tv_nsec;
+}
+
 static double now_seconds(void)
 {
     struct timespec t;
@@ -275,7 +283,7 @@ xb_status sweep_eval_run(sweep_eval *e, const xb_analog_config *cfg, size_t firs
     if (first + n > e->test_n)
         return xb_error_set(err, XB_EINTERNAL, "images %zu..%zu of %zu", first, first + n,
                             e->test_n);
-    const double t0 = now_seconds();
+    const double t0 = now_seconds(), c0 = cpu_seconds();
     r->hash = xb_analog_config_hash(cfg);
     xb_analog *a = xb_analog_new(e->model, cfg, err);
     if (!a)
@@ -317,5 +325,6 @@ xb_status sweep_eval_run(sweep_eval *e, const xb_analog_config *cfg, size_t firs
 done:
     xb_analog_free(a);
     r->seconds = now_seconds() - t0;
+    r->cpu_seconds = cpu_seconds() - c0;
     return s;
 }

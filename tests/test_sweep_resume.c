@@ -31,8 +31,8 @@
 #define MAX_COLS 96
 
 /* Columns that hold times: they differ from run to run. */
-static const char *const timing_cols[] = {"seconds", "calib_seconds", "program_s", "solve_s",
-                                          "adc_s", "digital_s"};
+static const char *const timing_cols[] = {"seconds", "cpu_seconds", "calib_seconds",
+                                          "program_s", "solve_s", "adc_s", "digital_s"};
 
 static double now_seconds(void)
 {
