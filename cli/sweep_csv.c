@@ -361,8 +361,9 @@ static xb_status check_header(const char *line, const sweep_columns *cols, const
         else if (strcmp(f[i], cols->names[i]))
             s = xb_error_set(err, XB_EFORMAT, "%s: column %d is '%s' in the file but '%s' for "
                              "this configuration: it was written for another configuration "
-                             "(different axes?); use another --out folder, or remove the file "
-                             "to start over", path, i + 1, f[i], cols->names[i]);
+                             "(other axes) or by another xbar version; use another --out "
+                             "folder, or remove the file to start over", path, i + 1, f[i],
+                             cols->names[i]);
     }
     if (s == XB_OK && n > cols->n)
         s = xb_error_set(err, XB_EFORMAT, "%s: the file has more columns than this sweep writes "

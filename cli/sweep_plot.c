@@ -20,6 +20,8 @@
 #define MAX_LINES 48          /* legend entries that still fit */
 #define LEGEND_ENTRY 0.036    /* height of one legend entry, as a fraction of the panel */
 #define LEGEND_TOP 0.03       /* the legend's margins, same unit */
+#define LEGEND_LEFT 0.09      /* width of the legend's line sample and margins, fraction of the panel */
+#define LEGEND_CHAR 0.0099    /* width of one legend character, same unit */
 
 /* Axis titles for the parameters that have a well-known name. */
 static const struct {
@@ -172,6 +174,92 @@ static const char *base_name(const char *path)
     return s ? s + 1 : path;
 }
 
+/* Where the legend goes: the corner (of the panel as it would be drawn with y
+ * from y0 to y1) that covers the fewest markers, error bars, line pieces and
+ * the baseline. */
+typedef struct {
+    const double *buf;  /* per line: x, y, lo, hi, n values each */
+    long lines;
+    int n, log;
+    double x0, x1;      /* x range in data units */
+    double hline;       /* NAN: none */
+    double w, h;        /* legend size, fractions of the panel */
+} legend_fit;
+
+static int corner_cost(const legend_fit *L, int corner, double y0, double y1)
+{
+    const double X0 = L->log ? log10(L->x0) : L->x0, X1 = L->log ? log10(L->x1) : L->x1;
+    const int right = corner == XB_LEGEND_UPPER_RIGHT || corner == XB_LEGEND_LOWER_RIGHT;
+    const int upper = corner == XB_LEGEND_UPPER_LEFT || corner == XB_LEGEND_UPPER_RIGHT;
+    const double bx0 = right ? 1 - L->w : 0, bx1 = right ? 1 : L->w;
+    const double by0 = upper ? 1 - L->h : 0, by1 = upper ? 1 : L->h;
+#define NX(x) (((L->log ? log10(x) : (x)) - X0) / (X1 - X0))
+#define NY(y) (((y) - y0) / (y1 - y0))
+    int cost = 0;
+    if (!isnan(L->hline) && NY(L->hline) >= by0 && NY(L->hline) <= by1)
+        cost++;
+    for (long k = 0; k < L->lines; k++) {
+        const double *x = L->buf + (size_t)k * L->n * 4, *y = x + L->n, *lo = y + L->n,
+                     *hi = lo + L->n;
+        for (int i = 0; i < L->n; i++) {
+            if (isnan(y[i]))
+                continue;
+            double nx = NX(x[i]);
+            if (nx < bx0 || nx > bx1)
+                continue;
+            if (NY(hi[i]) >= by0 && NY(lo[i]) <= by1)
+                cost += 2; /* a marker or its bar */
+        }
+        for (int i = 0; i + 1 < L->n; i++) {
+            if (isnan(y[i]) || isnan(y[i + 1]))
+                continue;
+            for (int q = 1; q < 16; q++) { /* samples along the line piece */
+                double t = q / 16.0;
+                double nx = (1 - t) * NX(x[i]) + t * NX(x[i + 1]);
+                double ny = (1 - t) * NY(y[i]) + t * NY(y[i + 1]);
+                if (nx >= bx0 && nx <= bx1 && ny >= by0 && ny <= by1) {
+                    cost++;
+                    break;
+                }
+            }
+        }
+    }
+#undef NX
+#undef NY
+    return cost;
+}
+
+/* Choose the legend corner, and widen the y range (within 0..100) toward it when
+ * that frees the corner. */
+static xb_plot_legend_pos place_legend(const legend_fit *L, int preferred, double *y0,
+                                       double *y1)
+{
+    const double span = *y1 - *y0, room = span * L->h / (1 - L->h);
+    static const int lower[2] = {XB_LEGEND_LOWER_LEFT, XB_LEGEND_LOWER_RIGHT};
+    static const int upper[2] = {XB_LEGEND_UPPER_LEFT, XB_LEGEND_UPPER_RIGHT};
+    int best = preferred, best_cost = -1;
+    double by0 = *y0, by1 = *y1;
+    /* as drawn, the preferred corner first */
+    for (int k = 0; k < 5; k++) {
+        int corner = k == 0 ? preferred : k - 1;
+        int cost = corner_cost(L, corner, *y0, *y1);
+        if (best_cost < 0 || cost < best_cost) {
+            best = corner, best_cost = cost, by0 = *y0, by1 = *y1;
+        }
+    }
+    /* with room made below or above */
+    for (int k = 0; k < 4 && best_cost > 0; k++) {
+        int corner = k < 2 ? lower[k] : upper[k - 2];
+        double a = k < 2 ? fmax(0, *y0 - room) : *y0, b = k < 2 ? *y1 : fmin(100, *y1 + room);
+        int cost = corner_cost(L, corner, a, b);
+        if (cost < best_cost)
+            best = corner, best_cost = cost, by0 = a, by1 = b;
+    }
+    *y0 = by0;
+    *y1 = by1;
+    return (xb_plot_legend_pos)best;
+}
+
 /* One figure, as PNG and SVG. */
 static xb_status draw(const sweep_config *c, const sweep_score *scores, int xa, int log_spec,
                       const char *dir, xb_error *err)
@@ -260,11 +348,21 @@ static xb_status draw(const sweep_config *c, const sweep_score *scores, int xa, 
         yhi = fmax(yhi, 100 * bl->top1);
     }
     double pad = yhi > ylo ? 0.06 * (yhi - ylo) : 1;
-    /* Room under the data for the legend, which sits in a lower corner. */
+    double y0 = fmax(0, ylo - pad), y1 = fmin(100, yhi + pad);
+    if (!(y1 > y0))
+        y0 = 0, y1 = 100;
+    /* The legend's size, from its entries and longest text. */
     const int entries = (int)(n_lines < MAX_LINES ? n_lines : MAX_LINES) + (hline_label[0] != 0);
-    const double f = fmin(0.6, LEGEND_TOP + LEGEND_ENTRY * entries);
-    const double span = (yhi - ylo) + 2 * pad;
-    const double ybottom = ylo - pad - span * f / (1 - f);
+    size_t longest = strlen(hline_label);
+    for (long L = 0; L < n_lines && L < MAX_LINES; L++)
+        longest = strlen(labels[L]) > longest ? strlen(labels[L]) : longest;
+    legend_fit fit = {buf, n_lines, n, lay.log, lay.xmin, lay.xmax,
+                      hline_label[0] ? 100 * bl->top1 : NAN,
+                      fmin(0.9, LEGEND_LEFT + LEGEND_CHAR * (double)longest),
+                      fmin(0.6, LEGEND_TOP + LEGEND_ENTRY * entries)};
+    /* by default where the curves are not: low on the side they fall toward */
+    xb_plot_legend_pos legend = place_legend(&fit, trend >= 0 ? XB_LEGEND_LOWER_LEFT
+                                                              : XB_LEGEND_LOWER_RIGHT, &y0, &y1);
     snprintf(title, sizeof title, "%s", c->title ? c->title : "");
     if (!c->title)
         snprintf(title, sizeof title, "Top-1 accuracy vs %s", axis_text(ax->key, 0));
@@ -283,17 +381,12 @@ static xb_status draw(const sweep_config *c, const sweep_score *scores, int xa, 
         .xlog = lay.log,
         .xmin = lay.xmin,
         .xmax = lay.xmax,
-        .ymin = fmax(0, ybottom),
-        .ymax = fmin(100, yhi + pad),
+        .ymin = y0,
+        .ymax = y1,
         .hline = hline_label[0] ? 100 * bl->top1 : NAN,
         .hline_label = hline_label[0] ? hline_label : NULL,
-        /* the legend goes where the curves are not: low on the side they fall toward */
-        .legend = trend >= 0 ? XB_LEGEND_LOWER_LEFT : XB_LEGEND_LOWER_RIGHT,
+        .legend = legend,
     };
-    if (!(axes.ymax > axes.ymin)) {
-        axes.ymin = 0;
-        axes.ymax = 100;
-    }
     static const char *const ext[] = {"png", "svg"};
     for (int e = 0; e < 2 && s == XB_OK; e++) {
         size_t len = strlen(dir) + strlen(ax->key) + 32;
