@@ -38,6 +38,7 @@
 #define VEC_BLOCK 8   /* vectors sharing one pass over the conductances */
 #define COL_CHUNK 128 /* columns per pass: y and w of a block (16 KiB) stay in L1 */
 #define XB_COLUMN_PAR_WORK 4e6 /* cell-vector updates below which one thread runs */
+#define XB_COLUMN_PAR_WORK_AVX2 1e8 /* the same for the AVX2 kernels, counting enabled cells */
 /* The AVX2 kernel: RB_COLS columns x RB_VECS vectors held in registers over all
  * rows.  Each (column, 4 vectors) pair is one dependency chain of two FMAs per
  * row; 6 chains (12 of the 16 ymm registers) hide most of the FMA latency. */
@@ -528,8 +529,10 @@ static xb_status column_solve_avx2(const column_model *m, const double *x, size_
                 dst[(size_t)i * RB_VECS] = xk && xk[i] != 0.0 ? ~(uint64_t)0 : 0;
         }
     /* threads only for enough work: a parallel region costs a barrier, and a
-     * spinning thread on a busy machine costs more than it saves */
-    const int par = ngd * m->nb + ngs * m->ns > 1 && work * N >= XB_COLUMN_PAR_WORK;
+     * spinning thread on a busy machine costs more than it saves (measured on 2
+     * busy cores: 2 threads from 4e6 updates up made analog inference 1.6x
+     * slower than 1 thread; from 1e8 up, 1.04x faster) */
+    const int par = ngd * m->nb + ngs * m->ns > 1 && work * N >= XB_COLUMN_PAR_WORK_AVX2;
 #pragma omp parallel if (par)
     {
 #pragma omp for collapse(2) schedule(static) nowait

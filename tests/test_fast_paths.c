@@ -174,6 +174,32 @@ static void test_column_patterns(gsl_rng *r)
     printf("column path, sparse and dense bit patterns vs CHOLMOD: worst relative difference %.3g\n", worst);
 }
 
+/* A batch big enough for the threads gives the same bits as the vectors alone. */
+static void test_column_threads(gsl_rng *r)
+{
+    const int M = 1152, N = 256;
+    const size_t K = 900;
+    xb_circuit *c = random_circuit(r, M, N, XB_TOPO_GATE_INPUT, 1.0, 0);
+    double *x = malloc(K * M * sizeof *x), *ob = malloc(K * N * sizeof *ob), *o1 = malloc(N * sizeof *o1);
+    for (size_t k = 0; k < K; k++) {
+        double d = k % 3 == 0 ? 0.95 : (double)(k % 100) / 100.0; /* dense, sparse and empty */
+        for (int i = 0; i < M; i++)
+            x[k * M + i] = gsl_rng_uniform(r) < d;
+    }
+    xb_solver *col = make(c, XB_BACKEND_COLUMN, NULL);
+    xb_error er = {0};
+    XB_CHECK(col && xb_solver_solve(col, x, K, ob, NULL, &er) == XB_OK);
+    for (size_t k = 0; col && k < K; k += 7) {
+        XB_CHECK(xb_solver_solve(col, x + k * M, 1, o1, NULL, &er) == XB_OK);
+        XB_CHECK_MSG(!memcmp(o1, ob + k * N, N * sizeof *o1), "vector %zu of the big batch differs", k);
+    }
+    xb_solver_free(col);
+    xb_circuit_free(c);
+    free(x);
+    free(ob);
+    free(o1);
+}
+
 static void test_transfer(gsl_rng *r)
 {
     static const int shapes[][2] = {{1, 1}, {1, 40}, {60, 1}, {37, 5}, {48, 48}};
@@ -233,6 +259,7 @@ int main(void)
     gsl_rng_set(r, 5);
     test_column(r);
     test_column_patterns(r);
+    test_column_threads(r);
     test_transfer(r);
     test_wrong_topology(r);
     gsl_rng_free(r);
