@@ -473,6 +473,27 @@ static void column_sparse_avx2(const column_model *m, int sb, const int *rows, i
  * enabled: zero. */
 #define XB_COLUMN_DENSE_FRACTION 0.9
 
+/* The bits of one vector as words of 64 rows (row i: bit i % 64 of word i / 64);
+ * returns the number of enabled rows. */
+__attribute__((target("avx2,popcnt")))
+static int column_bits_avx2(const double *xk, int M, uint64_t *bits)
+{
+    const __m256d zero = _mm256_setzero_pd();
+    int n = 0;
+    for (int w0 = 0; w0 < M; w0 += 64) {
+        const int e = w0 + 64 < M ? w0 + 64 : M;
+        uint64_t b = 0;
+        int i = w0;
+        for (; i + 4 <= e; i += 4)
+            b |= (uint64_t)_mm256_movemask_pd(_mm256_cmp_pd(_mm256_loadu_pd(xk + i), zero, _CMP_NEQ_UQ)) << (i - w0);
+        for (; i < e; i++)
+            b |= (uint64_t)(xk[i] != 0.0) << (i - w0);
+        bits[w0 / 64] = b;
+        n += __builtin_popcountll(b);
+    }
+    return n;
+}
+
 static xb_status column_solve_avx2(const column_model *m, const double *x, size_t K, double *out, xb_error *err)
 {
     const int M = m->rows, N = m->cols;
@@ -481,17 +502,16 @@ static xb_status column_solve_avx2(const column_model *m, const double *x, size_
     size_t *off = malloc((K + 1) * sizeof *off), *kd = malloc((K ? K : 1) * sizeof *kd),
            *ks = malloc((K ? K : 1) * sizeof *ks);
     int *rows = NULL;
-    uint64_t *xp = NULL;
+    uint64_t *xp = NULL, *bits = NULL;
     if (!cnt || !off || !kd || !ks)
         goto oom;
-    /* the enabled rows of every vector */
-    for (size_t k = 0; k < K; k++) {
-        const double *xk = x + k * M;
-        int n = 0;
-        for (int i = 0; i < M; i++)
-            n += xk[i] != 0.0;
-        cnt[k] = n;
-    }
+    /* the enabled rows of every vector, as bit words, then as lists */
+    const int nw = (M + 63) / 64;
+    bits = malloc((K ? K : 1) * (size_t)nw * sizeof *bits);
+    if (!bits)
+        goto oom;
+    for (size_t k = 0; k < K; k++)
+        cnt[k] = column_bits_avx2(x + k * M, M, bits + k * nw);
     size_t nd = 0, nsp = 0, tot = 0;
     double work = 0;
     for (size_t k = 0; k < K; k++) {
@@ -508,25 +528,24 @@ static xb_status column_solve_avx2(const column_model *m, const double *x, size_
     }
     off[nsp] = tot;
     const long ngd = (long)((nd + RB_VECS - 1) / RB_VECS), ngs = (long)((nsp + SP_VECS - 1) / SP_VECS);
-    rows = malloc((tot + 1) * sizeof *rows); /* +1: the fill below writes one past a vector */
+    rows = malloc((tot ? tot : 1) * sizeof *rows);
     xp = malloc(((size_t)ngd * M * RB_VECS + 1) * sizeof *xp);
     if (!rows || !xp)
         goto oom;
     for (size_t s = 0; s < nsp; s++) {
-        const double *xk = x + ks[s] * M;
+        const uint64_t *b = bits + ks[s] * nw;
         int *r = rows + off[s];
-        for (int i = 0; i < M; i++) { /* no branch: the bits are random */
-            *r = i;
-            r += xk[i] != 0.0;
-        }
+        for (int q = 0; q < nw; q++)
+            for (uint64_t v = b[q]; v; v &= v - 1)
+                *r++ = 64 * q + __builtin_ctzll(v);
     }
     for (long kg = 0; kg < ngd; kg++)
         for (int l = 0; l < RB_VECS; l++) {
             size_t q = (size_t)kg * RB_VECS + (size_t)l;
             uint64_t *dst = xp + (size_t)kg * M * RB_VECS + l;
-            const double *xk = q < nd ? x + kd[q] * M : NULL;
+            const uint64_t *b = q < nd ? bits + kd[q] * nw : NULL;
             for (int i = 0; i < M; i++)
-                dst[(size_t)i * RB_VECS] = xk && xk[i] != 0.0 ? ~(uint64_t)0 : 0;
+                dst[(size_t)i * RB_VECS] = b ? (uint64_t)0 - ((b[i / 64] >> (i % 64)) & 1) : 0;
         }
     /* threads only for enough work: a parallel region costs a barrier, and a
      * spinning thread on a busy machine costs more than it saves (measured on 2
@@ -556,6 +575,7 @@ static xb_status column_solve_avx2(const column_model *m, const double *x, size_
     free(ks);
     free(rows);
     free(xp);
+    free(bits);
     return XB_OK;
 oom:
     free(cnt);
@@ -564,6 +584,7 @@ oom:
     free(ks);
     free(rows);
     free(xp);
+    free(bits);
     return xb_error_set(err, XB_ENOMEM, "column path: out of memory for %zu x %d input bits", K, M);
 }
 #endif
@@ -573,7 +594,7 @@ xb_status xb_column_solve(const void *p, const double *x, size_t K, double *out,
     const column_model *m = p;
     const int N = m->cols;
 #if defined(__x86_64__)
-    if (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma"))
+    if (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma") && __builtin_cpu_supports("popcnt"))
         return column_solve_avx2(m, x, K, out, err);
 #endif
     (void)err;
