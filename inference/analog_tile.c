@@ -178,29 +178,47 @@ xb_status an_tile_mvm(xb_analog *a, an_layer *l, an_tile *t, const double *xs, s
     double *im = diff ? malloc(k * (size_t)N * sizeof *im) : NULL;
     double *q = calloc(k * (size_t)Nc * (size_t)c->slices, sizeof *q);
     double *ones = malloc(k * sizeof *ones);
-    if (!in || !ip || (diff && !im) || !q || !ones) {
+    const int serial = c->input == XB_INPUT_BIT_SERIAL;
+    long *lv = serial ? malloc(k * (size_t)M * sizeof *lv) : NULL;
+    if (!in || !ip || (diff && !im) || !q || !ones || (serial && !lv)) {
         free(in);
         free(ip);
         free(im);
         free(q);
         free(ones);
+        free(lv);
         return xb_error_set(err, XB_ENOMEM, "analog: out of memory for %zu vectors", k);
     }
     xb_status st = XB_OK;
-    double t0;
-    const int planes = c->input == XB_INPUT_BIT_SERIAL ? c->input_bits : 1;
+    double t0 = an_now();
+    long lv_or = 0; /* the planes with any bit set */
+    if (serial)
+        for (size_t qq = 0; qq < k * (size_t)M; qq++) {
+            lv[qq] = (long)xs[qq];
+            lv_or |= lv[qq];
+        }
+    a->stats.t_digital += an_now() - t0;
+    const int planes = serial ? c->input_bits : 1;
     for (int b = 0; b < planes && !st; b++) {
+        if (serial && !((lv_or >> b) & 1))
+            continue; /* no row enabled: no current in any array */
         /* the inputs of this plane (0/1 bits) or the DAC voltages */
         t0 = an_now();
         int any = 0;
         for (size_t kk = 0; kk < k; kk++) {
             double cnt = 0;
-            for (int i = 0; i < M; i++) {
-                double x = xs[kk * M + i];
-                double v = c->input == XB_INPUT_BIT_SERIAL ? (double)(((long)x >> b) & 1) : x * c->v_read / a->levels;
-                in[kk * M + i] = v;
-                cnt += c->input == XB_INPUT_BIT_SERIAL ? v : x;
-            }
+            if (serial)
+                for (int i = 0; i < M; i++) {
+                    double v = (double)((lv[kk * M + i] >> b) & 1);
+                    in[kk * M + i] = v;
+                    cnt += v;
+                }
+            else
+                for (int i = 0; i < M; i++) {
+                    double x = xs[kk * M + i];
+                    in[kk * M + i] = x * c->v_read / a->levels;
+                    cnt += x;
+                }
             ones[kk] = cnt;
             any |= cnt != 0;
         }
@@ -255,5 +273,6 @@ xb_status an_tile_mvm(xb_analog *a, an_layer *l, an_tile *t, const double *xs, s
     free(im);
     free(q);
     free(ones);
+    free(lv);
     return st;
 }
