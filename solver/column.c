@@ -64,6 +64,7 @@ typedef struct {
     double *rp;        /* nb*M*RB_COLS ohms: segment above row i, packed; row 0 and padding 0 */
     int ns;            /* strips of SP_COLS columns (sparse AVX2 kernel) */
     double *gs;        /* ns*M*SP_COLS siemens: g packed [strip][row][column]; padding 0 */
+    double *rs;        /* ns*SP_COLS ohms: r_end, padded with 0 */
     double *ph, *pl;   /* ns*M*SP_COLS ohms, non-uniform wires only: the wire from row 0
                         * down to row i as an unevaluated sum ph + pl (packed like gs) */
 } column_model;
@@ -133,18 +134,21 @@ void *xb_column_new(const xb_circuit *c, xb_error *err)
             m->rp[q] = i == 0 ? 0.0 : m->r ? m->r[(size_t)(i - 1) * N + j] : m->r_value;
         }
     m->ns = (N + SP_COLS - 1) / SP_COLS;
-    size_t ssz = (size_t)m->ns * M * SP_COLS * sizeof(double); /* a multiple of 128 bytes */
+    size_t ssz = (size_t)m->ns * M * SP_COLS * sizeof(double); /* a multiple of 64 bytes */
     m->gs = aligned_alloc(64, ssz);
+    m->rs = aligned_alloc(64, (size_t)m->ns * SP_COLS * sizeof(double));
     if (m->r) {
         m->ph = aligned_alloc(64, ssz);
         m->pl = aligned_alloc(64, ssz);
     }
-    if (!m->gs || (m->r && (!m->ph || !m->pl))) {
+    if (!m->gs || !m->rs || (m->r && (!m->ph || !m->pl))) {
         xb_column_free(m);
         xb_error_set(err, XB_ENOMEM, "column path: out of memory for %d x %d", M, N);
         return NULL;
     }
     memset(m->gs, 0, ssz);
+    for (int j = 0; j < m->ns * SP_COLS; j++)
+        m->rs[j] = j < N ? m->r_end[j] : 0.0;
     if (m->r)
         memset(m->ph, 0, ssz), memset(m->pl, 0, ssz);
     for (int j = 0; j < N; j++) {
@@ -175,6 +179,7 @@ void xb_column_free(void *p)
     free(m->gp);
     free(m->rp);
     free(m->gs);
+    free(m->rs);
     free(m->ph);
     free(m->pl);
     free(m);
@@ -458,13 +463,17 @@ static void column_sparse_avx2(const column_model *m, int sb, const int *rows, i
             }
         }
     }
-    double yv[SP_COLS], wv[SP_COLS];
+    /* I = V_read y / (w + R_end y), 4 columns a division */
+    const int j0 = sb * SP_COLS;
+    const __m256d vr = _mm256_set1_pd(m->v_read);
+    const double *re = m->rs + (size_t)sb * SP_COLS;
+    double iv[SP_COLS];
 #pragma GCC unroll 8
     for (int c = 0; c < SC; c++)
-        _mm256_storeu_pd(yv + 4 * c, y[c]), _mm256_storeu_pd(wv + 4 * c, w[c]);
-    const int j0 = sb * SP_COLS;
-    for (int c = 0; c < SP_COLS && j0 + c < N; c++)
-        outk[j0 + c] = m->v_read * yv[c] / (wv[c] + m->r_end[j0 + c] * yv[c]);
+        _mm256_storeu_pd(iv + 4 * c, _mm256_div_pd(_mm256_mul_pd(vr, y[c]),
+                                                    _mm256_fmadd_pd(_mm256_load_pd(re + 4 * c), y[c], w[c])));
+    const int nc = N - j0 < SP_COLS ? N - j0 : SP_COLS;
+    memcpy(outk + j0, iv, (size_t)nc * sizeof *iv);
 }
 
 /* Vectors with at least this fraction of their rows enabled go to the dense
