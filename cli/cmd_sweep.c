@@ -178,6 +178,20 @@ static void print_score(long k, long todo, const char *label, const sweep_result
     fflush(stdout);
 }
 
+/* The MPI run's report of a written row (rank 0). */
+typedef struct {
+    const sweep_config *c;
+    long todo, finished;
+} report_state;
+
+static void report(void *user, long task, const sweep_result *r, const sweep_score *sc)
+{
+    report_state *rs = user;
+    char label[1024];
+    sweep_task_label(rs->c, task, label, sizeof label);
+    print_score(++rs->finished, rs->todo, label, r, sc);
+}
+
 int xb_cmd_sweep(int argc, char **argv)
 {
     const char *config_path = NULL, *out = NULL;
@@ -232,7 +246,7 @@ int xb_cmd_sweep(int argc, char **argv)
     if (sweep_config_load(config_path, &c, &err) != XB_OK)
         return xb_cli_fail("sweep", "%s", err.msg);
 
-    int rc = 1;
+    int rc = 1, rank = 0, nranks = 1, mpi = 0, print_err = 1;
     char *dir = out ? strdup(out) : c.output ? strdup(c.output) : default_output(config_path);
     char *csv_path = NULL, *id = NULL;
     sweep_columns cols = {0};
@@ -241,8 +255,10 @@ int xb_cmd_sweep(int argc, char **argv)
     int ev_open = 0;
     const long first_task = c.baseline ? SWEEP_BASELINE : 0;
     sweep_score *scores = calloc((size_t)c.n_points + 1, sizeof *scores);
+    long *tasks = calloc((size_t)c.n_points + 1, sizeof *tasks);
+    unsigned char *done_flags = calloc((size_t)c.n_points + 1, 1);
     progress_state ps = {0};
-    if (!dir || !scores) {
+    if (!dir || !scores || !tasks || !done_flags) {
         xb_error_set(&err, XB_ENOMEM, "out of memory");
         goto done;
     }
@@ -258,54 +274,106 @@ int xb_cmd_sweep(int argc, char **argv)
         goto done;
     if (limit > 0 && limit < images)
         images = limit;
+    if (sweep_columns_make(&c, &cols, &err) != XB_OK)
+        goto done;
 
-    if (make_dirs(dir) != 0) {
-        xb_error_set(&err, XB_EIO, "%s: cannot create the output folder: %s", dir,
-                     strerror(errno));
+    /* Under mpirun or srun the ranks share the tasks out (sweep_mpi.c); rank 0
+     * owns the output folder and the CSV. */
+    if (sweep_mpi_launched()) {
+        if (!sweep_mpi_available()) {
+            xb_error_set(&err, XB_EUNSUPPORTED, "started by an MPI launcher, but this xbar was "
+                         "built without MPI (install libopenmpi-dev and rebuild; see "
+                         "docs/cluster.md)");
+            goto done;
+        }
+        mpi = 1;
+        if (sweep_mpi_init(&rank, &nranks, &err) != XB_OK)
+            goto done;
+    }
+    int failed = 0;
+    if (rank == 0) {
+        size_t plen = strlen(dir) + 16;
+        if (make_dirs(dir) != 0) {
+            xb_error_set(&err, XB_EIO, "%s: cannot create the output folder: %s", dir,
+                         strerror(errno));
+            failed = 1;
+        } else if (!(csv_path = malloc(plen))) {
+            xb_error_set(&err, XB_ENOMEM, "out of memory");
+            failed = 1;
+        } else {
+            snprintf(csv_path, plen, "%s/sweep.csv", dir);
+            failed = sweep_csv_open(&csv, csv_path, &c, &cols, images, scores, &err) != XB_OK;
+        }
+        if (!failed && csv.dropped)
+            printf("%s: cut an incomplete last line (%zu bytes) left by an interrupted run\n",
+                   csv_path, csv.dropped);
+        for (long t = 0; t <= c.n_points; t++)
+            done_flags[t] = (unsigned char)scores[t].done;
+    }
+    if (mpi && nranks > 1) {
+        int first = sweep_mpi_first_failure(failed);
+        if (first >= 0) {
+            print_err = first == rank;
+            goto done;
+        }
+        if (sweep_mpi_bcast(done_flags, (size_t)c.n_points + 1, &err) != XB_OK)
+            goto done;
+    } else if (failed) {
         goto done;
     }
-    size_t plen = strlen(dir) + 16;
-    if (!(csv_path = malloc(plen))) {
-        xb_error_set(&err, XB_ENOMEM, "out of memory");
-        goto done;
-    }
-    snprintf(csv_path, plen, "%s/sweep.csv", dir);
-    if (sweep_columns_make(&c, &cols, &err) != XB_OK ||
-        sweep_csv_open(&csv, csv_path, &c, &cols, images, scores, &err) != XB_OK)
-        goto done;
-    if (csv.dropped)
-        printf("%s: cut an incomplete last line (%zu bytes) left by an interrupted run\n",
-               csv_path, csv.dropped);
 
     long todo = 0;
     int calib_n = 0;
     for (long t = first_task; t < c.n_points; t++) {
-        if (scores[t + 1].done)
+        if (done_flags[t + 1])
             continue;
         xb_analog_config cfg;
         if (sweep_task_config(&c, t, &cfg, &err) != XB_OK)
             goto done;
         if (cfg.calib_images > calib_n)
             calib_n = cfg.calib_images;
-        todo++;
+        tasks[todo++] = t;
     }
     long total = c.n_points + (c.baseline ? 1 : 0);
-    printf("sweep: %s: %ld point%s%s, %ld image%s each; %s: %ld done, %ld to run\n",
-           config_path, c.n_points, c.n_points == 1 ? "" : "s",
-           c.baseline ? " + digital baseline" : "", images, images == 1 ? "" : "s", csv_path,
-           total - todo, plots_only ? 0 : todo);
-    fflush(stdout);
+    if (rank == 0) {
+        printf("sweep: %s: %ld point%s%s, %ld image%s each; %s: %ld done, %ld to run", config_path,
+               c.n_points, c.n_points == 1 ? "" : "s", c.baseline ? " + digital baseline" : "",
+               images, images == 1 ? "" : "s", csv_path, total - todo, plots_only ? 0 : todo);
+        if (nranks > 1)
+            printf(" on %d MPI ranks", nranks);
+        printf("\n");
+        fflush(stdout);
+    }
 
     if (todo > 0 && !plots_only) {
-        if (sweep_eval_open(&ev, &c, images, calib_n, &err) != XB_OK)
+        failed = sweep_eval_open(&ev, &c, images, calib_n, &err) != XB_OK;
+        ev_open = !failed;
+        if (mpi && nranks > 1) {
+            int first = sweep_mpi_first_failure(failed);
+            if (first >= 0) {
+                print_err = first == rank;
+                goto done;
+            }
+        } else if (failed) {
             goto done;
-        ev_open = 1;
-        ps.show = xb_cli_progress_enabled();
+        }
+        ps.show = rank == 0 && xb_cli_progress_enabled();
         ps.todo = todo;
         ps.t_start = now_seconds();
-        for (long t = first_task; t < c.n_points; t++) {
-            if (scores[t + 1].done)
-                continue;
+        if (nranks > 1) {
+            report_state rs = {.c = &c, .todo = todo};
+            sweep_job j = {.c = &c, .cols = &cols, .csv = &csv, .ev = &ev, .scores = scores,
+                           .images = images, .tasks = tasks, .n_tasks = todo,
+                           .git_version = XB_GIT_VERSION, .report = report, .user = &rs};
+            if (sweep_mpi_run(&j, rank, nranks, &err) != XB_OK) {
+                fprintf(stderr, "xbar sweep: rank %d: %s\n", rank, err.msg);
+                sweep_mpi_abort(1);
+            }
+            if (rank == 0 && sweep_csv_sort(&csv, &c, &cols, images, &err) != XB_OK)
+                goto done;
+        }
+        for (long k = 0; nranks == 1 && k < todo; k++) {
+            long t = tasks[k];
             char label[1024];
             sweep_task_label(&c, t, label, sizeof label);
             xb_analog_config cfg;
@@ -328,19 +396,25 @@ int xb_cmd_sweep(int argc, char **argv)
             print_score(ps.finished, todo, label, &r, &scores[t + 1]);
         }
     }
-    if (sweep_plots_draw(&c, scores, dir, &err) != XB_OK)
+    if (rank == 0 && sweep_plots_draw(&c, scores, dir, &err) != XB_OK)
         goto done;
     rc = 0;
 done:
     progress_clear(&ps);
-    if (rc)
+    if (rc && print_err && mpi && nranks > 1 && rank)
+        xb_cli_fail("sweep", "rank %d: %s", rank, err.msg);
+    else if (rc && print_err)
         xb_cli_fail("sweep", "%s", err.msg);
     if (ev_open)
         sweep_eval_close(&ev);
     sweep_csv_close(&csv);
     sweep_columns_free(&cols);
     sweep_config_free(&c);
+    if (mpi)
+        sweep_mpi_finalize();
     free(scores);
+    free(tasks);
+    free(done_flags);
     free(id);
     free(csv_path);
     free(dir);

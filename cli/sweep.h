@@ -133,6 +133,12 @@ xb_status sweep_csv_open(sweep_csv *f, const char *path, const sweep_config *c,
 xb_status sweep_csv_append(sweep_csv *f, const char *id, const struct sweep_result *r,
                            const char *git_version, sweep_score *score, xb_error *err);
 void sweep_csv_close(sweep_csv *f);
+/* Put the rows in task order (the baseline first, then the points), when they
+ * are not: rows are appended as tasks finish, which is out of order when they
+ * run in parallel.  The sorted file is written beside the old one and renamed
+ * over it, so a crash leaves one or the other, whole. */
+xb_status sweep_csv_sort(sweep_csv *f, const sweep_config *c, const sweep_columns *cols,
+                         long images, xb_error *err);
 
 /* One CSV field: quoted when it holds a comma or a quote (newlines become spaces). */
 char *sweep_csv_field(const char *s);
@@ -183,6 +189,48 @@ void sweep_eval_close(sweep_eval *e);
 xb_status sweep_eval_run(sweep_eval *e, const xb_analog_config *cfg, size_t first, size_t n,
                          sweep_progress_fn progress, void *user, sweep_result *r,
                          xb_error *err);
+
+/* ---- MPI (sweep_mpi.c) ---------------------------------------------------------- */
+
+/* 1 when the process was started by an MPI launcher (mpirun, srun). */
+int sweep_mpi_launched(void);
+/* 1 when xbar was built with MPI. */
+int sweep_mpi_available(void);
+/* MPI_Init (thread level serialized); rank and size of MPI_COMM_WORLD. */
+xb_status sweep_mpi_init(int *rank, int *size, xb_error *err);
+void sweep_mpi_finalize(void);
+/* End the whole job (every rank) with this exit status. */
+void sweep_mpi_abort(int code);
+/* Collective: the lowest rank that passed failed != 0, or -1 when none did. */
+int sweep_mpi_first_failure(int failed);
+/* Collective: rank 0's n bytes at buf to every rank. */
+xb_status sweep_mpi_bcast(void *buf, size_t n, xb_error *err);
+
+/* Called on rank 0 after a task's row is written (with its result). */
+typedef void (*sweep_report_fn)(void *user, long task, const sweep_result *r,
+                                const sweep_score *sc);
+
+/* The tasks still to run, and where their rows go (rank 0). */
+typedef struct {
+    const sweep_config *c;
+    const sweep_columns *cols;
+    sweep_csv *csv;             /* rank 0 */
+    sweep_eval *ev;
+    sweep_score *scores;        /* rank 0: filled in as rows are written */
+    long images;
+    const long *tasks;          /* in order */
+    long n_tasks;
+    const char *git_version;
+    sweep_report_fn report;     /* rank 0 */
+    void *user;
+    sweep_progress_fn progress; /* rank 0's own units */
+    void *progress_user;
+} sweep_job;
+
+/* Collective: run j's tasks across the ranks (see sweep_mpi.c).  A rank other
+ * than 0 returns its error for the caller to report and abort the job with;
+ * rank 0 aborts the job itself after printing its error. */
+xb_status sweep_mpi_run(const sweep_job *j, int rank, int size, xb_error *err);
 
 /* ---- plots ------------------------------------------------------------------- */
 

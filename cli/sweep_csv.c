@@ -409,10 +409,17 @@ static int parse_num(const char *s, double *out)
     return 1;
 }
 
-/* Match every data row to a task; fill scores. */
+/* Where a data row is in the file, and its task. */
+typedef struct {
+    long task;
+    size_t off, len; /* the line, without its newline */
+} row_ref;
+
+/* Match every data row to a task; fill scores, and refs[] (one per row, in
+ * file order, room for every task) when it is not NULL. */
 static xb_status read_rows(char *text, const sweep_config *c, const sweep_columns *cols,
-                           long images, sweep_score *scores, size_t *rows, const char *path,
-                           xb_error *err)
+                           long images, sweep_score *scores, size_t *rows, row_ref *refs,
+                           const char *path, xb_error *err)
 {
     const long first = c->baseline ? SWEEP_BASELINE : 0, n_tasks = c->n_points - first;
     id_entry *ids = calloc((size_t)n_tasks, sizeof *ids);
@@ -481,6 +488,11 @@ static xb_status read_rows(char *text, const sweep_config *c, const sweep_column
             goto done;
         }
         sc->done = 1;
+        if (refs) {
+            refs[*rows].task = hit->task;
+            refs[*rows].off = (size_t)(line - text);
+            refs[*rows].len = (size_t)(nl - line);
+        }
         ++*rows;
         line = nl + 1;
     }
@@ -558,7 +570,7 @@ xb_status sweep_csv_open(sweep_csv *f, const char *path, const sweep_config *c,
     xb_status s = check_header(text, cols, path, err);
     *nl = '\n';
     if (s == XB_OK)
-        s = read_rows(text, c, cols, images, scores, &f->rows, path, err);
+        s = read_rows(text, c, cols, images, scores, &f->rows, NULL, path, err);
     free(text);
     if (s != XB_OK)
         goto fail;
@@ -619,4 +631,94 @@ void sweep_csv_close(sweep_csv *f)
     free(f->path);
     f->fd = -1;
     f->path = NULL;
+}
+
+static int ref_cmp(const void *a, const void *b)
+{
+    long x = ((const row_ref *)a)->task, y = ((const row_ref *)b)->task;
+    return (x > y) - (x < y);
+}
+
+xb_status sweep_csv_sort(sweep_csv *f, const sweep_config *c, const sweep_columns *cols,
+                         long images, xb_error *err)
+{
+    char *text = NULL, *copy = NULL, *tmp = NULL;
+    size_t len = 0, rows = 0;
+    const long n_tasks = c->n_points + (c->baseline ? 1 : 0);
+    sweep_score *scores = calloc((size_t)c->n_points + 1, sizeof *scores);
+    row_ref *refs = calloc((size_t)n_tasks + 1, sizeof *refs);
+    int fd = -1;
+    xb_status s = XB_OK;
+    if (!scores || !refs) {
+        s = xb_error_set(err, XB_ENOMEM, "out of memory");
+        goto done;
+    }
+    if ((s = read_all(f->fd, f->path, &text, &len, err)))
+        goto done;
+    char *nl = strchr(text, '\n');
+    if (!nl || !(copy = dup_str(text))) {
+        s = nl ? xb_error_set(err, XB_ENOMEM, "out of memory") : XB_OK;
+        goto done;
+    }
+    if ((s = read_rows(copy, c, cols, images, scores, &rows, refs, f->path, err)))
+        goto done;
+    int sorted = 1;
+    for (size_t i = 1; i < rows; i++)
+        sorted &= refs[i - 1].task < refs[i].task;
+    if (sorted)
+        goto done;
+    qsort(refs, rows, sizeof *refs, ref_cmp);
+    strbuf b = {0};
+    sb_add(&b, text, (size_t)(nl - text) + 1);
+    for (size_t i = 0; i < rows; i++) {
+        sb_add(&b, text + refs[i].off, refs[i].len);
+        sb_add(&b, "\n", 1);
+    }
+    if (b.failed || b.len != len) { /* blank lines: leave the file as it is */
+        free(b.s);
+        s = b.failed ? xb_error_set(err, XB_ENOMEM, "out of memory") : XB_OK;
+        goto done;
+    }
+    size_t tlen = strlen(f->path) + 32;
+    if (!(tmp = malloc(tlen))) {
+        free(b.s);
+        s = xb_error_set(err, XB_ENOMEM, "out of memory");
+        goto done;
+    }
+    snprintf(tmp, tlen, "%s.sort.%ld", f->path, (long)getpid());
+    fd = open(tmp, O_RDWR | O_CREAT | O_TRUNC | O_APPEND | O_CLOEXEC, 0644);
+    if (fd < 0) {
+        free(b.s);
+        s = xb_error_set(err, XB_EIO, "%s: cannot create: %s", tmp, strerror(errno));
+        goto done;
+    }
+    s = write_all(fd, tmp, b.s, b.len, err);
+    free(b.s);
+    if (s != XB_OK)
+        goto done;
+    /* The lock moves with the name: lock the new file before it replaces the old. */
+    if (flock(fd, LOCK_EX | LOCK_NB) != 0 && errno != ENOLCK && errno != EOPNOTSUPP) {
+        s = xb_error_set(err, XB_EIO, "%s: cannot lock: %s", tmp, strerror(errno));
+        goto done;
+    }
+    if (rename(tmp, f->path) != 0) {
+        s = xb_error_set(err, XB_EIO, "%s: cannot replace %s: %s", tmp, f->path,
+                         strerror(errno));
+        goto done;
+    }
+    sync_parent(f->path);
+    close(f->fd);
+    f->fd = fd;
+    fd = -1;
+done:
+    if (fd >= 0) {
+        close(fd);
+        unlink(tmp);
+    }
+    free(tmp);
+    free(text);
+    free(copy);
+    free(refs);
+    free(scores);
+    return s;
 }

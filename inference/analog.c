@@ -315,6 +315,48 @@ static xb_status layer_mvm(xb_analog *a, an_layer *l, int g, const double *xs, s
     return st;
 }
 
+/* The float product y = W x of the digital network during the calibration of
+ * the input ranges, computed so that its bits do not depend on the thread
+ * count (a multithreaded sgemm's do, and the ranges fix every quantization
+ * step after them): each output is one double sum over the depth, in order. */
+static xb_status calib_product(const xb_matmul_layer *L, const xb_matmul_call *call, xb_error *err)
+{
+    const int R = L->rows, D = L->depth;
+    const size_t k = (size_t)call->cols;
+    if (k == 0)
+        return XB_OK;
+    const float *w = L->weight + (size_t)call->group * (size_t)R * (size_t)D;
+    int failed = 0;
+#pragma omp parallel
+    {
+        double *acc = malloc(k * sizeof *acc);
+        if (!acc) {
+#pragma omp atomic write
+            failed = 1;
+        }
+#pragma omp for schedule(static)
+        for (int r = 0; r < R; r++) {
+            if (!acc)
+                continue;
+            for (size_t kk = 0; kk < k; kk++)
+                acc[kk] = 0.0;
+            for (int d = 0; d < D; d++) {
+                const double wd = w[(size_t)r * D + d];
+                const float *x = call->x + (size_t)d * call->ldx;
+                for (size_t kk = 0; kk < k; kk++)
+                    acc[kk] += wd * x[kk];
+            }
+            float *y = call->y + (size_t)r * call->ldy;
+            for (size_t kk = 0; kk < k; kk++)
+                y[kk] = (float)acc[kk];
+        }
+        free(acc);
+    }
+    if (failed)
+        return xb_error_set(err, XB_ENOMEM, "analog calibration: out of memory in layer '%s'", L->name);
+    return XB_OK;
+}
+
 static xb_status analog_hook(void *user, const xb_matmul_layer *L, const xb_matmul_call *call, xb_error *err)
 {
     xb_analog *a = user;
@@ -325,7 +367,7 @@ static xb_status analog_hook(void *user, const xb_matmul_layer *L, const xb_matm
         for (int d = 0; d < D; d++)
             for (size_t kk = 0; kk < k; kk++)
                 an_sample(&l->act, call->x[(size_t)d * call->ldx + kk]);
-        return xb_matmul_sgemm(NULL, L, call, err);
+        return calib_product(L, call, err);
     }
     double t0 = an_now();
     double *xp = malloc(k * (size_t)D * sizeof *xp);

@@ -1,5 +1,4 @@
 /* solver.c: the solver's phases (assemble, analyze, factor, solve) and outputs. */
-#include <cblas.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -287,7 +286,7 @@ static xb_status solve_ideal(xb_solver *s, const double *v, size_t k, double *ou
     const int M = c->rows, N = c->cols;
     double alpha = c->topology == XB_TOPO_GATE_INPUT ? c->v_read : 1.0;
     /* out (K x N) = alpha * v (K x M) * G (M x N) */
-    cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, (int)k, N, M, alpha, v, M, c->g, N, 0.0, out, N);
+    xb_gemm(k, M, N, alpha, v, c->g, out);
     if (!d)
         return XB_OK;
     for (size_t b = 0; b < k; b++)
@@ -489,8 +488,7 @@ xb_status xb_solver_solve(xb_solver *s, const double *v, size_t k, double *out, 
         else if (s->opt.backend == XB_BACKEND_COLUMN)
             st = d ? xb_column_detail(s->column, v, k, out, d, err) : xb_column_solve(s->column, v, k, out, err);
         else
-            cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, (int)k, c->cols, c->rows, 1.0, v, c->rows,
-                        s->transfer, c->cols, 0.0, out, c->cols);
+            xb_gemm(k, c->rows, c->cols, 1.0, v, s->transfer, out);
         s->stats.t_solve += xb_now() - t0;
         if (!st)
             s->stats.n_vectors += (long)k;

@@ -52,6 +52,10 @@ struct xb_backend_ops {
 extern const xb_backend_ops xb_cholmod_ops;
 extern const xb_backend_ops xb_klu_ops;
 
+/* gemm.c: out (K x N) = alpha * v (K x M) * B (M x N), row-major, with the
+ * same bits for any thread count and any batch (see gemm.c). */
+void xb_gemm(size_t K, int M, int N, double alpha, const double *v, const double *B, double *out);
+
 /* column.c */
 void *xb_column_new(const xb_circuit *c, xb_error *err);
 void xb_column_free(void *cm);
