@@ -23,124 +23,18 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "sweep_test_util.h"
 #include "test_sweep_model.h"
 
 #define MAX_KILLS 8     /* interrupted runs before the last */
 #define MIN_KILLS 2     /* kills that must land before the sweep ends by itself */
 #define MAX_ATTEMPTS 4  /* interrupted sweeps started over when they end too soon */
-#define MAX_ROWS 64
-#define MAX_COLS 96
 
-/* Columns that hold times: they differ from run to run. */
-static const char *const timing_cols[] = {"seconds", "cpu_seconds", "calib_seconds",
-                                          "program_s", "solve_s", "adc_s", "digital_s"};
-
-static double now_seconds(void)
-{
-    struct timespec t;
-    clock_gettime(CLOCK_MONOTONIC, &t);
-    return (double)t.tv_sec + 1e-9 * (double)t.tv_nsec;
-}
-
-static const char *tmp_path(const char *rel)
-{
-    static char buf[8][700];
-    static int slot;
-    char *p = buf[slot++ % 8];
-    snprintf(p, 700, "%s/%s", xb_test_tmpdir(), rel);
-    return p;
-}
-
-static char *slurp(const char *path)
-{
-    FILE *f = fopen(path, "rb");
-    if (!f)
-        return calloc(1, 1);
-    fseek(f, 0, SEEK_END);
-    long n = ftell(f);
-    fseek(f, 0, SEEK_SET);
-    char *s = calloc((size_t)n + 1, 1);
-    if (fread(s, 1, (size_t)n, f) != (size_t)n)
-        s[0] = '\0';
-    fclose(f);
-    return s;
-}
-
-static void write_text(const char *path, const char *text)
-{
-    FILE *f = fopen(path, "wb");
-    if (!f) {
-        perror(path);
-        exit(2);
-    }
-    fputs(text, f);
-    fclose(f);
-}
-
-static int count_lines(const char *s)
-{
-    int n = 0;
-    for (; *s; s++)
-        n += *s == '\n';
-    return n;
-}
-
-/* Run `xbar sweep <config> [extra]` in the temporary folder, output in
- * tmp/stdout and tmp/stderr.  kill_after >= 0: SIGKILL it after that many
- * seconds if it is still running (*killed says whether it was).  Returns the
- * exit status, or -1 when killed. */
+/* `xbar sweep <config> [extra]` in the temporary folder (see st_run). */
 static int run_sweep(const char *config, const char *extra, double kill_after, int *killed)
 {
-    static char xbar[4096];
-    if (!xbar[0] && !realpath(xb_test_xbar(), xbar)) {
-        perror(xb_test_xbar());
-        exit(2);
-    }
-    const char *argv[6] = {xbar, "sweep", config, extra, NULL};
-    if (!extra)
-        argv[3] = NULL;
-    fflush(stdout);
-    pid_t pid = fork();
-    if (pid < 0) {
-        perror("fork");
-        exit(2);
-    }
-    if (pid == 0) {
-        int o = open(tmp_path("stdout"), O_WRONLY | O_CREAT | O_TRUNC, 0644);
-        int e = open(tmp_path("stderr"), O_WRONLY | O_CREAT | O_TRUNC, 0644);
-        if (o < 0 || e < 0 || chdir(xb_test_tmpdir()) != 0)
-            _exit(127);
-        dup2(o, STDOUT_FILENO);
-        dup2(e, STDERR_FILENO);
-        execv(argv[0], (char *const *)argv);
-        _exit(127);
-    }
-    int st = 0;
-    if (killed)
-        *killed = 0;
-    if (kill_after >= 0) {
-        double end = now_seconds() + kill_after;
-        for (;;) {
-            pid_t w = waitpid(pid, &st, WNOHANG);
-            if (w == pid)
-                break;
-            if (now_seconds() >= end) {
-                kill(pid, SIGKILL);
-                waitpid(pid, &st, 0);
-                break;
-            }
-            struct timespec ts = {0, 2000000}; /* 2 ms */
-            nanosleep(&ts, NULL);
-        }
-    } else {
-        waitpid(pid, &st, 0);
-    }
-    if (WIFSIGNALED(st)) {
-        if (killed)
-            *killed = WTERMSIG(st) == SIGKILL;
-        return -1;
-    }
-    return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+    const char *argv[5] = {st_xbar(), "sweep", config, extra, NULL};
+    return st_run(argv, kill_after, killed);
 }
 
 static void write_config(const char *name, const char *cache, const char *output,
@@ -162,66 +56,6 @@ static void write_config(const char *name, const char *cache, const char *output
 static const char *const axes_main =
     "{ \"mapping\": [\"differential\", \"offset\"], \"rp\": [0, 1e-5, 1e-4] }";
 #define N_TASKS 7 /* 6 points and the baseline */
-
-/* A CSV as rows of fields (no quoted fields in these files). */
-typedef struct {
-    char *text;
-    char *f[MAX_ROWS][MAX_COLS];
-    int rows, cols;
-} table;
-
-static int table_read(const char *path, table *t)
-{
-    memset(t, 0, sizeof *t);
-    t->text = slurp(path);
-    char *line = t->text;
-    while (*line && t->rows < MAX_ROWS) {
-        char *nl = strchr(line, '\n');
-        if (!nl)
-            return -1; /* the file must end with a whole line */
-        *nl = '\0';
-        int n = 0;
-        for (char *p = line; n < MAX_COLS;) {
-            t->f[t->rows][n++] = p;
-            p = strchr(p, ',');
-            if (!p)
-                break;
-            *p++ = '\0';
-        }
-        if (t->rows == 0)
-            t->cols = n;
-        else if (n != t->cols)
-            return -1;
-        t->rows++;
-        line = nl + 1;
-    }
-    return 0;
-}
-
-static int col_index(const table *t, const char *name)
-{
-    for (int c = 0; c < t->cols; c++)
-        if (!strcmp(t->f[0][c], name))
-            return c;
-    return -1;
-}
-
-static int is_timing(const char *name)
-{
-    for (size_t k = 0; k < sizeof timing_cols / sizeof timing_cols[0]; k++)
-        if (!strcmp(name, timing_cols[k]))
-            return 1;
-    return 0;
-}
-
-/* Rows r of a and s of b are the same task (the columns before "correct"). */
-static int same_id(const table *a, int r, const table *b, int s, int n_id)
-{
-    for (int c = 0; c < n_id; c++)
-        if (strcmp(a->f[r][c], b->f[s][c]))
-            return 0;
-    return 1;
-}
 
 static void compare_tables(const table *ref, const table *got)
 {
