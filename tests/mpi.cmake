@@ -10,4 +10,12 @@ if(XB_MPI AND MPI_C_FOUND AND MPIEXEC_EXECUTABLE)
   set_tests_properties(mpi_sweep PROPERTIES
     ENVIRONMENT "XB_SOURCE_DIR=${CMAKE_SOURCE_DIR};XB_BINARY_DIR=${CMAKE_BINARY_DIR};XB_XBAR=$<TARGET_FILE:xbar>"
     LABELS mpi TIMEOUT 600)
+  if(XB_SANITIZE)
+    # Open MPI's plugins are unloaded before LeakSanitizer reports, so what they
+    # keep for the life of the process shows up from "<unknown module>" and no
+    # suppression can name it.  Leak checking stays on for the same sweep code
+    # in one process (test_sweep_resume); ASan and UBSan still check the ranks.
+    set_property(TEST mpi_sweep APPEND PROPERTY ENVIRONMENT
+                 "ASAN_OPTIONS=detect_leaks=0:abort_on_error=0:strict_string_checks=1")
+  endif()
 endif()
