@@ -262,7 +262,12 @@ static xb_status calibrate(sweep_eval *e, xb_analog *a, const xb_analog_config *
         progress(user, "calibrating", 0, (size_t)n);
     if (xb_analog_calibrate(a, e->calib_x, n, e->batch, err) != XB_OK)
         return xb_error_prefix(err, "calibration");
-    snprintf(tmp, sizeof tmp, "%s.tmp.%ld", path, (long)getpid());
+    /* Unique across the processes of a cluster that share the cache folder. */
+    char host[256] = "host";
+    if (gethostname(host, sizeof host) != 0)
+        snprintf(host, sizeof host, "host");
+    host[sizeof host - 1] = '\0';
+    snprintf(tmp, sizeof tmp, "%s.tmp.%s.%ld", path, host, (long)getpid());
     xb_error_clear(&e2);
     if (xb_analog_save_calibration(a, tmp, &e2) != XB_OK || rename(tmp, path) != 0) {
         fprintf(stderr, "xbar sweep: warning: cannot store the calibration in %s: %s\n", path,
