@@ -165,6 +165,39 @@ static double adc(xb_analog *a, an_layer *l, int s, double v, int is_signed)
     return q * step;
 }
 
+/* Bit plane b of the levels lv (or, b < 0, the DAC voltages of xs) as the
+ * inputs in (k x M) and their sums of enabled rows or levels, ones (k);
+ * returns whether any row is on. */
+static int plane_inputs(const xb_analog *a, const double *xs, const long *lv, int b, size_t k, int M, double *in,
+                        double *ones)
+{
+    int any = 0;
+    for (size_t kk = 0; kk < k; kk++) {
+        double cnt = 0;
+        if (b >= 0)
+            for (int i = 0; i < M; i++) {
+                double v = (double)((lv[kk * M + i] >> b) & 1);
+                in[kk * M + i] = v;
+                cnt += v;
+            }
+        else
+            for (int i = 0; i < M; i++) {
+                double x = xs[kk * M + i];
+                in[kk * M + i] = x * a->cfg.v_read / a->levels;
+                cnt += x;
+            }
+        ones[kk] = cnt;
+        any |= cnt != 0;
+    }
+    return any;
+}
+
+/* Inputs and currents of all the bit planes of a tile MVM fit in this many
+ * doubles: one solve per array for all planes, so each array's conductances are
+ * read once for all of them (the solves do not depend on how vectors are
+ * batched, so the results are the same bits as plane by plane). */
+#define AN_PLANE_BATCH ((size_t)1 << 22)
+
 xb_status an_tile_mvm(xb_analog *a, an_layer *l, an_tile *t, const double *xs, size_t k, double *out, xb_error *err)
 {
     const xb_analog_config *c = &a->cfg;
@@ -173,66 +206,80 @@ xb_status an_tile_mvm(xb_analog *a, an_layer *l, an_tile *t, const double *xs, s
     const int diff = per == 2;
     const double to_digit = a->dmax / (c->v_read * a->dg); /* amperes -> digit units per volt-level */
     const double gmin_digits = a->gmin * a->dmax / a->dg; /* Gmin in digit units */
-    double *in = malloc(k * (size_t)M * sizeof *in);
-    double *ip = malloc(k * (size_t)N * sizeof *ip);
-    double *im = diff ? malloc(k * (size_t)N * sizeof *im) : NULL;
-    double *q = calloc(k * (size_t)Nc * (size_t)c->slices, sizeof *q);
-    double *ones = malloc(k * sizeof *ones);
     const int serial = c->input == XB_INPUT_BIT_SERIAL;
-    long *lv = serial ? malloc(k * (size_t)M * sizeof *lv) : NULL;
-    if (!in || !ip || (diff && !im) || !q || !ones || (serial && !lv)) {
-        free(in);
-        free(ip);
-        free(im);
-        free(q);
-        free(ones);
-        free(lv);
-        return xb_error_set(err, XB_ENOMEM, "analog: out of memory for %zu vectors", k);
-    }
-    xb_status st = XB_OK;
     double t0 = an_now();
+    long *lv = serial ? malloc(k * (size_t)M * sizeof *lv) : NULL;
+    if (serial && !lv)
+        return xb_error_set(err, XB_ENOMEM, "analog: out of memory for %zu vectors", k);
     long lv_or = 0; /* the planes with any bit set */
     if (serial)
         for (size_t qq = 0; qq < k * (size_t)M; qq++) {
             lv[qq] = (long)xs[qq];
             lv_or |= lv[qq];
         }
-    a->stats.t_digital += an_now() - t0;
-    const int planes = serial ? c->input_bits : 1;
-    for (int b = 0; b < planes && !st; b++) {
-        if (serial && !((lv_or >> b) & 1))
-            continue; /* no row enabled: no current in any array */
-        /* the inputs of this plane (0/1 bits) or the DAC voltages */
-        t0 = an_now();
-        int any = 0;
-        for (size_t kk = 0; kk < k; kk++) {
-            double cnt = 0;
-            if (serial)
-                for (int i = 0; i < M; i++) {
-                    double v = (double)((lv[kk * M + i] >> b) & 1);
-                    in[kk * M + i] = v;
-                    cnt += v;
-                }
-            else
-                for (int i = 0; i < M; i++) {
-                    double x = xs[kk * M + i];
-                    in[kk * M + i] = x * c->v_read / a->levels;
-                    cnt += x;
-                }
-            ones[kk] = cnt;
-            any |= cnt != 0;
-        }
+    int pl[64], np = 0; /* the planes to convert */
+    for (int b = 0; b < (serial ? c->input_bits : 1); b++)
+        if (!serial || ((lv_or >> b) & 1))
+            pl[np++] = serial ? b : -1;
+    const int batch = np > 1 && (size_t)np * k * (size_t)(M > N ? M : N) * (size_t)c->slices * 2 <= AN_PLANE_BATCH;
+    const size_t nin = batch ? (size_t)np : 1, nout = batch ? (size_t)np * c->slices : 1;
+    double *in = malloc(nin * k * (size_t)M * sizeof *in);
+    double *ip = malloc(nout * k * (size_t)N * sizeof *ip);
+    double *im = diff ? malloc(nout * k * (size_t)N * sizeof *im) : NULL;
+    double *q = calloc(k * (size_t)Nc * (size_t)c->slices, sizeof *q);
+    double *ones = malloc(nin * k * sizeof *ones);
+    if (!in || !ip || (diff && !im) || !q || !ones) {
+        free(lv);
+        free(in);
+        free(ip);
+        free(im);
+        free(q);
+        free(ones);
+        return xb_error_set(err, XB_ENOMEM, "analog: out of memory for %zu vectors", k);
+    }
+    xb_status st = XB_OK;
+    if (batch) {
+        /* every plane has a bit set: build them all, then one solve per array */
+        for (int pi = 0; pi < np; pi++)
+            plane_inputs(a, xs, lv, pl[pi], k, M, in + (size_t)pi * k * M, ones + (size_t)pi * k);
         a->stats.t_digital += an_now() - t0;
-        if (!any)
-            continue; /* no row enabled: no current in any array */
-        double weight = c->input == XB_INPUT_BIT_SERIAL ? ldexp(1.0, b) : 1.0;
-        double scale = c->input == XB_INPUT_BIT_SERIAL ? to_digit : to_digit * a->levels;
+        t0 = an_now();
+        const size_t kb = (size_t)np * k;
         for (int s = 0; s < c->slices && !st; s++) {
-            t0 = an_now();
-            st = xb_array_mvm_run(t->arr[s * per], in, k, ip, err);
+            st = xb_array_mvm_run(t->arr[s * per], in, kb, ip + (size_t)s * kb * N, err);
             if (!st && diff)
-                st = xb_array_mvm_run(t->arr[s * per + 1], in, k, im, err);
-            a->stats.t_solve += an_now() - t0;
+                st = xb_array_mvm_run(t->arr[s * per + 1], in, kb, im + (size_t)s * kb * N, err);
+        }
+        a->stats.t_solve += an_now() - t0;
+    } else
+        a->stats.t_digital += an_now() - t0;
+    for (int pi = 0; pi < np && !st; pi++) {
+        const int b = pl[pi];
+        const double *on = ones;
+        if (batch)
+            on = ones + (size_t)pi * k;
+        else {
+            /* the inputs of this plane (0/1 bits) or the DAC voltages */
+            t0 = an_now();
+            int any = plane_inputs(a, xs, lv, b, k, M, in, ones);
+            a->stats.t_digital += an_now() - t0;
+            if (!any)
+                continue; /* no row enabled: no current in any array */
+        }
+        double weight = serial ? ldexp(1.0, b) : 1.0;
+        double scale = serial ? to_digit : to_digit * a->levels;
+        for (int s = 0; s < c->slices && !st; s++) {
+            const double *ipp = ip, *imp = im;
+            if (batch) {
+                ipp = ip + ((size_t)s * np + pi) * k * N;
+                imp = diff ? im + ((size_t)s * np + pi) * k * N : NULL;
+            } else {
+                t0 = an_now();
+                st = xb_array_mvm_run(t->arr[s * per], in, k, ip, err);
+                if (!st && diff)
+                    st = xb_array_mvm_run(t->arr[s * per + 1], in, k, im, err);
+                a->stats.t_solve += an_now() - t0;
+            }
             a->stats.mvm_vectors += (long)k * per;
             if (st)
                 break;
@@ -242,14 +289,14 @@ xb_status an_tile_mvm(xb_analog *a, an_layer *l, an_tile *t, const double *xs, s
                 /* differential: the planes' charge adds up in analog before one conversion */
                 for (size_t kk = 0; kk < k; kk++)
                     for (int j = 0; j < Nc; j++)
-                        qs[kk * Nc + j] += weight * (ip[kk * N + j] - im[kk * N + j]) * scale;
+                        qs[kk * Nc + j] += weight * (ipp[kk * N + j] - imp[kk * N + j]) * scale;
             } else {
                 double unit_digit = digit(a, 0, s, 0, 1);
                 for (size_t kk = 0; kk < k; kk++) {
-                    double ref = t->unit ? adc(a, l, s, ip[kk * N + Nc] * scale, 0)
-                                         : (gmin_digits + unit_digit) * ones[kk];
+                    double ref = t->unit ? adc(a, l, s, ipp[kk * N + Nc] * scale, 0)
+                                         : (gmin_digits + unit_digit) * on[kk];
                     for (int j = 0; j < Nc; j++)
-                        qs[kk * Nc + j] += weight * (adc(a, l, s, ip[kk * N + j] * scale, 0) - ref);
+                        qs[kk * Nc + j] += weight * (adc(a, l, s, ipp[kk * N + j] * scale, 0) - ref);
                 }
             }
             a->stats.t_adc += an_now() - t0;
