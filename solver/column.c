@@ -559,7 +559,8 @@ static xb_status column_solve_avx2(const column_model *m, const double *x, size_
     /* threads only for enough work: a parallel region costs a barrier, and a
      * spinning thread on a busy machine costs more than it saves (measured on 2
      * busy cores: 2 threads from 4e6 updates up made analog inference 1.6x
-     * slower than 1 thread; from 1e8 up, 1.04x faster) */
+     * slower than 1 thread; from 1e8 up, 1.04x faster; idle, 3e6 would gain
+     * only 10 %) */
     const int par = ngd * m->nb + ngs * m->ns > 1 && work * N >= XB_COLUMN_PAR_WORK_AVX2;
 #pragma omp parallel if (par)
     {
