@@ -276,6 +276,18 @@ int xb_circuit_is_ideal(const xb_circuit *c)
 
 xb_status xb_circuit_check_inputs(const xb_circuit *c, const double *v, size_t k, xb_error *err)
 {
+    /* A branch-free pass over everything first (this runs on every solve of
+     * analog inference), then a second pass only to name the bad entry. */
+    const size_t n = k * (size_t)c->rows;
+    int bad = 0;
+    if (c->topology == XB_TOPO_GATE_INPUT)
+        for (size_t q = 0; q < n; q++)
+            bad |= (v[q] != 0.0) & (v[q] != 1.0);
+    else
+        for (size_t q = 0; q < n; q++)
+            bad |= !(v[q] - v[q] == 0.0); /* NaN or infinite */
+    if (!bad)
+        return XB_OK;
     for (size_t b = 0; b < k; b++)
         for (int i = 0; i < c->rows; i++) {
             double x = v[b * (size_t)c->rows + i];
