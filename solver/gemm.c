@@ -26,27 +26,38 @@
 #if defined(__x86_64__) && defined(__GNUC__)
 #include <immintrin.h>
 
-/* out[g][0..8) for GROUP vectors, all M rows, from an 8-column panel packed
- * row by row (P[i*8 .. i*8+8)). */
+/* out[g][0..8) for GROUP (4) vectors, all M rows, from an 8-column panel
+ * packed row by row (P[i*8 .. i*8+8)): 8 accumulators in registers. */
 __attribute__((target("avx2,fma"))) static void block_avx2(const double *v, size_t ldv, const double *P, int M,
                                                             double alpha, double *out, size_t ldo)
 {
-    __m256d a[GROUP][2];
-    for (int g = 0; g < GROUP; g++)
-        a[g][0] = a[g][1] = _mm256_setzero_pd();
+    __m256d a00 = _mm256_setzero_pd(), a01 = a00, a10 = a00, a11 = a00, a20 = a00, a21 = a00, a30 = a00,
+            a31 = a00;
+    const double *v0 = v, *v1 = v + ldv, *v2 = v + 2 * ldv, *v3 = v + 3 * ldv;
     for (int i = 0; i < M; i++) {
-        __m256d b0 = _mm256_loadu_pd(P + 8 * (size_t)i), b1 = _mm256_loadu_pd(P + 8 * (size_t)i + 4);
-        for (int g = 0; g < GROUP; g++) {
-            __m256d x = _mm256_broadcast_sd(v + g * ldv + i);
-            a[g][0] = _mm256_fmadd_pd(x, b0, a[g][0]);
-            a[g][1] = _mm256_fmadd_pd(x, b1, a[g][1]);
-        }
+        const __m256d b0 = _mm256_loadu_pd(P + 8 * (size_t)i), b1 = _mm256_loadu_pd(P + 8 * (size_t)i + 4);
+        __m256d x = _mm256_broadcast_sd(v0 + i);
+        a00 = _mm256_fmadd_pd(x, b0, a00);
+        a01 = _mm256_fmadd_pd(x, b1, a01);
+        x = _mm256_broadcast_sd(v1 + i);
+        a10 = _mm256_fmadd_pd(x, b0, a10);
+        a11 = _mm256_fmadd_pd(x, b1, a11);
+        x = _mm256_broadcast_sd(v2 + i);
+        a20 = _mm256_fmadd_pd(x, b0, a20);
+        a21 = _mm256_fmadd_pd(x, b1, a21);
+        x = _mm256_broadcast_sd(v3 + i);
+        a30 = _mm256_fmadd_pd(x, b0, a30);
+        a31 = _mm256_fmadd_pd(x, b1, a31);
     }
-    __m256d al = _mm256_set1_pd(alpha);
-    for (int g = 0; g < GROUP; g++) {
-        _mm256_storeu_pd(out + g * ldo, _mm256_mul_pd(al, a[g][0]));
-        _mm256_storeu_pd(out + g * ldo + 4, _mm256_mul_pd(al, a[g][1]));
-    }
+    const __m256d al = _mm256_set1_pd(alpha);
+    _mm256_storeu_pd(out, _mm256_mul_pd(al, a00));
+    _mm256_storeu_pd(out + 4, _mm256_mul_pd(al, a01));
+    _mm256_storeu_pd(out + ldo, _mm256_mul_pd(al, a10));
+    _mm256_storeu_pd(out + ldo + 4, _mm256_mul_pd(al, a11));
+    _mm256_storeu_pd(out + 2 * ldo, _mm256_mul_pd(al, a20));
+    _mm256_storeu_pd(out + 2 * ldo + 4, _mm256_mul_pd(al, a21));
+    _mm256_storeu_pd(out + 3 * ldo, _mm256_mul_pd(al, a30));
+    _mm256_storeu_pd(out + 3 * ldo + 4, _mm256_mul_pd(al, a31));
 }
 
 /* One output, the same chain of FMAs as one lane of block_avx2. */
@@ -112,8 +123,8 @@ void xb_gemm(size_t K, int M, int N, double alpha, const double *v, const double
         const long n_groups = (long)(K / GROUP);
 #ifdef XB_GEMM_AVX2
 #pragma omp for collapse(2) schedule(static)
-        for (long p = 0; p < np; p++)
-            for (long q = 0; q < n_groups; q++)
+        for (long q = 0; q < n_groups; q++)
+            for (long p = 0; p < np; p++)
                 block_avx2(v + (size_t)q * GROUP * (size_t)M, (size_t)M, P + (size_t)p * M * 8, M, alpha,
                            out + (size_t)q * GROUP * (size_t)N + (size_t)p * 8, (size_t)N);
 #endif
