@@ -38,7 +38,7 @@ static void write_config(const char *name, const char *cache, const char *output
              "            \"adc_bits\": 6, \"rows_per_array\": 256, \"seed\": 7 },\n"
              "  \"axes\": %s }\n",
              cache, output, baseline ? "true" : "false", axes);
-    write_text(tmp_path(name), text);
+    write_text(xb_test_tmp(name), text);
 }
 
 static int run_single(const char *config)
@@ -105,25 +105,15 @@ static int children(pid_t parent, pid_t *out, int max)
  * first. */
 static int run_mpi_kill_one(const char *config, const char *csv, int min_rows, double extra_delay)
 {
-    fflush(stdout);
-    pid_t pid = fork();
-    if (pid == 0) {
-        int o = open(tmp_path("stdout"), O_WRONLY | O_CREAT | O_TRUNC, 0644);
-        int e = open(tmp_path("stderr"), O_WRONLY | O_CREAT | O_TRUNC, 0644);
-        if (o < 0 || e < 0 || chdir(xb_test_tmpdir()) != 0)
-            _exit(127);
-        dup2(o, STDOUT_FILENO);
-        dup2(e, STDERR_FILENO);
-        execlp(mpiexec, mpiexec, "-np", "2", "--oversubscribe", st_xbar(), "sweep", config, (char *)NULL);
-        _exit(127);
-    }
+    const char *argv[] = {mpiexec, "-np", "2", "--oversubscribe", st_xbar(), "sweep", config, NULL};
+    pid_t pid = st_spawn(argv);
     int st, killed = 0;
     double t_rows = -1;
     for (;;) {
         if (waitpid(pid, &st, WNOHANG) == pid)
             return killed;
-        char *text = slurp(csv);
-        int rows = count_lines(text) - 1;
+        char *text = xb_test_slurp(csv);
+        int rows = xb_test_count_lines(text) - 1;
         free(text);
         if (rows >= min_rows && t_rows < 0)
             t_rows = now_seconds();
@@ -156,7 +146,7 @@ int main(int argc, char **argv)
     unsigned seed = s ? (unsigned)strtoul(s, NULL, 10) : (unsigned)time(NULL) ^ (unsigned)getpid();
     printf("XB_TEST_SEED=%u\n", seed);
     srand(seed);
-    if (tm_write_model(tmp_path("tiny32.onnx")) != 0) {
+    if (tm_write_model(xb_test_tmp("tiny32.onnx")) != 0) {
         fprintf(stderr, "cannot write the test model\n");
         return 1;
     }
@@ -171,7 +161,7 @@ int main(int argc, char **argv)
     double t0 = now_seconds();
     int rc = run_single("ref.json");
     double t_single = now_seconds() - t0;
-    char *out = slurp(tmp_path("stdout")), *err = slurp(tmp_path("stderr"));
+    char *out = xb_test_slurp(xb_test_tmp("stdout")), *err = xb_test_slurp(xb_test_tmp("stderr"));
     printf("one process: exit %d in %.1f s\n%s%s", rc, t_single, out, err);
     XB_CHECK(rc == 0);
     free(out);
@@ -180,44 +170,44 @@ int main(int argc, char **argv)
     t0 = now_seconds();
     rc = run_mpi("mpi.json");
     double t_mpi = now_seconds() - t0;
-    out = slurp(tmp_path("stdout"));
-    err = slurp(tmp_path("stderr"));
+    out = xb_test_slurp(xb_test_tmp("stdout"));
+    err = xb_test_slurp(xb_test_tmp("stderr"));
     printf("2 ranks: exit %d in %.1f s\n%s%s", rc, t_mpi, out, err);
     XB_CHECK(rc == 0);
     XB_CHECK_MSG(strstr(out, "0 done, 7 to run on 2 MPI ranks") != NULL, "the ranks did not share the run");
     free(out);
     free(err);
-    compare_same("7 tasks on 2 ranks", tmp_path("out-ref/sweep.csv"), tmp_path("out-mpi/sweep.csv"), N_TASKS);
+    compare_same("7 tasks on 2 ranks", xb_test_tmp("out-ref/sweep.csv"), xb_test_tmp("out-mpi/sweep.csv"), N_TASKS);
 
     /* One point: its images are split between the ranks. */
     XB_CHECK(run_single("one-ref.json") == 0);
     rc = run_mpi("one-mpi.json");
-    out = slurp(tmp_path("stdout"));
-    err = slurp(tmp_path("stderr"));
+    out = xb_test_slurp(xb_test_tmp("stdout"));
+    err = xb_test_slurp(xb_test_tmp("stderr"));
     printf("one point on 2 ranks: exit %d\n%s%s", rc, out, err);
     XB_CHECK(rc == 0);
     free(out);
     free(err);
-    compare_same("one point, images split", tmp_path("out-one-ref/sweep.csv"), tmp_path("out-one-mpi/sweep.csv"),
+    compare_same("one point, images split", xb_test_tmp("out-one-ref/sweep.csv"), xb_test_tmp("out-one-mpi/sweep.csv"),
                  1);
 
     /* A rank SIGKILLed while rows are being written; then run to the end. */
-    const char *csv = tmp_path("out-kill/sweep.csv");
+    const char *csv = xb_test_tmp("out-kill/sweep.csv");
     int killed = run_mpi_kill_one("kill.json", csv, 1 + rand() % 3, 0.5 * t_mpi / N_TASKS * (rand() / (double)RAND_MAX));
-    out = slurp(csv);
-    int rows_after_kill = count_lines(out) - 1;
+    out = xb_test_slurp(csv);
+    int rows_after_kill = xb_test_count_lines(out) - 1;
     free(out);
     printf("killed run: %s, %d rows\n", killed ? "one rank killed" : "ended before the kill", rows_after_kill);
     XB_CHECK_MSG(killed, "the sweep ended before a rank could be killed");
     XB_CHECK_MSG(rows_after_kill < N_TASKS, "every row was written before the kill took effect");
     rc = run_mpi("kill.json");
-    out = slurp(tmp_path("stdout"));
-    err = slurp(tmp_path("stderr"));
+    out = xb_test_slurp(xb_test_tmp("stdout"));
+    err = xb_test_slurp(xb_test_tmp("stderr"));
     printf("rerun: exit %d\n%s%s", rc, out, err);
     XB_CHECK(rc == 0);
     free(out);
     free(err);
-    compare_same("after a killed rank", tmp_path("out-ref/sweep.csv"), csv, N_TASKS);
+    compare_same("after a killed rank", xb_test_tmp("out-ref/sweep.csv"), csv, N_TASKS);
     printf("speed-up: one process %.1f s, 2 ranks %.1f s (%.2fx)\n", t_single, t_mpi, t_single / t_mpi);
     XB_TEST_DONE();
 }

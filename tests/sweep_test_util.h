@@ -29,30 +29,6 @@ static __attribute__((unused)) double now_seconds(void)
     return (double)t.tv_sec + 1e-9 * (double)t.tv_nsec;
 }
 
-static __attribute__((unused)) const char *tmp_path(const char *rel)
-{
-    static char buf[8][700];
-    static int slot;
-    char *p = buf[slot++ % 8];
-    snprintf(p, 700, "%s/%s", xb_test_tmpdir(), rel);
-    return p;
-}
-
-static __attribute__((unused)) char *slurp(const char *path)
-{
-    FILE *f = fopen(path, "rb");
-    if (!f)
-        return calloc(1, 1);
-    fseek(f, 0, SEEK_END);
-    long n = ftell(f);
-    fseek(f, 0, SEEK_SET);
-    char *s = calloc((size_t)n + 1, 1);
-    if (fread(s, 1, (size_t)n, f) != (size_t)n)
-        s[0] = '\0';
-    fclose(f);
-    return s;
-}
-
 static __attribute__((unused)) void write_text(const char *path, const char *text)
 {
     FILE *f = fopen(path, "wb");
@@ -64,19 +40,9 @@ static __attribute__((unused)) void write_text(const char *path, const char *tex
     fclose(f);
 }
 
-static __attribute__((unused)) int count_lines(const char *s)
-{
-    int n = 0;
-    for (; *s; s++)
-        n += *s == '\n';
-    return n;
-}
-
-/* Run argv (argv[0] a program path, NULL-terminated) in the temporary
- * folder, output in tmp/stdout and tmp/stderr.  kill_after >= 0: SIGKILL it
- * after that many seconds if it is still running (*killed says whether it
- * was).  Returns the exit status, or -1 when killed. */
-static __attribute__((unused)) int st_run(const char *const *argv, double kill_after, int *killed)
+/* Start argv (argv[0] a program, found on PATH; NULL-terminated) in the
+ * temporary folder, output in tmp/stdout and tmp/stderr.  Returns its pid. */
+static __attribute__((unused)) pid_t st_spawn(const char *const *argv)
 {
     fflush(stdout);
     pid_t pid = fork();
@@ -85,8 +51,8 @@ static __attribute__((unused)) int st_run(const char *const *argv, double kill_a
         exit(2);
     }
     if (pid == 0) {
-        int o = open(tmp_path("stdout"), O_WRONLY | O_CREAT | O_TRUNC, 0644);
-        int e = open(tmp_path("stderr"), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+        int o = open(xb_test_tmp("stdout"), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+        int e = open(xb_test_tmp("stderr"), O_WRONLY | O_CREAT | O_TRUNC, 0644);
         if (o < 0 || e < 0 || chdir(xb_test_tmpdir()) != 0)
             _exit(127);
         dup2(o, STDOUT_FILENO);
@@ -94,6 +60,15 @@ static __attribute__((unused)) int st_run(const char *const *argv, double kill_a
         execvp(argv[0], (char *const *)argv);
         _exit(127);
     }
+    return pid;
+}
+
+/* Run argv as st_spawn does and wait for it.  kill_after >= 0: SIGKILL it
+ * after that many seconds if it is still running (*killed says whether it
+ * was).  Returns the exit status, or -1 when killed. */
+static __attribute__((unused)) int st_run(const char *const *argv, double kill_after, int *killed)
+{
+    pid_t pid = st_spawn(argv);
     int st = 0;
     if (killed)
         *killed = 0;
@@ -143,7 +118,7 @@ typedef struct {
 static __attribute__((unused)) int table_read(const char *path, table *t)
 {
     memset(t, 0, sizeof *t);
-    t->text = slurp(path);
+    t->text = xb_test_slurp(path);
     char *line = t->text;
     while (*line && t->rows < MAX_ROWS) {
         char *nl = strchr(line, '\n');

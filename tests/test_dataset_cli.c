@@ -12,15 +12,6 @@
 
 #include <jpeglib.h>
 
-static const char *tmp_path(const char *rel)
-{
-    static char buf[8][700];
-    static int slot;
-    char *p = buf[slot++ % 8];
-    snprintf(p, 700, "%s/%s", xb_test_tmpdir(), rel);
-    return p;
-}
-
 static void write_solid_jpeg(const char *path, int w, int h, int comps, const unsigned char *v)
 {
     struct jpeg_compress_struct c;
@@ -58,21 +49,6 @@ static void write_text(const char *path, const char *text)
     fclose(f);
 }
 
-static char *slurp(const char *path)
-{
-    FILE *f = fopen(path, "rb");
-    if (!f)
-        return calloc(1, 1);
-    fseek(f, 0, SEEK_END);
-    long n = ftell(f);
-    fseek(f, 0, SEEK_SET);
-    char *s = calloc((size_t)n + 1, 1);
-    if (fread(s, 1, (size_t)n, f) != (size_t)n)
-        s[0] = '\0';
-    fclose(f);
-    return s;
-}
-
 typedef struct {
     int status;
     char *out, *err;
@@ -83,12 +59,12 @@ static run_result run(const char *args)
 {
     char cmd[4096];
     snprintf(cmd, sizeof cmd, "'%s' %s >'%s' 2>'%s' </dev/null", xb_test_xbar(), args,
-             tmp_path("stdout"), tmp_path("stderr"));
+             xb_test_tmp("stdout"), xb_test_tmp("stderr"));
     int st = system(cmd);
     run_result r;
     r.status = WIFEXITED(st) ? WEXITSTATUS(st) : -1;
-    r.out = slurp(tmp_path("stdout"));
-    r.err = slurp(tmp_path("stderr"));
+    r.out = xb_test_slurp(xb_test_tmp("stdout"));
+    r.err = xb_test_slurp(xb_test_tmp("stderr"));
     printf("$ xbar %s\n-> exit %d\n%s%s", args, r.status, r.out, r.err);
     return r;
 }
@@ -112,21 +88,13 @@ static const char *last_line(const char *s)
     return buf;
 }
 
-static int count_lines(const char *s)
-{
-    int n = 0;
-    for (; *s; s++)
-        n += *s == '\n';
-    return n;
-}
-
 /* A usage error: exit 2, nothing on stdout, one line on stderr naming what. */
 static void expect_usage_error(const char *args, const char *what)
 {
     run_result r = run(args);
     XB_CHECK(r.status == 2);
     XB_CHECK(r.out[0] == '\0');
-    XB_CHECK_MSG(count_lines(r.err) == 1, "stderr has %d lines", count_lines(r.err));
+    XB_CHECK_MSG(xb_test_count_lines(r.err) == 1, "stderr has %d lines", xb_test_count_lines(r.err));
     XB_CHECK_MSG(strstr(r.err, what) != NULL, "stderr lacks '%s'", what);
     run_free(&r);
 }
@@ -157,10 +125,10 @@ static void test_arguments(void)
     /* Errors found when opening things: exit 1, one line. */
     snprintf(a, sizeof a, "infer --model '%s' --dataset imagenet", model);
     r = run(a);
-    XB_CHECK(r.status == 1 && count_lines(r.err) == 1 && strstr(r.err, "imagenet:DIR"));
+    XB_CHECK(r.status == 1 && xb_test_count_lines(r.err) == 1 && strstr(r.err, "imagenet:DIR"));
     run_free(&r);
     r = run("infer --model /nonexistent/m.onnx --dataset fashion-mnist");
-    XB_CHECK(r.status == 1 && count_lines(r.err) == 1 && strstr(r.err, "/nonexistent/m.onnx"));
+    XB_CHECK(r.status == 1 && xb_test_count_lines(r.err) == 1 && strstr(r.err, "/nonexistent/m.onnx"));
     run_free(&r);
 }
 
@@ -168,16 +136,16 @@ static void test_arguments(void)
  * blue 2 and mid-gray 2, 1, 0, 3, ... (tools/make_test_onnx_224.py). */
 static void make_folder(void)
 {
-    mkdir(tmp_path("val"), 0700);
+    mkdir(xb_test_tmp("val"), 0700);
     const unsigned char red[3] = {255, 0, 0}, green[3] = {0, 255, 0}, blue[3] = {0, 0, 255},
                         gray[1] = {128};
-    write_solid_jpeg(tmp_path("val/red.JPEG"), 400, 300, 3, red);
-    write_solid_jpeg(tmp_path("val/green.JPEG"), 300, 400, 3, green);
-    write_solid_jpeg(tmp_path("val/blue.JPEG"), 320, 240, 3, blue);
-    write_solid_jpeg(tmp_path("val/gray.JPEG"), 256, 256, 1, gray);
+    write_solid_jpeg(xb_test_tmp("val/red.JPEG"), 400, 300, 3, red);
+    write_solid_jpeg(xb_test_tmp("val/green.JPEG"), 300, 400, 3, green);
+    write_solid_jpeg(xb_test_tmp("val/blue.JPEG"), 320, 240, 3, blue);
+    write_solid_jpeg(xb_test_tmp("val/gray.JPEG"), 256, 256, 1, gray);
     /* red, green: top-1 hits.  blue labelled 5: rank 5 (after 2, 0, 1, 3, 4),
      * a miss even for top-5.  gray labelled 3: rank 3, a top-5 hit. */
-    write_text(tmp_path("val/labels.txt"),
+    write_text(xb_test_tmp("val/labels.txt"),
                "# file class\nred.JPEG 0\ngreen.JPEG 1\nblue.JPEG 5\ngray.JPEG 3\n");
 }
 
@@ -187,7 +155,7 @@ static void test_imagenet_path(void)
     const char *model = xb_test_src("tests/data/tiny224.onnx");
     char a[1200];
     snprintf(a, sizeof a, "infer --model '%s' --dataset 'imagenet:%s' --batch 3", model,
-             tmp_path("val"));
+             xb_test_tmp("val"));
     run_result r = run(a);
     XB_CHECK(r.status == 0);
     XB_CHECK_MSG(!strcmp(last_line(r.out), "top1: 0.5"), "last line '%s'", last_line(r.out));
@@ -198,22 +166,22 @@ static void test_imagenet_path(void)
     run_free(&r);
 
     snprintf(a, sizeof a, "infer --model='%s' --dataset='imagenet:%s' --limit 2", model,
-             tmp_path("val"));
+             xb_test_tmp("val"));
     r = run(a);
     XB_CHECK(r.status == 0);
     XB_CHECK_MSG(!strcmp(last_line(r.out), "top1: 1"), "last line '%s'", last_line(r.out));
     run_free(&r);
 
     /* An explicit labels file; a label beyond the model's 10 classes. */
-    write_text(tmp_path("labels-12"), "red.JPEG 0\ngray.JPEG 12\n");
+    write_text(xb_test_tmp("labels-12"), "red.JPEG 0\ngray.JPEG 12\n");
     snprintf(a, sizeof a, "infer --model '%s' --dataset 'imagenet:%s' --labels '%s'", model,
-             tmp_path("val"), tmp_path("labels-12"));
+             xb_test_tmp("val"), xb_test_tmp("labels-12"));
     r = run(a);
-    XB_CHECK(r.status == 1 && strstr(r.err, "labels up to 12") && count_lines(r.err) == 1);
+    XB_CHECK(r.status == 1 && strstr(r.err, "labels up to 12") && xb_test_count_lines(r.err) == 1);
     run_free(&r);
-    write_text(tmp_path("labels-bad"), "red.JPEG 0\ngray.JPEG\n");
+    write_text(xb_test_tmp("labels-bad"), "red.JPEG 0\ngray.JPEG\n");
     snprintf(a, sizeof a, "infer --model '%s' --dataset 'imagenet:%s' --labels '%s'", model,
-             tmp_path("val"), tmp_path("labels-bad"));
+             xb_test_tmp("val"), xb_test_tmp("labels-bad"));
     r = run(a);
     XB_CHECK(r.status == 1 && strstr(r.err, "labels-bad:2:"));
     run_free(&r);
@@ -221,7 +189,7 @@ static void test_imagenet_path(void)
     /* A 3x224x224 model on Fashion-MNIST. */
     snprintf(a, sizeof a, "infer --model '%s' --dataset fashion-mnist", model);
     r = run(a);
-    XB_CHECK(r.status == 1 && count_lines(r.err) == 1);
+    XB_CHECK(r.status == 1 && xb_test_count_lines(r.err) == 1);
     XB_CHECK(strstr(r.err, "3x224x224") && strstr(r.err, "imagenet:DIR"));
     run_free(&r);
 }
@@ -251,7 +219,7 @@ static void test_shipped_model(void)
     XB_CHECK(sscanf(last_line(r.out), "top1: %lf", &top1) == 1);
     XB_CHECK_MSG(top1 >= 0.85, "top1 %g on 300 test images", top1);
     run_free(&r);
-    snprintf(a, sizeof a, "infer --model '%s' --dataset 'imagenet:%s'", model, tmp_path("val"));
+    snprintf(a, sizeof a, "infer --model '%s' --dataset 'imagenet:%s'", model, xb_test_tmp("val"));
     r = run(a);
     XB_CHECK(r.status == 1 && strstr(r.err, "1x32x32") && strstr(r.err, "fashion-mnist"));
     run_free(&r);

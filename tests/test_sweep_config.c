@@ -8,38 +8,6 @@
 #include <sys/stat.h>
 #include <sys/wait.h>
 
-static const char *tmp_path(const char *rel)
-{
-    static char buf[8][700];
-    static int slot;
-    char *p = buf[slot++ % 8];
-    snprintf(p, 700, "%s/%s", xb_test_tmpdir(), rel);
-    return p;
-}
-
-static char *slurp(const char *path)
-{
-    FILE *f = fopen(path, "rb");
-    if (!f)
-        return calloc(1, 1);
-    fseek(f, 0, SEEK_END);
-    long n = ftell(f);
-    fseek(f, 0, SEEK_SET);
-    char *s = calloc((size_t)n + 1, 1);
-    if (fread(s, 1, (size_t)n, f) != (size_t)n)
-        s[0] = '\0';
-    fclose(f);
-    return s;
-}
-
-static int count_lines(const char *s)
-{
-    int n = 0;
-    for (; *s; s++)
-        n += *s == '\n';
-    return n;
-}
-
 /* Run `xbar sweep <args>` in the temporary folder; expect exit status
  * `status`, nothing on stdout and one line on stderr containing `what`. */
 static void expect(const char *args, int status, const char *what)
@@ -49,11 +17,11 @@ static void expect(const char *args, int status, const char *what)
              xb_test_tmpdir(), xb_test_xbar(), args);
     int st = system(cmd);
     int rc = WIFEXITED(st) ? WEXITSTATUS(st) : -1;
-    char *out = slurp(tmp_path("stdout")), *err = slurp(tmp_path("stderr"));
+    char *out = xb_test_slurp(xb_test_tmp("stdout")), *err = xb_test_slurp(xb_test_tmp("stderr"));
     printf("$ xbar sweep %s\n-> exit %d\n%s%s", args, rc, out, err);
     XB_CHECK_MSG(rc == status, "exit %d, expected %d", rc, status);
     XB_CHECK_MSG(out[0] == '\0', "stdout is not empty");
-    XB_CHECK_MSG(count_lines(err) == 1, "stderr has %d lines", count_lines(err));
+    XB_CHECK_MSG(xb_test_count_lines(err) == 1, "stderr has %d lines", xb_test_count_lines(err));
     XB_CHECK_MSG(strstr(err, what) != NULL, "stderr lacks '%s'", what);
     free(out);
     free(err);
@@ -64,7 +32,7 @@ static void expect_config(const char *name, const char *text, const char *what)
 {
     char file[256];
     snprintf(file, sizeof file, "%s.json", name);
-    FILE *f = fopen(tmp_path(file), "wb");
+    FILE *f = fopen(xb_test_tmp(file), "wb");
     fputs(text, f);
     fclose(f);
     expect(file, 1, what);
@@ -72,7 +40,7 @@ static void expect_config(const char *name, const char *text, const char *what)
     char dir[300];
     snprintf(dir, sizeof dir, "sweep-%s", name);
     struct stat st;
-    XB_CHECK_MSG(stat(tmp_path(dir), &st) != 0, "%s was created", dir);
+    XB_CHECK_MSG(stat(xb_test_tmp(dir), &st) != 0, "%s was created", dir);
 }
 
 #define HEAD "{ \"model\": \"m.onnx\", \"dataset\": \"fashion-mnist\", "

@@ -50,7 +50,7 @@ static void write_config(const char *name, const char *cache, const char *output
              "            \"adc_bits\": 6, \"rows_per_array\": 256, \"seed\": 7 },\n"
              "  \"axes\": %s }\n",
              cache, output, axes);
-    write_text(tmp_path(name), text);
+    write_text(xb_test_tmp(name), text);
 }
 
 static const char *const axes_main =
@@ -93,10 +93,10 @@ static void compare_tables(const table *ref, const table *got)
 static void expect_refusal(const char *config, const char *what)
 {
     int rc = run_sweep(config, NULL, -1, NULL);
-    char *err = slurp(tmp_path("stderr"));
+    char *err = xb_test_slurp(xb_test_tmp("stderr"));
     XB_CHECK_MSG(rc == 1, "%s: exit %d", config, rc);
-    XB_CHECK_MSG(count_lines(err) == 1, "%s: stderr has %d lines:\n%s", config,
-                 count_lines(err), err);
+    XB_CHECK_MSG(xb_test_count_lines(err) == 1, "%s: stderr has %d lines:\n%s", config,
+                 xb_test_count_lines(err), err);
     XB_CHECK_MSG(strstr(err, what) != NULL, "%s: stderr lacks '%s':\n%s", config, what, err);
     free(err);
 }
@@ -114,7 +114,7 @@ int main(void)
     printf("kill delays: XB_TEST_SEED=%u\n", seed);
     srand(seed);
     setenv("XB_TMP", xb_test_tmpdir(), 1);
-    if (tm_write_model(tmp_path("tiny32.onnx")) != 0) {
+    if (tm_write_model(xb_test_tmp("tiny32.onnx")) != 0) {
         fprintf(stderr, "cannot write the test model\n");
         return 1;
     }
@@ -125,7 +125,7 @@ int main(void)
     double t0 = now_seconds();
     int rc = run_sweep("ref.json", NULL, -1, NULL);
     const double t_ref = now_seconds() - t0;
-    char *out = slurp(tmp_path("stdout")), *err = slurp(tmp_path("stderr"));
+    char *out = xb_test_slurp(xb_test_tmp("stdout")), *err = xb_test_slurp(xb_test_tmp("stderr"));
     printf("uninterrupted: exit %d in %.1f s\n%s%s", rc, t_ref, out, err);
     XB_CHECK(rc == 0);
     XB_CHECK(strstr(out, "0 done, 7 to run") != NULL);
@@ -149,15 +149,15 @@ int main(void)
         int finished = 0;
         for (int i = 0; i < MAX_KILLS && !finished; i++) {
             /* Somewhere in what is left to do (rows written so far say how much). */
-            out = slurp(tmp_path("out-kill/sweep.csv"));
-            int left = N_TASKS - (count_lines(out) > 0 ? count_lines(out) - 1 : 0);
+            out = xb_test_slurp(xb_test_tmp("out-kill/sweep.csv"));
+            int left = N_TASKS - (xb_test_count_lines(out) > 0 ? xb_test_count_lines(out) - 1 : 0);
             free(out);
             double delay = scale * left / N_TASKS * (0.1 + 0.6 * rand() / (double)RAND_MAX);
             int killed;
             rc = run_sweep("kill.json", NULL, delay, &killed);
-            out = slurp(tmp_path("out-kill/sweep.csv"));
+            out = xb_test_slurp(xb_test_tmp("out-kill/sweep.csv"));
             printf("run %d: %s after %.2f s, %d rows\n", i + 1, killed ? "killed" : "finished",
-                   delay, count_lines(out) - 1);
+                   delay, xb_test_count_lines(out) - 1);
             free(out);
             if (killed) {
                 kills++;
@@ -170,7 +170,7 @@ int main(void)
     XB_CHECK_MSG(kills >= MIN_KILLS, "only %d kill(s) landed before the sweep ended", kills);
 
     /* A torn last line, as a crash in the middle of a write would leave. */
-    const char *csv = tmp_path("out-kill/sweep.csv");
+    const char *csv = xb_test_tmp("out-kill/sweep.csv");
     long before = file_size(csv);
     if (before > 0) {
         int fd = open(csv, O_WRONLY | O_APPEND);
@@ -178,8 +178,8 @@ int main(void)
         close(fd);
     }
     rc = run_sweep("kill.json", NULL, -1, NULL);
-    out = slurp(tmp_path("stdout"));
-    err = slurp(tmp_path("stderr"));
+    out = xb_test_slurp(xb_test_tmp("stdout"));
+    err = xb_test_slurp(xb_test_tmp("stderr"));
     printf("last run: exit %d\n%s%s", rc, out, err);
     XB_CHECK(rc == 0);
     XB_CHECK_MSG(before <= 0 || strstr(out, "cut an incomplete last line (22 bytes)"),
@@ -188,7 +188,7 @@ int main(void)
     free(err);
 
     table ref, got;
-    XB_CHECK_MSG(table_read(tmp_path("out-ref/sweep.csv"), &ref) == 0, "reference CSV");
+    XB_CHECK_MSG(table_read(xb_test_tmp("out-ref/sweep.csv"), &ref) == 0, "reference CSV");
     XB_CHECK_MSG(table_read(csv, &got) == 0, "interrupted CSV: a partial or ragged line");
     compare_tables(&ref, &got);
     int kind = col_index(&got, "kind"), mvm = col_index(&got, "mvm"), baselines = 0;
@@ -204,17 +204,17 @@ int main(void)
     /* Nothing left to do: a rerun runs nothing and rewrites nothing. */
     long size = file_size(csv);
     rc = run_sweep("kill.json", NULL, -1, NULL);
-    out = slurp(tmp_path("stdout"));
+    out = xb_test_slurp(xb_test_tmp("stdout"));
     XB_CHECK(rc == 0 && strstr(out, "7 done, 0 to run") != NULL);
     XB_CHECK(file_size(csv) == size);
     free(out);
 
     /* Plots of the rp axis, in both formats. */
-    XB_CHECK(file_size(tmp_path("out-ref/accuracy_vs_rp.png")) > 1000);
-    XB_CHECK(file_size(tmp_path("out-ref/accuracy_vs_rp.svg")) > 1000);
+    XB_CHECK(file_size(xb_test_tmp("out-ref/accuracy_vs_rp.png")) > 1000);
+    XB_CHECK(file_size(xb_test_tmp("out-ref/accuracy_vs_rp.svg")) > 1000);
     rc = run_sweep("kill.json", "--plots-only", -1, NULL);
     XB_CHECK(rc == 0);
-    XB_CHECK(file_size(tmp_path("out-kill/accuracy_vs_rp.svg")) > 1000);
+    XB_CHECK(file_size(xb_test_tmp("out-kill/accuracy_vs_rp.svg")) > 1000);
 
     /* Refusals: other axes (other columns), other values (rows that are not
      * points), and a second writer. */
@@ -224,7 +224,7 @@ int main(void)
     write_config("other-values.json", "cache-ref", "out-ref",
                  "{ \"mapping\": [\"differential\", \"offset\"], \"rp\": [0, 1e-5, 2e-4] }");
     expect_refusal("other-values.json", "not a point of this configuration");
-    int fd = open(tmp_path("out-ref/sweep.csv"), O_RDONLY);
+    int fd = open(xb_test_tmp("out-ref/sweep.csv"), O_RDONLY);
     XB_CHECK(fd >= 0 && flock(fd, LOCK_EX) == 0);
     expect_refusal("ref.json", "another xbar sweep is writing this file");
     close(fd);

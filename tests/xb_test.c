@@ -34,3 +34,35 @@ const char *xb_test_tmpdir(void)
     }
     return dir;
 }
+
+const char *xb_test_tmp(const char *rel)
+{
+    static char buf[8][700];
+    static int slot;
+    char *p = buf[slot++ % 8];
+    snprintf(p, 700, "%s/%s", xb_test_tmpdir(), rel);
+    return p;
+}
+
+char *xb_test_slurp(const char *path)
+{
+    FILE *f = fopen(path, "rb");
+    if (!f)
+        return calloc(1, 1);
+    fseek(f, 0, SEEK_END);
+    long n = ftell(f);
+    fseek(f, 0, SEEK_SET);
+    char *s = calloc((size_t)n + 1, 1);
+    if (fread(s, 1, (size_t)n, f) != (size_t)n)
+        s[0] = '\0';
+    fclose(f);
+    return s;
+}
+
+int xb_test_count_lines(const char *s)
+{
+    int n = 0;
+    for (; *s; s++)
+        n += *s == '\n';
+    return n;
+}

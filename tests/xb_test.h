@@ -28,6 +28,12 @@ const char *xb_test_src(const char *rel);
 const char *xb_test_xbar(void);
 /* A fresh temporary directory for this test; removed by nothing (ctest sandbox). */
 const char *xb_test_tmpdir(void);
+/* Path of rel inside xb_test_tmpdir() (one of 8 rotating buffers). */
+const char *xb_test_tmp(const char *rel);
+/* The whole file as a NUL-terminated string (free it); "" when it cannot be read. */
+char *xb_test_slurp(const char *path);
+/* Newlines in s. */
+int xb_test_count_lines(const char *s);
 
 #define XB_TEST_DONE() do { if (xb_test_failures) { \
     fprintf(stderr, "%d check(s) failed\n", xb_test_failures); return 1; } \
