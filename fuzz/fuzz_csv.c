@@ -10,17 +10,6 @@
 
 #include "xb_matrix_io.h"
 
-static int same_values(const double *a, const double *b, size_t n)
-{
-    for (size_t i = 0; i < n; i++) {
-        if (isnan(a[i]) && isnan(b[i]))
-            continue;
-        if (memcmp(&a[i], &b[i], sizeof a[i]) != 0)
-            return 0;
-    }
-    return 1;
-}
-
 static void check_round_trip(const xb_matrix *m, const char *name)
 {
     char path[8300];
@@ -30,7 +19,7 @@ static void check_round_trip(const xb_matrix *m, const char *name)
     FUZZ_CHECK(xb_matrix_write(path, m->data, m->ndim, m->shape, &err) == XB_OK);
     FUZZ_CHECK(xb_matrix_read(path, &back, &err) == XB_OK);
     FUZZ_CHECK(back.ndim == 2 && back.shape[0] == m->shape[0] && back.shape[1] == m->shape[1]);
-    FUZZ_CHECK(same_values(back.data, m->data, m->size));
+    FUZZ_CHECK(fuzz_same_values(back.data, m->data, m->size));
     xb_matrix_release(&back);
 }
 

@@ -12,17 +12,6 @@
 
 #include "xb_matrix_io.h"
 
-static int same_values(const double *a, const double *b, size_t n)
-{
-    for (size_t i = 0; i < n; i++) {
-        if (isnan(a[i]) && isnan(b[i]))
-            continue;
-        if (memcmp(&a[i], &b[i], sizeof a[i]) != 0)
-            return 0;
-    }
-    return 1;
-}
-
 static void check_round_trip(const xb_matrix *m)
 {
     char path[8300];
@@ -34,7 +23,7 @@ static void check_round_trip(const xb_matrix *m)
     FUZZ_CHECK(xb_matrix_read(path, &back, &err) == XB_OK);
     FUZZ_CHECK(back.ndim == m->ndim && back.size == m->size);
     FUZZ_CHECK(!memcmp(back.shape, m->shape, sizeof m->shape));
-    FUZZ_CHECK(same_values(back.data, m->data, m->size));
+    FUZZ_CHECK(fuzz_same_values(back.data, m->data, m->size));
     xb_matrix_release(&back);
 
     if (m->ndim > 2 || m->size == 0)
@@ -44,7 +33,7 @@ static void check_round_trip(const xb_matrix *m)
     FUZZ_CHECK(xb_matrix_read(path, &back, &err) == XB_OK);
     size_t rows = m->ndim == 2 ? m->shape[0] : 1;
     FUZZ_CHECK(back.ndim == 2 && back.shape[0] == rows && back.size == m->size);
-    FUZZ_CHECK(same_values(back.data, m->data, m->size));
+    FUZZ_CHECK(fuzz_same_values(back.data, m->data, m->size));
     xb_matrix_release(&back);
 }
 

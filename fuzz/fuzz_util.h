@@ -12,6 +12,7 @@
 #ifndef _GNU_SOURCE
 #define _GNU_SOURCE
 #endif
+#include <math.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -29,6 +30,19 @@
             abort();                                                                         \
         }                                                                                    \
     } while (0)
+
+/* Bit-identical doubles, any NaN equal to any NaN (a round trip may keep a
+ * NaN's payload or not). */
+static inline int fuzz_same_values(const double *a, const double *b, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        if (isnan(a[i]) && isnan(b[i]))
+            continue;
+        if (memcmp(&a[i], &b[i], sizeof a[i]) != 0)
+            return 0;
+    }
+    return 1;
+}
 
 typedef struct {
     int fd;         /* the memfd, or -1 */
