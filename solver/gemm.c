@@ -10,32 +10,34 @@
  * rows in order, computed whole by one thread: its value depends on its
  * vector and its column alone.
  *
- * Blocking: B is packed into 8-column panels, each walked by groups of 4
- * vectors with a 4 x 8 register block of FMA accumulators.  OpenMP shares
- * (panel, vector group) pairs out statically.  Without AVX2 and FMA, or when
- * the packing buffer cannot be had, every output is a plain dot product (the
- * same bits for any thread count still, though not the same as with FMA). */
+ * Blocking: 8-column panels of B (packed for large batches), each walked
+ * by groups of 4 vectors with a 4 x 8 register block of FMA accumulators.
+ * OpenMP shares (vector group, panel) pairs out statically.  Without AVX2 and
+ * FMA every output is a plain dot product (the same bits for any thread count
+ * still, though not the same as with FMA). */
 #include <math.h>
 #include <stddef.h>
 #include <stdlib.h>
 
 #include "solver_internal.h"
 
-#define GROUP 4  /* vectors per register block */
+#define GROUP 4        /* vectors per register block */
+#define PACK_VECTORS 24 /* from this many vectors packing B pays for itself (measured) */
 
 #if defined(__x86_64__) && defined(__GNUC__)
 #include <immintrin.h>
 
 /* out[g][0..8) for GROUP (4) vectors, all M rows, from an 8-column panel
- * packed row by row (P[i*8 .. i*8+8)): 8 accumulators in registers. */
-__attribute__((target("avx2,fma"))) static void block_avx2(const double *v, size_t ldv, const double *P, int M,
-                                                            double alpha, double *out, size_t ldo)
+ * whose row i is P[i*ldp .. i*ldp+8) (ldp 8 packed, N in place): 8
+ * accumulators in registers. */
+__attribute__((target("avx2,fma"))) static void block_avx2(const double *v, size_t ldv, const double *P, size_t ldp,
+                                                            int M, double alpha, double *out, size_t ldo)
 {
     __m256d a00 = _mm256_setzero_pd(), a01 = a00, a10 = a00, a11 = a00, a20 = a00, a21 = a00, a30 = a00,
             a31 = a00;
     const double *v0 = v, *v1 = v + ldv, *v2 = v + 2 * ldv, *v3 = v + 3 * ldv;
     for (int i = 0; i < M; i++) {
-        const __m256d b0 = _mm256_loadu_pd(P + 8 * (size_t)i), b1 = _mm256_loadu_pd(P + 8 * (size_t)i + 4);
+        const __m256d b0 = _mm256_loadu_pd(P + ldp * (size_t)i), b1 = _mm256_loadu_pd(P + ldp * (size_t)i + 4);
         __m256d x = _mm256_broadcast_sd(v0 + i);
         a00 = _mm256_fmadd_pd(x, b0, a00);
         a01 = _mm256_fmadd_pd(x, b1, a01);
@@ -106,17 +108,19 @@ void xb_gemm(size_t K, int M, int N, double alpha, const double *v, const double
         return;
     const int avx2 = have_avx2();
     const int par = (double)K * M * N > 1e6;
-    /* Whole 8-column panels go through the register blocks, packed so that a
-     * panel is one contiguous stream (B's rows are N apart: a power-of-two
-     * stride that would keep a few cache sets busy); the last columns, and
-     * the vectors short of a group, through dot(). */
-    const int n8 = avx2 && K >= GROUP && M > 0 ? N / 8 : 0;
-    double *P = n8 ? malloc((size_t)n8 * 8 * (size_t)M * sizeof *P) : NULL;
-    const int np = P ? n8 : 0;
+    /* Whole 8-column panels go through the register blocks; the last columns,
+     * and the vectors short of a group, through dot().  For a large batch the
+     * panels are packed first, so that a panel is one contiguous stream (B's
+     * rows are N apart: a power-of-two stride that would keep a few cache sets
+     * busy); a small batch reads them in place rather than pay for the copy.
+     * Either way every output is the same chain of FMAs. */
+    const int np = avx2 && K >= GROUP && M > 0 ? N / 8 : 0;
+    double *P = np && K >= PACK_VECTORS ? malloc((size_t)np * 8 * (size_t)M * sizeof *P) : NULL;
+    const int packed = P != NULL;
 #pragma omp parallel if (par)
     {
 #pragma omp for schedule(static)
-        for (int p = 0; p < np; p++)
+        for (int p = 0; p < (packed ? np : 0); p++)
             for (int i = 0; i < M; i++)
                 for (int c = 0; c < 8; c++)
                     P[((size_t)p * M + (size_t)i) * 8 + c] = B[(size_t)i * N + (size_t)p * 8 + c];
@@ -125,8 +129,9 @@ void xb_gemm(size_t K, int M, int N, double alpha, const double *v, const double
 #pragma omp for collapse(2) schedule(static)
         for (long q = 0; q < n_groups; q++)
             for (long p = 0; p < np; p++)
-                block_avx2(v + (size_t)q * GROUP * (size_t)M, (size_t)M, P + (size_t)p * M * 8, M, alpha,
-                           out + (size_t)q * GROUP * (size_t)N + (size_t)p * 8, (size_t)N);
+                block_avx2(v + (size_t)q * GROUP * (size_t)M, (size_t)M,
+                           packed ? P + (size_t)p * M * 8 : B + (size_t)p * 8, packed ? 8 : (size_t)N, M,
+                           alpha, out + (size_t)q * GROUP * (size_t)N + (size_t)p * 8, (size_t)N);
 #endif
         /* The rest: columns past the panels for the grouped vectors, and every
          * column of the vectors past the last group. */
