@@ -256,9 +256,8 @@ int xb_cmd_sweep(int argc, char **argv)
     const long first_task = c.baseline ? SWEEP_BASELINE : 0;
     sweep_score *scores = calloc((size_t)c.n_points + 1, sizeof *scores);
     long *tasks = calloc((size_t)c.n_points + 1, sizeof *tasks);
-    unsigned char *done_flags = calloc((size_t)c.n_points + 1, 1);
     progress_state ps = {0};
-    if (!dir || !scores || !tasks || !done_flags) {
+    if (!dir || !scores || !tasks) {
         xb_error_set(&err, XB_ENOMEM, "out of memory");
         goto done;
     }
@@ -307,8 +306,6 @@ int xb_cmd_sweep(int argc, char **argv)
         if (!failed && csv.dropped)
             printf("%s: cut an incomplete last line (%zu bytes) left by an interrupted run\n",
                    csv_path, csv.dropped);
-        for (long t = 0; t <= c.n_points; t++)
-            done_flags[t] = (unsigned char)scores[t].done;
     }
     if (mpi && nranks > 1) {
         int first = sweep_mpi_first_failure(failed);
@@ -316,7 +313,8 @@ int xb_cmd_sweep(int argc, char **argv)
             print_err = first == rank;
             goto done;
         }
-        if (sweep_mpi_bcast(done_flags, (size_t)c.n_points + 1, &err) != XB_OK)
+        /* Every rank learns which tasks have rows (rank 0 read the CSV). */
+        if (sweep_mpi_bcast(scores, ((size_t)c.n_points + 1) * sizeof *scores, &err) != XB_OK)
             goto done;
     } else if (failed) {
         goto done;
@@ -325,7 +323,7 @@ int xb_cmd_sweep(int argc, char **argv)
     long todo = 0;
     int calib_n = 0;
     for (long t = first_task; t < c.n_points; t++) {
-        if (done_flags[t + 1])
+        if (scores[t + 1].done)
             continue;
         xb_analog_config cfg;
         if (sweep_task_config(&c, t, &cfg, &err) != XB_OK)
@@ -414,7 +412,6 @@ done:
         sweep_mpi_finalize();
     free(scores);
     free(tasks);
-    free(done_flags);
     free(id);
     free(csv_path);
     free(dir);
