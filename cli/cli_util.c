@@ -21,32 +21,6 @@ int xb_cli_fail(const char *cmd, const char *fmt, ...)
     return 1;
 }
 
-int xb_cli_double(const char *s, double *out)
-{
-    if (!s || !*s)
-        return 0;
-    char *end;
-    errno = 0;
-    double v = strtod(s, &end);
-    if (*end || errno || !isfinite(v))
-        return 0;
-    *out = v;
-    return 1;
-}
-
-int xb_cli_long(const char *s, long *out)
-{
-    if (!s || !*s)
-        return 0;
-    char *end;
-    errno = 0;
-    long v = strtol(s, &end, 10);
-    if (*end || errno)
-        return 0;
-    *out = v;
-    return 1;
-}
-
 void xb_circuit_args_init(xb_circuit_args *a)
 {
     memset(a, 0, sizeof *a);
@@ -100,7 +74,7 @@ static int take_double(const char *cmd, int argc, char **argv, int *i, double *o
     const char *flag = argv[*i], *val;
     if (take(cmd, argc, argv, i, &val) < 0)
         return -1;
-    if (!xb_cli_double(val, out)) {
+    if (!xb_parse_double(val, out)) {
         xb_cli_fail(cmd, "%s '%s': not a finite number", flag, val);
         return -1;
     }

@@ -4,6 +4,7 @@
 
 #include <stddef.h>
 
+#include "xb_base.h"
 #include "xb_circuit.h"
 #include "xb_matrix_io.h"
 #include "xb_solver.h"
@@ -11,9 +12,6 @@
 /* Print "xbar <cmd>: <message>" on stderr and return exit status 1. */
 int xb_cli_fail(const char *cmd, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
-/* Strict number parsing: the whole string must be a finite number. */
-int xb_cli_double(const char *s, double *out);
-int xb_cli_long(const char *s, long *out);
 
 /* The circuit flags shared by solve and netlist. */
 typedef struct {

@@ -393,7 +393,7 @@ static int parse_list(const char *s, double *v, int max)
             return -1;
         memcpy(buf, s, len);
         buf[len] = 0;
-        if (!xb_cli_double(buf, &v[n]) || !(v[n] >= 0))
+        if (!xb_parse_double(buf, &v[n]) || !(v[n] >= 0))
             return -1;
         n++;
         s += len;
@@ -511,7 +511,7 @@ int xb_cmd_bench(int argc, char **argv)
         } else if (!strcmp(a, "--vectors") || !strcmp(a, "--repeat") || !strcmp(a, "--seed") ||
                    !strcmp(a, "--rows") || !strcmp(a, "--cols") || !strcmp(a, "--baseline-vectors") ||
                    !strcmp(a, "--max-iter")) {
-            if (!xb_cli_long(val, &lv) || lv < (strcmp(a, "--seed") ? 1 : 0) || lv > 100000000)
+            if (!xb_parse_long(val, &lv) || lv < (strcmp(a, "--seed") ? 1 : 0) || lv > 100000000)
                 return xb_cli_fail(cmd, "%s '%s': must be an integer >= %d", a, val, strcmp(a, "--seed") ? 1 : 0);
             if (!strcmp(a, "--vectors")) K = lv;
             else if (!strcmp(a, "--repeat")) R = lv;
@@ -523,7 +523,7 @@ int xb_cmd_bench(int argc, char **argv)
             i++;
         } else if (!strcmp(a, "--rhat")) {
             if (is_mvm) {
-                if (!xb_cli_double(val, &rhat_mvm) || rhat_mvm < 0)
+                if (!xb_parse_double(val, &rhat_mvm) || rhat_mvm < 0)
                     return xb_cli_fail(cmd, "--rhat '%s': must be a number >= 0", val);
             } else if ((nr = parse_list(val, rhat, MAX_RHAT)) < 1) {
                 return xb_cli_fail(cmd, "--rhat '%s': must be up to %d comma-separated numbers >= 0", val,
@@ -532,7 +532,7 @@ int xb_cmd_bench(int argc, char **argv)
             i++;
         } else if (!strcmp(a, "--density") || !strcmp(a, "--tol") || !strcmp(a, "--damping") ||
                    !strcmp(a, "--shrink") || !strcmp(a, "--damping-min") || !strcmp(a, "--max-ratio")) {
-            if (!xb_cli_double(val, &dv) || dv < 0)
+            if (!xb_parse_double(val, &dv) || dv < 0)
                 return xb_cli_fail(cmd, "%s '%s': must be a number >= 0", a, val);
             if (!strcmp(a, "--density")) {
                 if (dv > 1)

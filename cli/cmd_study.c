@@ -10,7 +10,7 @@
 
 #include "cli_util.h"
 #include "commands.h"
-#include "plot.h"
+#include "xb_plot.h"
 #include "xb_matrix_io.h"
 #include "xb_study.h"
 
@@ -121,7 +121,7 @@ static int parse_rp(const char *s, xb_study_options *o)
             return 0;
         }
         *c1 = *c2 = '\0';
-        if (!xb_cli_double(buf, &lo) || !xb_cli_double(c1 + 1, &hi) || !xb_cli_long(c2 + 1, &n)) {
+        if (!xb_parse_double(buf, &lo) || !xb_parse_double(c1 + 1, &hi) || !xb_parse_long(c2 + 1, &n)) {
             xb_cli_fail(CMD, "--rp '%s': expected FIRST:LAST:POINTS such as 1e-7:1e-2:11", s);
             return 0;
         }
@@ -141,7 +141,7 @@ static int parse_rp(const char *s, xb_study_options *o)
         if (next)
             *next++ = '\0';
         double v;
-        if (!xb_cli_double(tok, &v) || !(v > 0)) {
+        if (!xb_parse_double(tok, &v) || !(v > 0)) {
             xb_cli_fail(CMD, "--rp '%s': '%s' is not a positive number", s, tok);
             return 0;
         }
@@ -157,7 +157,7 @@ static int parse_rp(const char *s, xb_study_options *o)
 static int parse_pos(const char *flag, const char *s, double *out, int allow_zero)
 {
     double v;
-    if (!xb_cli_double(s, &v) || v < 0 || (!allow_zero && v == 0)) {
+    if (!xb_parse_double(s, &v) || v < 0 || (!allow_zero && v == 0)) {
         xb_cli_fail(CMD, "%s '%s': expected a finite number %s 0", flag, s, allow_zero ? ">=" : ">");
         return 0;
     }
@@ -450,7 +450,7 @@ static int run_wires(int argc, char **argv)
         } else if (!strcmp(a, "--on-off")) {
             if (!strcmp(v, "inf"))
                 o.on_off = INFINITY;
-            else if (!xb_cli_double(v, &o.on_off) || o.on_off < 1)
+            else if (!xb_parse_double(v, &o.on_off) || o.on_off < 1)
                 return xb_cli_fail(CMD, "--on-off '%s': expected a number >= 1, or inf", v);
             i++;
         } else if (!strcmp(a, "--gmax")) {
@@ -475,13 +475,13 @@ static int run_wires(int argc, char **argv)
             i++;
         } else if (!strcmp(a, "--vectors")) {
             long k;
-            if (!xb_cli_long(v, &k) || k < 1 || k > 1000000)
+            if (!xb_parse_long(v, &k) || k < 1 || k > 1000000)
                 return xb_cli_fail(CMD, "--vectors '%s': expected an integer 1..1000000", v);
             o.vectors = (int)k;
             i++;
         } else if (!strcmp(a, "--seed")) {
             long s;
-            if (!xb_cli_long(v, &s) || s < 0)
+            if (!xb_parse_long(v, &s) || s < 0)
                 return xb_cli_fail(CMD, "--seed '%s': expected an integer >= 0", v);
             o.seed = (unsigned long)s;
             i++;
@@ -506,7 +506,7 @@ static int run_wires(int argc, char **argv)
             i++;
         } else if (!strcmp(a, "--refine")) {
             long n;
-            if (!xb_cli_long(v, &n) || n < 0 || n > 10)
+            if (!xb_parse_long(v, &n) || n < 0 || n > 10)
                 return xb_cli_fail(CMD, "--refine '%s': expected an integer 0..10", v);
             o.refine = n == 0 ? -1 : (int)n;
             i++;
@@ -526,7 +526,7 @@ static int run_wires(int argc, char **argv)
             i++;
         } else if (!strcmp(a, "--map-size")) {
             long n;
-            if (!xb_cli_long(v, &n) || n < 1 || n > 65536)
+            if (!xb_parse_long(v, &n) || n < 1 || n > 65536)
                 return xb_cli_fail(CMD, "--map-size '%s': expected an integer 1..65536", v);
             o.map_size = (int)n;
             i++;

@@ -12,7 +12,7 @@
 
 #include "cli_util.h"
 #include "commands.h"
-#include "sweep.h"
+#include "xb_sweep.h"
 
 #ifndef XB_GIT_VERSION
 #define XB_GIT_VERSION "unknown"

@@ -50,21 +50,21 @@ int xb_cmd_validate(int argc, char **argv)
             usage(stdout);
             return 0;
         } else if (i + 1 < argc && !strcmp(argv[i], "--count")) {
-            if (!xb_cli_long(argv[++i], &v) || v < 1 || v > 10000000)
+            if (!xb_parse_long(argv[++i], &v) || v < 1 || v > 10000000)
                 return xb_cli_fail(cmd, "--count '%s': expected a positive integer", argv[i]);
             opt.count = (int)v;
             set_count = 1;
         } else if (i + 1 < argc && !strcmp(argv[i], "--max-size")) {
-            if (!xb_cli_long(argv[++i], &v) || v < 1 || v > 4096)
+            if (!xb_parse_long(argv[++i], &v) || v < 1 || v > 4096)
                 return xb_cli_fail(cmd, "--max-size '%s': expected an integer in 1..4096", argv[i]);
             opt.max_size = (int)v;
             set_size = 1;
         } else if (i + 1 < argc && !strcmp(argv[i], "--seed")) {
-            if (!xb_cli_long(argv[++i], &v) || v < 0)
+            if (!xb_parse_long(argv[++i], &v) || v < 0)
                 return xb_cli_fail(cmd, "--seed '%s': expected a non-negative integer", argv[i]);
             opt.seed = (unsigned long)v;
         } else if (i + 1 < argc && !strcmp(argv[i], "--tol")) {
-            if (!xb_cli_double(argv[++i], &d) || d <= 0)
+            if (!xb_parse_double(argv[++i], &d) || d <= 0)
                 return xb_cli_fail(cmd, "--tol '%s': expected a positive number", argv[i]);
             opt.tol = d;
             set_tol = 1;

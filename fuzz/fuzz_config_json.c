@@ -15,7 +15,7 @@
  *   - xb_analog_config_get never writes past a short buffer. */
 #include "fuzz_util.h"
 
-#include "sweep.h"
+#include "xb_sweep.h"
 #include "xb_analog.h"
 
 #define PATH "/fuzz/sweep.json" /* named in messages; relative paths resolve against /fuzz */

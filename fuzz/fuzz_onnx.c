@@ -9,7 +9,6 @@
 
 #include <math.h>
 
-#include "model_impl.h"
 #include "xb_model.h"
 
 #define RUN_MAX_FLOATS ((int64_t)1 << 22) /* activations + im2col workspace per image */
@@ -27,35 +26,10 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 /* Rough cost of one image through the planned model; INT64_MAX when too big. */
 static int64_t run_cost(const xb_model *m, int64_t *floats)
 {
-    int64_t ops = 0;
-    *floats = 0;
-    for (int i = 0; i < m->nbufs; i++) {
-        *floats += m->bufs[i].per_image;
-        if (*floats > RUN_MAX_FLOATS)
-            return INT64_MAX;
-    }
-    for (int i = 0; i < m->nsteps; i++) {
-        const xb_step *s = &m->steps[i];
-        if (!s->live || s->out < 0)
-            continue;
-        const xb_value *v = &m->vals[s->out];
-        int64_t n = v->kind == XB_VAL_ACT ? v->lead * v->rest : 1;
-        int64_t per = 1;
-        if (s->kind == XB_STEP_MATMUL) {
-            per = s->mm.depth;
-            *floats += (int64_t)s->mm.depth * s->mm.out_h * s->mm.out_w;
-        } else if (s->kind == XB_STEP_MAXPOOL || s->kind == XB_STEP_AVGPOOL) {
-            per = (int64_t)s->kh * s->kw;
-        } else if (s->kind == XB_STEP_GAP && s->in[0] >= 0) {
-            const xb_value *in = &m->vals[s->in[0]];
-            per = in->rest > 0 ? in->rest : 1;
-        }
-        if (n < 0 || per < 0 || (per && n > RUN_MAX_OPS / per))
-            return INT64_MAX;
-        ops += n * per;
-        if (ops > RUN_MAX_OPS || *floats > RUN_MAX_FLOATS)
-            return INT64_MAX;
-    }
+    int64_t ops;
+    xb_model_cost(m, floats, &ops);
+    if (*floats > RUN_MAX_FLOATS || ops > RUN_MAX_OPS)
+        return INT64_MAX;
     return ops;
 }
 

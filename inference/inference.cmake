@@ -1,6 +1,6 @@
 # inference.cmake: the network front end (ONNX loader, digital engine, datasets).
-# Included by the root CMakeLists.txt; appends to XB_SOURCES, XB_PUBLIC_HEADERS,
-# XB_EXTRA_INCLUDES, XB_EXTRA_LIBS, XB_EXTRA_DEPS and XB_EXTRA_PC_REQUIRES.
+# Included by the root CMakeLists.txt: three module targets and the generated
+# protobuf-c code.
 
 pkg_check_modules(PROTOBUFC REQUIRED IMPORTED_TARGET libprotobuf-c)
 pkg_check_modules(JPEG REQUIRED IMPORTED_TARGET libjpeg)
@@ -27,18 +27,27 @@ add_custom_target(xb_onnx_proto DEPENDS ${XB_ONNX_GEN_C} ${XB_ONNX_GEN_H})
 # Generated code is not ours to warn about.
 set_source_files_properties(${XB_ONNX_GEN_C} PROPERTIES GENERATED TRUE COMPILE_OPTIONS "-w")
 
-file(GLOB _xb_inf_src CONFIGURE_DEPENDS ${CMAKE_SOURCE_DIR}/inference/*.c)
-file(GLOB _xb_inf_hdr CONFIGURE_DEPENDS ${CMAKE_SOURCE_DIR}/inference/xb_*.h)
-list(APPEND XB_SOURCES ${_xb_inf_src} ${XB_ONNX_GEN_C})
-list(APPEND XB_PUBLIC_HEADERS ${_xb_inf_hdr})
-list(APPEND XB_EXTRA_INCLUDES ${XB_ONNX_GEN_DIR})
-list(APPEND XB_EXTRA_LIBS PkgConfig::PROTOBUFC PkgConfig::JPEG)
-list(APPEND XB_EXTRA_DEPS xb_onnx_proto)
+# The generated code is an object library of its own, built without our warnings.
+add_library(xb_onnx_pb OBJECT ${XB_ONNX_GEN_C})
+target_include_directories(xb_onnx_pb PUBLIC ${XB_ONNX_GEN_DIR})
+target_link_libraries(xb_onnx_pb PUBLIC PkgConfig::PROTOBUFC)
+set_target_properties(xb_onnx_pb PROPERTIES POSITION_INDEPENDENT_CODE ON)
+add_dependencies(xb_onnx_pb xb_onnx_proto)
+list(APPEND XB_MODULE_TARGETS xb_onnx_pb)
+
+# onnx: ONNX import, the planned model and the digital engine.
+xb_module(xb_onnx inference/onnx USES xb_base)
+target_link_libraries(xb_onnx PRIVATE xb_onnx_pb)
+add_dependencies(xb_onnx xb_onnx_proto)
+# data: datasets, labels, preprocessing, scoring.
+xb_module(xb_data inference/data USES xb_base LIBS PkgConfig::JPEG PkgConfig::ZLIB)
+# analog: mapping, tiles, ADC, calibration; arrays solved by solver/.
+xb_module(xb_analog inference/analog USES xb_onnx xb_solver LIBS PkgConfig::GSL ${XB_OPENMP})
 # A space-separated string: it lands verbatim in xbar.pc.
 string(APPEND XB_EXTRA_PC_REQUIRES " libprotobuf-c libjpeg")
 
 # The engine's inner loops (im2col, epilogue, pooling) need the vectorizer,
 # which -O2 runs only in its cheapest mode.
-set_source_files_properties(${CMAKE_SOURCE_DIR}/inference/engine_conv.c
-                            ${CMAKE_SOURCE_DIR}/inference/engine_ops.c
+set_source_files_properties(${CMAKE_SOURCE_DIR}/inference/onnx/engine_conv.c
+                            ${CMAKE_SOURCE_DIR}/inference/onnx/engine_ops.c
                             PROPERTIES COMPILE_OPTIONS "$<$<NOT:$<CONFIG:Debug>>:-O3>")

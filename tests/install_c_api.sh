@@ -24,11 +24,10 @@ done
 [ -x "$prefix/bin/xbar" ] || fail "$prefix/bin/xbar is missing"
 
 # Every public header of the source tree is installed, and xbar.h includes it.
-for h in "$src"/*/xb_*.h; do
-  case $h in "$src"/tests/*) continue ;; esac
+for h in $(find "$src" -path "$src/build*" -prune -o -path '*/include/xb_*.h' -print); do
   name=$(basename "$h")
   [ -f "$prefix/include/xbar/$name" ] || fail "header $name is not installed"
-  grep -q "^#include \"$name\"" "$src/xbar.h" || fail "xbar.h does not include $name"
+  grep -q "^#include \"$name\"" "$src/include/xbar.h" || fail "xbar.h does not include $name"
 done
 [ -f "$prefix/include/xbar/xbar.h" ] || fail "xbar.h is not installed"
 

@@ -15,8 +15,7 @@ status=0
 
 nm -D --defined-only "$lib" | awk '{print $NF}' | grep '^xb_' | LC_ALL=C sort -u > "$tmp/exported"
 [ -s "$tmp/exported" ] || { echo "test_api_docs: $lib exports no xb_ symbol" >&2; exit 1; }
-headers=$(ls "$src"/circuit/xb_*.h "$src"/netgen/xb_*.h "$src"/solver/xb_*.h \
-              "$src"/validation/xb_*.h "$src"/inference/xb_*.h 2>/dev/null)
+headers=$(find "$src" -path "$src/build*" -prune -o -path '*/include/xb_*.h' -print)
 sh "$src/tools/public_symbols.sh" $headers > "$tmp/declared"
 
 missing=""

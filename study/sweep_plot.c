@@ -7,9 +7,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "cli_util.h"
-#include "plot.h"
-#include "sweep.h"
+#include "xb_base.h"
+#include "xb_plot.h"
+#include "xb_sweep.h"
 
 #define PLOT_WIDTH 1000       /* pixels (points for SVG) */
 #define PLOT_HEIGHT 700
@@ -80,7 +80,7 @@ static int layout_make(const sweep_axis *ax, int log_spec, x_layout *l)
     int numeric = 0;
     for (int v = 0; v < n; v++) {
         double x;
-        if (xb_cli_double(ax->values[v], &x)) {
+        if (xb_parse_double(ax->values[v], &x)) {
             l->pos[v] = x;
             numeric++;
             lo = fmin(lo, x);

@@ -10,8 +10,8 @@
  * the order of nested loops over the axes as the file lists them, the last
  * axis innermost.  The digital baseline is an extra task with the base
  * parameters and the "baseline" overrides (mvm=digital by default). */
-#ifndef XB_CLI_SWEEP_H
-#define XB_CLI_SWEEP_H
+#ifndef XB_SWEEP_H
+#define XB_SWEEP_H
 
 #include <stddef.h>
 

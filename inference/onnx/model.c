@@ -1,6 +1,7 @@
 /* model.c: xb_model life cycle, buffers and accessors. */
 #define _POSIX_C_SOURCE 200809L
 #include <errno.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -285,4 +286,43 @@ const char *xb_model_metadata(const xb_model *m, const char *key)
         if (!strcmp(m->meta_keys[i], key))
             return m->meta_vals[i];
     return NULL;
+}
+
+static int64_t sat_add(int64_t a, int64_t b)
+{
+    return a > INT64_MAX - b ? INT64_MAX : a + b;
+}
+
+static int64_t sat_mul(int64_t a, int64_t b)
+{
+    if (a < 0 || b < 0)
+        return INT64_MAX;
+    return b && a > INT64_MAX / b ? INT64_MAX : a * b;
+}
+
+void xb_model_cost(const xb_model *m, int64_t *floats, int64_t *ops)
+{
+    int64_t fl = 0, op = 0;
+    for (int i = 0; i < m->nbufs; i++)
+        fl = sat_add(fl, m->bufs[i].per_image);
+    for (int i = 0; i < m->nsteps; i++) {
+        const xb_step *s = &m->steps[i];
+        if (!s->live || s->out < 0)
+            continue;
+        const xb_value *v = &m->vals[s->out];
+        int64_t n = v->kind == XB_VAL_ACT ? sat_mul(v->lead, v->rest) : 1;
+        int64_t per = 1;
+        if (s->kind == XB_STEP_MATMUL) {
+            per = s->mm.depth;
+            fl = sat_add(fl, sat_mul(sat_mul(s->mm.depth, s->mm.out_h), s->mm.out_w));
+        } else if (s->kind == XB_STEP_MAXPOOL || s->kind == XB_STEP_AVGPOOL) {
+            per = sat_mul(s->kh, s->kw);
+        } else if (s->kind == XB_STEP_GAP && s->in[0] >= 0) {
+            const xb_value *in = &m->vals[s->in[0]];
+            per = in->rest > 0 ? in->rest : 1;
+        }
+        op = sat_add(op, sat_mul(n, per));
+    }
+    *floats = fl;
+    *ops = op;
 }

@@ -10,7 +10,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "sweep.h"
+#include "xb_sweep.h"
 
 #define PRELOAD_MAX_BYTES (256UL << 20) /* keep the test images in memory up to this */
 #define SMALL_INPUT 4096                /* values per image up to which batches are large */

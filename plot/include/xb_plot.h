@@ -11,8 +11,8 @@
  * failure leaves nothing behind.  Text goes through PLplot, so '#' starts an
  * escape sequence ("#u" superscript, "#d" subscript, "##" a literal '#'); UTF-8
  * is drawn as is. */
-#ifndef XB_CLI_PLOT_H
-#define XB_CLI_PLOT_H
+#ifndef XB_PLOT_H
+#define XB_PLOT_H
 
 #include "xb_error.h"
 

@@ -17,7 +17,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "sweep.h"
+#include "xb_sweep.h"
 
 /* Every xb_analog_config_set() key (xb_analog.h), in the order of the columns
  * that follow the axes.  A key the library does not know is left out. */

@@ -8,7 +8,7 @@
 
 #include <plplot.h>
 
-#include "plot.h"
+#include "xb_plot.h"
 
 /* Colour-blind-safe line colours (Okabe and Ito), then two darker extras. */
 static const int palette[XB_PLOT_COLORS][3] = {

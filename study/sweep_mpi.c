@@ -21,7 +21,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "sweep.h"
+#include "xb_sweep.h"
 
 int sweep_mpi_launched(void)
 {

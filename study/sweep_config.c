@@ -8,7 +8,7 @@
 
 #include <cjson/cJSON.h>
 
-#include "sweep.h"
+#include "xb_sweep.h"
 
 #define CONFIG_MAX_BYTES (1L << 20) /* a configuration is a few hundred bytes */
 #define MAX_IMAGES 1000000000L

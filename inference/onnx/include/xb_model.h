@@ -68,6 +68,11 @@ xb_status xb_model_reserve(xb_model *m, int max_batch, xb_error *err);
 /* Bytes of activation + workspace memory currently allocated. */
 size_t xb_model_buffer_bytes(const xb_model *m);
 
+/* Rough cost of one image through the planned model: *floats, the activation
+ * and im2col workspace floats; *ops, the multiply-adds (or window reads).
+ * Both saturate at INT64_MAX, so a huge network can be refused before it runs. */
+void xb_model_cost(const xb_model *m, int64_t *floats, int64_t *ops);
+
 /* ---- the matrix-multiply hook ------------------------------------------------ */
 
 typedef enum {
