@@ -2,6 +2,8 @@
 #define _POSIX_C_SOURCE 200809L
 #include "xb_matrix_io.h"
 
+#include "xb_base.h"
+
 #include <ctype.h>
 #include <errno.h>
 #include <math.h>
@@ -480,27 +482,15 @@ xb_status xb_matrix_write(const char *path, const double *data, int ndim, const 
     size_t size = 1;
     for (int d = 0; d < ndim; d++)
         size *= shape[d];
-    size_t pl = strlen(path) + 16;
-    char *tmp = malloc(pl);
-    if (!tmp)
-        return xb_error_set(err, XB_ENOMEM, "%s: out of memory", path);
-    snprintf(tmp, pl, "%s.tmp%ld", path, (long)getpid());
-    FILE *f = fopen(tmp, "wb");
-    if (!f) {
-        xb_status st = xb_error_set(err, XB_EIO, "%s: cannot create: %s", path, strerror(errno));
-        free(tmp);
+    xb_atomic_file a;
+    xb_status st = xb_atomic_open(&a, path, "wb", err);
+    if (st != XB_OK)
         return st;
+    st = npy ? write_npy(a.f, data, ndim, shape, size) : write_csv(a.f, data, ndim, shape);
+    if (st != XB_OK) {
+        int e = errno;
+        xb_atomic_discard(&a);
+        return xb_error_set(err, st, "%s: write failed: %s", path, strerror(e));
     }
-    xb_status st = npy ? write_npy(f, data, ndim, shape, size) : write_csv(f, data, ndim, shape);
-    if (fclose(f) != 0)
-        st = XB_EIO;
-    if (st == XB_OK && rename(tmp, path) != 0)
-        st = XB_EIO;
-    if (st) {
-        remove(tmp);
-        free(tmp);
-        return xb_error_set(err, st, "%s: write failed: %s", path, strerror(errno));
-    }
-    free(tmp);
-    return XB_OK;
+    return xb_atomic_commit(&a, err);
 }

@@ -14,16 +14,10 @@
 #include <string.h>
 #include <time.h>
 
+#include "xb_base.h"
 #include "xb_analog.h"
 #include "xb_dataset.h"
 #include "xb_model.h"
-
-static double now(void)
-{
-    struct timespec t;
-    clock_gettime(CLOCK_MONOTONIC, &t);
-    return t.tv_sec + 1e-9 * t.tv_nsec;
-}
 
 static int fail(const xb_error *e)
 {
@@ -80,16 +74,16 @@ int main(int argc, char **argv)
     if (!a)
         return fail(&err);
     int batch = n < 16 ? n : 16;
-    double t0 = now();
+    double t0 = xb_clock_now();
     if (xb_analog_calibrate(a, xc, ncal, ncal < 16 ? ncal : 16, &err))
         return fail(&err);
-    double t1 = now();
+    double t1 = xb_clock_now();
     xb_analog_stats before = *xb_analog_get_stats(a);
     if (xb_analog_attach(a, &err))
         return fail(&err);
     float *logits = malloc((size_t)batch * classes * sizeof *logits);
     int correct = 0;
-    double t2 = now();
+    double t2 = xb_clock_now();
     for (int i = 0; i < n; i += batch) {
         int b = n - i < batch ? n - i : batch;
         if (xb_model_run(m, xt + (size_t)i * per, b, logits, &err))
@@ -97,7 +91,7 @@ int main(int argc, char **argv)
         for (int q = 0; q < b && have_labels; q++)
             correct += xb_dataset_label_rank(logits + (size_t)q * classes, classes, labels[i + q]) == 0;
     }
-    double t3 = now();
+    double t3 = xb_clock_now();
     const xb_analog_stats *s = xb_analog_get_stats(a);
     printf("model %s, input %dx%dx%d, mvm %s, input %s, R^p %s\n", argv[1], c, h, w, mvm, input, rp);
     printf("calibration: %d images in %.2f s\n", ncal, t1 - t0);

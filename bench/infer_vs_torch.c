@@ -15,14 +15,8 @@
 #include <string.h>
 #include <time.h>
 
+#include "xb_base.h"
 #include "xb_model.h"
-
-static double now(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
-}
 
 /* Box-Muller on a fixed LCG: the same inputs on every run. */
 static float gauss(unsigned long long *s)
@@ -64,13 +58,13 @@ int main(int argc, char **argv)
         return 2;
     }
     xb_error err;
-    double t0 = now();
+    double t0 = xb_clock_now();
     xb_model *m = xb_model_load(path, &err);
     if (!m) {
         fprintf(stderr, "infer_vs_torch: %s\n", err.msg);
         return 1;
     }
-    double t_load = now() - t0;
+    double t_load = xb_clock_now() - t0;
     int c, h, w;
     xb_model_input_shape(m, &c, &h, &w);
     size_t per = (size_t)c * h * w, k = (size_t)xb_model_num_classes(m);
@@ -89,14 +83,14 @@ int main(int argc, char **argv)
             return 1;
         }
     int batches = 0;
-    double t1 = now(), el = 0;
+    double t1 = xb_clock_now(), el = 0;
     do {
         if (xb_model_run(m, x, batch, y, &err) != XB_OK) {
             fprintf(stderr, "infer_vs_torch: %s\n", err.msg);
             return 1;
         }
         batches++;
-        el = now() - t1;
+        el = xb_clock_now() - t1;
     } while (el < seconds);
     double checksum = 0;
     for (size_t i = 0; i < k * (size_t)batch; i++)

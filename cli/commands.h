@@ -6,10 +6,9 @@
 int xb_cmd_solve(int argc, char **argv);
 int xb_cmd_netlist(int argc, char **argv);
 int xb_cmd_validate(int argc, char **argv);
-/* Weak: a build without one of these files still links, and says so when run. */
-int xb_cmd_infer(int argc, char **argv) __attribute__((weak));
-int xb_cmd_study(int argc, char **argv) __attribute__((weak));
-int xb_cmd_bench(int argc, char **argv) __attribute__((weak));
-int xb_cmd_sweep(int argc, char **argv) __attribute__((weak));
+int xb_cmd_infer(int argc, char **argv);
+int xb_cmd_study(int argc, char **argv);
+int xb_cmd_bench(int argc, char **argv);
+int xb_cmd_sweep(int argc, char **argv);
 
 #endif

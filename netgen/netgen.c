@@ -2,6 +2,8 @@
 #define _POSIX_C_SOURCE 200809L
 #include "xb_netgen.h"
 
+#include "xb_base.h"
+
 #include <errno.h>
 #include <stdarg.h>
 #include <stdlib.h>
@@ -173,30 +175,18 @@ char *xb_netgen_string(const xb_circuit *c, const double *v, const xb_netgen_opt
 xb_status xb_netgen_write_file(const char *path, const xb_circuit *c, const double *v,
                                const xb_netgen_options *opt, xb_error *err)
 {
-    char *text = xb_netgen_string(c, v, opt, err);
+    xb_error local;
+    xb_error *e = err ? err : &local;
+    char *text = xb_netgen_string(c, v, opt, e);
     if (!text)
-        return err ? err->code : XB_EINVAL;
-    size_t pl = strlen(path) + 32;
-    char *tmp = malloc(pl);
-    if (!tmp) {
-        free(text);
-        return xb_error_set(err, XB_ENOMEM, "%s: out of memory", path);
-    }
-    snprintf(tmp, pl, "%s.tmp%ld", path, (long)getpid());
-    FILE *f = fopen(tmp, "w");
-    xb_status st = XB_OK;
-    if (!f) {
-        st = xb_error_set(err, XB_EIO, "%s: cannot create: %s", path, strerror(errno));
-    } else {
+        return e->code;
+    xb_atomic_file a;
+    xb_status st = xb_atomic_open(&a, path, "w", err);
+    if (st == XB_OK) {
         size_t n = strlen(text);
-        int bad = fwrite(text, 1, n, f) != n;
-        bad |= fclose(f) != 0;
-        if (bad || rename(tmp, path) != 0) {
-            st = xb_error_set(err, XB_EIO, "%s: write failed: %s", path, strerror(errno));
-            remove(tmp);
-        }
+        fwrite(text, 1, n, a.f);
+        st = xb_atomic_commit(&a, err);
     }
-    free(tmp);
     free(text);
     return st;
 }

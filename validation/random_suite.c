@@ -6,6 +6,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "xb_base.h"
 #include "xb_solver.h"
 #include "xb_validation.h"
 
@@ -180,13 +181,6 @@ xb_circuit *xb_validate_random_nonlinear(unsigned long seed, int index, int coun
     return c;
 }
 
-static double now(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
-}
-
 static xb_status solve_with(const xb_circuit *c, const double *v, xb_backend b, double *out, xb_error *err)
 {
     xb_solver_options opt;
@@ -238,12 +232,12 @@ xb_status xb_validate_random(const xb_validate_options *opt, xb_validate_report 
             break;
         }
         double *chol = ref + N, *klu = ref + 2 * N, *fast = ref + 3 * N;
-        double t0 = now();
+        double t0 = xb_clock_now();
         st = xb_spice_solve(sp, c, v, ref, err);
-        double t1 = now();
+        double t1 = xb_clock_now();
         if (!st)
             st = solve_with(c, v, opt->nonlinear ? XB_BACKEND_NEWTON : XB_BACKEND_CHOLMOD, chol, err);
-        double t2 = now();
+        double t2 = xb_clock_now();
         if (opt->nonlinear) { /* one nonlinear path: compare it three times */
             memcpy(klu, chol, (size_t)N * sizeof *klu);
             memcpy(fast, chol, (size_t)N * sizeof *fast);

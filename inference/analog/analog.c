@@ -10,13 +10,6 @@
 
 #include "analog_impl.h"
 
-double an_now(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
-}
-
 /* ---- calibration reservoirs ---------------------------------------------------- */
 
 static int sampler_init(an_sampler *s, unsigned long seed)
@@ -258,7 +251,7 @@ static xb_status layer_mvm(xb_analog *a, an_layer *l, int g, const double *xs, s
     const int D = l->D, R = l->R;
     if (c->mvm == XB_MVM_DIGITAL) {
         /* exact integer products: |values| < 2^53, so double arithmetic is exact */
-        double t0 = an_now();
+        double t0 = xb_clock_now();
         double *w = malloc((size_t)R * D * sizeof *w);
         if (!w)
             return xb_error_set(err, XB_ENOMEM, "analog: out of memory");
@@ -266,7 +259,7 @@ static xb_status layer_mvm(xb_analog *a, an_layer *l, int g, const double *xs, s
             w[q] = l->w[(size_t)g * R * D + q];
         cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasTrans, (int)k, R, D, sign, xs, D, w, D, 1.0, acc, R);
         free(w);
-        a->stats.t_digital += an_now() - t0;
+        a->stats.t_digital += xb_clock_now() - t0;
         return XB_OK;
     }
     double *sub = NULL, *out = NULL;
@@ -274,7 +267,7 @@ static xb_status layer_mvm(xb_analog *a, an_layer *l, int g, const double *xs, s
     for (int dt = 0; dt < l->n_dt && !st; dt++) {
         int d0 = dt * c->rows_per_array, d1 = d0 + c->rows_per_array < D ? d0 + c->rows_per_array : D;
         int td = d1 - d0;
-        double t0 = an_now();
+        double t0 = xb_clock_now();
         free(sub);
         sub = malloc(k * (size_t)td * sizeof *sub);
         if (!sub) {
@@ -287,7 +280,7 @@ static xb_status layer_mvm(xb_analog *a, an_layer *l, int g, const double *xs, s
                 sub[kk * td + i] = xs[kk * D + d0 + i];
                 any |= sub[kk * td + i] != 0;
             }
-        a->stats.t_digital += an_now() - t0;
+        a->stats.t_digital += xb_clock_now() - t0;
         if (!any)
             continue;
         for (int ot = 0; ot < l->n_ot && !st; ot++) {
@@ -302,12 +295,12 @@ static xb_status layer_mvm(xb_analog *a, an_layer *l, int g, const double *xs, s
             }
             if ((st = an_tile_mvm(a, l, t, sub, k, out, err)))
                 break;
-            t0 = an_now();
+            t0 = xb_clock_now();
             int r0 = ot * c->cols_per_array;
             for (size_t kk = 0; kk < k; kk++)
                 for (int j = 0; j < t->cols; j++)
                     acc[kk * R + r0 + j] += sign * out[kk * t->cols + j];
-            a->stats.t_digital += an_now() - t0;
+            a->stats.t_digital += xb_clock_now() - t0;
         }
     }
     free(sub);
@@ -369,7 +362,7 @@ static xb_status analog_hook(void *user, const xb_matmul_layer *L, const xb_matm
                 an_sample(&l->act, call->x[(size_t)d * call->ldx + kk]);
         return calib_product(L, call, err);
     }
-    double t0 = an_now();
+    double t0 = xb_clock_now();
     double *xp = malloc(k * (size_t)D * sizeof *xp);
     double *xn = l->act_signed ? malloc(k * (size_t)D * sizeof *xn) : NULL;
     double *acc = calloc(k * (size_t)R, sizeof *acc);
@@ -380,12 +373,12 @@ static xb_status analog_hook(void *user, const xb_matmul_layer *L, const xb_matm
         return xb_error_set(err, XB_ENOMEM, "analog: out of memory for layer '%s'", L->name);
     }
     int neg = quantize(a, l, call, xp, xn);
-    a->stats.t_digital += an_now() - t0;
+    a->stats.t_digital += xb_clock_now() - t0;
     xb_status st = layer_mvm(a, l, call->group, xp, k, acc, 1.0, err);
     if (!st && neg)
         st = layer_mvm(a, l, call->group, xn, k, acc, -1.0, err);
     if (!st) {
-        t0 = an_now();
+        t0 = xb_clock_now();
         const double step = l->act_range / a->levels;
         for (int r = 0; r < R; r++) {
             double s = l->wscale[(size_t)call->group * R + r] * step;
@@ -393,7 +386,7 @@ static xb_status analog_hook(void *user, const xb_matmul_layer *L, const xb_matm
             for (size_t kk = 0; kk < k; kk++)
                 y[kk] = (float)(acc[kk * R + r] * s);
         }
-        a->stats.t_digital += an_now() - t0;
+        a->stats.t_digital += xb_clock_now() - t0;
     }
     free(xp);
     free(xn);
@@ -477,11 +470,11 @@ xb_status xb_analog_save_calibration(const xb_analog *a, const char *path, xb_er
 {
     if (!a->calibrated)
         return xb_error_set(err, XB_EINVAL, "analog: nothing calibrated to save");
-    char tmp[4096];
-    snprintf(tmp, sizeof tmp, "%s.tmp", path);
-    FILE *f = fopen(tmp, "w");
-    if (!f)
-        return xb_error_set(err, XB_EIO, "%s: cannot create: %s", path, strerror(errno));
+    xb_atomic_file af;
+    xb_status st = xb_atomic_open(&af, path, "w", err);
+    if (st != XB_OK)
+        return st;
+    FILE *f = af.f;
     fprintf(f, "%s\nconfig %016llx\nlayers %d\nslices %d\n", CAL_MAGIC, xb_analog_config_hash(&a->cfg), a->n_layers,
             a->cfg.slices);
     for (int i = 0; i < a->n_layers; i++) {
@@ -491,13 +484,7 @@ xb_status xb_analog_save_calibration(const xb_analog *a, const char *path, xb_er
             fprintf(f, " %.17g", l->adc_range[s]);
         fputc('\n', f);
     }
-    int bad = ferror(f);
-    bad |= fclose(f) != 0;
-    if (bad || rename(tmp, path) != 0) {
-        remove(tmp);
-        return xb_error_set(err, XB_EIO, "%s: write failed", path);
-    }
-    return XB_OK;
+    return xb_atomic_commit(&af, err);
 }
 
 xb_status xb_analog_load_calibration(xb_analog *a, const char *path, xb_error *err)

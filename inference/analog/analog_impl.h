@@ -5,6 +5,7 @@
 #include <gsl/gsl_rng.h>
 
 #include "xb_analog.h"
+#include "xb_base.h"
 #include "xb_array_mvm.h"
 
 #define AN_SAMPLE_CAP 65536 /* values kept per calibration reservoir */
@@ -70,6 +71,5 @@ xb_status an_tile_mvm(xb_analog *a, an_layer *l, an_tile *t, const double *xs, s
 
 /* analog.c */
 void an_sample(an_sampler *s, double v);
-double an_now(void);
 
 #endif

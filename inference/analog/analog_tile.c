@@ -105,7 +105,7 @@ xb_circuit *an_array_circuit(xb_analog *a, an_layer *l, int g, int dt, int ot, i
 xb_status an_tile_program(xb_analog *a, an_layer *l, int g, int dt, int ot, an_tile *t, xb_error *err)
 {
     const xb_analog_config *c = &a->cfg;
-    double t0 = an_now();
+    double t0 = xb_clock_now();
     int d0 = dt * c->rows_per_array, r0 = ot * c->cols_per_array;
     t->rows = (d0 + c->rows_per_array > l->D ? l->D : d0 + c->rows_per_array) - d0;
     t->cols = (r0 + c->cols_per_array > l->R ? l->R : r0 + c->cols_per_array) - r0;
@@ -138,7 +138,7 @@ xb_status an_tile_program(xb_analog *a, an_layer *l, int g, int dt, int ot, an_t
         return xb_error_prefix(err, "layer '%s' tile (%d,%d)", l->L->name, dt, ot);
     }
     t->programmed = 1;
-    a->stats.t_program += an_now() - t0;
+    a->stats.t_program += xb_clock_now() - t0;
     return XB_OK;
 }
 
@@ -198,6 +198,48 @@ static int plane_inputs(const xb_analog *a, const double *xs, const long *lv, in
  * batched, so the results are the same bits as plane by plane). */
 #define AN_PLANE_BATCH ((size_t)1 << 22)
 
+/* One plane's currents of slice s (ipp, and imp for the G- arrays) into that
+ * slice's digit sums qs (k x Nc), with the plane's weight.  Differential: the
+ * planes' charge adds up in analog before one conversion.  Offset: every
+ * plane is converted, and the reference column (or Gmin's share of the
+ * inputs, on[]) subtracted. */
+static void accumulate(xb_analog *a, an_layer *l, const an_tile *t, int s, size_t k,
+                       const double *ipp, const double *imp, const double *on, double weight,
+                       double scale, double *qs)
+{
+    const int Nc = t->cols, N = t->cols + t->unit;
+    if (a->cfg.mapping == XB_MAP_DIFFERENTIAL) {
+        for (size_t kk = 0; kk < k; kk++)
+            for (int j = 0; j < Nc; j++)
+                qs[kk * Nc + j] += weight * (ipp[kk * N + j] - imp[kk * N + j]) * scale;
+        return;
+    }
+    const double gmin_digits = a->gmin * a->dmax / a->dg; /* Gmin in digit units */
+    double unit_digit = digit(a, 0, s, 0, 1);
+    for (size_t kk = 0; kk < k; kk++) {
+        double ref = t->unit ? adc(a, l, s, ipp[kk * N + Nc] * scale, 0) : (gmin_digits + unit_digit) * on[kk];
+        for (int j = 0; j < Nc; j++)
+            qs[kk * Nc + j] += weight * (adc(a, l, s, ipp[kk * N + j] * scale, 0) - ref);
+    }
+}
+
+/* The slices' digit sums q (slices x k x Nc) into out, each slice shifted by
+ * its bits; differential sums go through the ADC here. */
+static void combine_slices(xb_analog *a, an_layer *l, size_t k, int Nc, const double *q,
+                           double *out)
+{
+    const int diff = a->cfg.mapping == XB_MAP_DIFFERENTIAL;
+    for (int s = 0; s < a->cfg.slices; s++) {
+        const double *qs = q + (size_t)s * k * Nc;
+        double sw = ldexp(1.0, s * a->slice_bits);
+        for (size_t kk = 0; kk < k; kk++)
+            for (int j = 0; j < Nc; j++) {
+                double v = diff ? adc(a, l, s, qs[kk * Nc + j], 1) : qs[kk * Nc + j];
+                out[kk * Nc + j] += sw * v;
+            }
+    }
+}
+
 xb_status an_tile_mvm(xb_analog *a, an_layer *l, an_tile *t, const double *xs, size_t k, double *out, xb_error *err)
 {
     const xb_analog_config *c = &a->cfg;
@@ -205,9 +247,8 @@ xb_status an_tile_mvm(xb_analog *a, an_layer *l, an_tile *t, const double *xs, s
     const int per = c->mapping == XB_MAP_DIFFERENTIAL ? 2 : 1;
     const int diff = per == 2;
     const double to_digit = a->dmax / (c->v_read * a->dg); /* amperes -> digit units per volt-level */
-    const double gmin_digits = a->gmin * a->dmax / a->dg; /* Gmin in digit units */
     const int serial = c->input == XB_INPUT_BIT_SERIAL;
-    double t0 = an_now();
+    double t0 = xb_clock_now();
     long *lv = serial ? malloc(k * (size_t)M * sizeof *lv) : NULL;
     if (serial && !lv)
         return xb_error_set(err, XB_ENOMEM, "analog: out of memory for %zu vectors", k);
@@ -242,17 +283,17 @@ xb_status an_tile_mvm(xb_analog *a, an_layer *l, an_tile *t, const double *xs, s
         /* every plane has a bit set: build them all, then one solve per array */
         for (int pi = 0; pi < np; pi++)
             plane_inputs(a, xs, lv, pl[pi], k, M, in + (size_t)pi * k * M, ones + (size_t)pi * k);
-        a->stats.t_digital += an_now() - t0;
-        t0 = an_now();
+        a->stats.t_digital += xb_clock_now() - t0;
+        t0 = xb_clock_now();
         const size_t kb = (size_t)np * k;
         for (int s = 0; s < c->slices && !st; s++) {
             st = xb_array_mvm_run(t->arr[s * per], in, kb, ip + (size_t)s * kb * N, err);
             if (!st && diff)
                 st = xb_array_mvm_run(t->arr[s * per + 1], in, kb, im + (size_t)s * kb * N, err);
         }
-        a->stats.t_solve += an_now() - t0;
+        a->stats.t_solve += xb_clock_now() - t0;
     } else
-        a->stats.t_digital += an_now() - t0;
+        a->stats.t_digital += xb_clock_now() - t0;
     for (int pi = 0; pi < np && !st; pi++) {
         const int b = pl[pi];
         const double *on = ones;
@@ -260,9 +301,9 @@ xb_status an_tile_mvm(xb_analog *a, an_layer *l, an_tile *t, const double *xs, s
             on = ones + (size_t)pi * k;
         else {
             /* the inputs of this plane (0/1 bits) or the DAC voltages */
-            t0 = an_now();
+            t0 = xb_clock_now();
             int any = plane_inputs(a, xs, lv, b, k, M, in, ones);
-            a->stats.t_digital += an_now() - t0;
+            a->stats.t_digital += xb_clock_now() - t0;
             if (!any)
                 continue; /* no row enabled: no current in any array */
         }
@@ -274,46 +315,24 @@ xb_status an_tile_mvm(xb_analog *a, an_layer *l, an_tile *t, const double *xs, s
                 ipp = ip + ((size_t)s * np + pi) * k * N;
                 imp = diff ? im + ((size_t)s * np + pi) * k * N : NULL;
             } else {
-                t0 = an_now();
+                t0 = xb_clock_now();
                 st = xb_array_mvm_run(t->arr[s * per], in, k, ip, err);
                 if (!st && diff)
                     st = xb_array_mvm_run(t->arr[s * per + 1], in, k, im, err);
-                a->stats.t_solve += an_now() - t0;
+                a->stats.t_solve += xb_clock_now() - t0;
             }
             a->stats.mvm_vectors += (long)k * per;
             if (st)
                 break;
-            double *qs = q + (size_t)s * k * Nc;
-            t0 = an_now();
-            if (diff) {
-                /* differential: the planes' charge adds up in analog before one conversion */
-                for (size_t kk = 0; kk < k; kk++)
-                    for (int j = 0; j < Nc; j++)
-                        qs[kk * Nc + j] += weight * (ipp[kk * N + j] - imp[kk * N + j]) * scale;
-            } else {
-                double unit_digit = digit(a, 0, s, 0, 1);
-                for (size_t kk = 0; kk < k; kk++) {
-                    double ref = t->unit ? adc(a, l, s, ipp[kk * N + Nc] * scale, 0)
-                                         : (gmin_digits + unit_digit) * on[kk];
-                    for (int j = 0; j < Nc; j++)
-                        qs[kk * Nc + j] += weight * (adc(a, l, s, ipp[kk * N + j] * scale, 0) - ref);
-                }
-            }
-            a->stats.t_adc += an_now() - t0;
+            t0 = xb_clock_now();
+            accumulate(a, l, t, s, k, ipp, imp, on, weight, scale, q + (size_t)s * k * Nc);
+            a->stats.t_adc += xb_clock_now() - t0;
         }
     }
     if (!st) {
-        t0 = an_now();
-        for (int s = 0; s < c->slices; s++) {
-            double *qs = q + (size_t)s * k * Nc;
-            double sw = ldexp(1.0, s * a->slice_bits);
-            for (size_t kk = 0; kk < k; kk++)
-                for (int j = 0; j < Nc; j++) {
-                    double v = diff ? adc(a, l, s, qs[kk * Nc + j], 1) : qs[kk * Nc + j];
-                    out[kk * Nc + j] += sw * v;
-                }
-        }
-        a->stats.t_adc += an_now() - t0;
+        t0 = xb_clock_now();
+        combine_slices(a, l, k, Nc, q, out);
+        a->stats.t_adc += xb_clock_now() - t0;
     }
     free(in);
     free(ip);

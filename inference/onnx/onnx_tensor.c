@@ -131,10 +131,11 @@ static uint64_t le64(const uint8_t *p)
     return (uint64_t)le32(p) | (uint64_t)le32(p + 4) << 32;
 }
 
-xb_status xb_onnx_tensor(const Onnx__TensorProto *t, const char *what, xb_const **out,
-                         xb_error *err)
+/* The layout checks: data inside the file, not segmented, a supported rank,
+ * dimensions that are not negative and whose product stays bounded. */
+static xb_status check_layout(const Onnx__TensorProto *t, const char *what, int64_t *count,
+                              xb_error *err)
 {
-    *out = NULL;
     if ((t->has_data_location && t->data_location == ONNX__TENSOR_PROTO__DATA_LOCATION__EXTERNAL) ||
         t->n_external_data > 0) {
         const char *loc = "?";
@@ -152,121 +153,101 @@ xb_status xb_onnx_tensor(const Onnx__TensorProto *t, const char *what, xb_const 
     if (t->n_dims > XB_MAX_RANK)
         return xb_error_set(err, XB_EUNSUPPORTED, "%s has rank %zu (at most %d supported)", what,
                             t->n_dims, XB_MAX_RANK);
-    int64_t count = 1;
+    *count = 1;
     for (size_t i = 0; i < t->n_dims; i++) {
         if (t->dims[i] < 0)
             return xb_error_set(err, XB_EFORMAT, "%s: dimension %zu is negative (%lld)", what, i,
                                 (long long)t->dims[i]);
-        if (t->dims[i] > 0 && count > XB_MAX_ELEMS / t->dims[i])
+        if (t->dims[i] > 0 && *count > XB_MAX_ELEMS / t->dims[i])
             return xb_error_set(err, XB_ETOOBIG, "%s: too many elements", what);
-        count *= t->dims[i];
+        *count *= t->dims[i];
     }
-    int32_t ot = t->has_data_type ? t->data_type : 0;
+    return XB_OK;
+}
+
+/* How an ONNX element type is held: the xbar type, the bytes per element in
+ * raw_data, and the typed field (and its length) that holds it otherwise. */
+typedef struct {
     xb_dtype dt;
-    size_t src_size; /* bytes per element in raw_data */
+    size_t src_size;
+    const char *field;
+    size_t have;
+} elem_layout;
+
+static xb_status elem_of(const Onnx__TensorProto *t, int32_t ot, const char *what, elem_layout *e,
+                         xb_error *err)
+{
+    e->field = "int32_data";
+    e->have = t->n_int32_data;
     switch (ot) {
     case ONNX__TENSOR_PROTO__DATA_TYPE__FLOAT:
-        dt = XB_DT_FLOAT;
-        src_size = 4;
-        break;
+        *e = (elem_layout){XB_DT_FLOAT, 4, "float_data", t->n_float_data};
+        return XB_OK;
     case ONNX__TENSOR_PROTO__DATA_TYPE__DOUBLE:
-        dt = XB_DT_FLOAT;
-        src_size = 8;
-        break;
+        *e = (elem_layout){XB_DT_FLOAT, 8, "double_data", t->n_double_data};
+        return XB_OK;
     case ONNX__TENSOR_PROTO__DATA_TYPE__INT8:
-        dt = XB_DT_INT8;
-        src_size = 1;
-        break;
+        e->dt = XB_DT_INT8;
+        e->src_size = 1;
+        return XB_OK;
     case ONNX__TENSOR_PROTO__DATA_TYPE__UINT8:
-        dt = XB_DT_UINT8;
-        src_size = 1;
-        break;
+        e->dt = XB_DT_UINT8;
+        e->src_size = 1;
+        return XB_OK;
     case ONNX__TENSOR_PROTO__DATA_TYPE__INT32:
-        dt = XB_DT_INT32;
-        src_size = 4;
-        break;
+        e->dt = XB_DT_INT32;
+        e->src_size = 4;
+        return XB_OK;
     case ONNX__TENSOR_PROTO__DATA_TYPE__INT64:
-        dt = XB_DT_INT64;
-        src_size = 8;
-        break;
+        *e = (elem_layout){XB_DT_INT64, 8, "int64_data", t->n_int64_data};
+        return XB_OK;
     default:
         return xb_error_set(err, XB_EUNSUPPORTED,
                             "%s has data type %s (%d): not supported "
                             "(float, double, int8, uint8, int32, int64 are)",
                             what, onnx_type_name(ot), (int)ot);
     }
-    size_t n = (size_t)count;
-    int raw = t->has_raw_data && (t->raw_data.len > 0 || count == 0);
-    size_t have;
-    const char *field;
-    switch (ot) {
-    case ONNX__TENSOR_PROTO__DATA_TYPE__FLOAT:
-        have = t->n_float_data;
-        field = "float_data";
-        break;
-    case ONNX__TENSOR_PROTO__DATA_TYPE__DOUBLE:
-        have = t->n_double_data;
-        field = "double_data";
-        break;
-    case ONNX__TENSOR_PROTO__DATA_TYPE__INT64:
-        have = t->n_int64_data;
-        field = "int64_data";
-        break;
-    default:
-        have = t->n_int32_data;
-        field = "int32_data";
-        break;
-    }
-    /* Check the payload size before allocating: a corrupt shape must not
-     * turn into a huge allocation. */
-    if (raw && t->raw_data.len != n * src_size)
-        return xb_error_set(err, XB_EFORMAT,
-                            "%s: raw_data has %zu bytes, its shape and type need %zu", what,
-                            t->raw_data.len, n * src_size);
-    if (!raw && have != n)
-        return xb_error_set(err, XB_EFORMAT, "%s: %s has %zu values, its shape needs %zu", what,
-                            field, have, n);
-    int64_t dims[XB_MAX_RANK];
-    for (size_t i = 0; i < t->n_dims; i++)
-        dims[i] = t->dims[i];
-    xb_const *c = xb_const_new(dt, (int)t->n_dims, dims);
-    if (!c)
-        return xb_error_set(err, XB_ENOMEM, "%s: out of memory (%lld elements)", what,
-                            (long long)count);
-    if (raw) {
-        const uint8_t *p = t->raw_data.data;
-        for (size_t i = 0; i < n; i++) {
-            switch (ot) {
-            case ONNX__TENSOR_PROTO__DATA_TYPE__FLOAT: {
-                uint32_t u = le32(p + 4 * i);
-                memcpy((float *)c->data + i, &u, 4);
-                break;
-            }
-            case ONNX__TENSOR_PROTO__DATA_TYPE__DOUBLE: {
-                uint64_t u = le64(p + 8 * i);
-                double d;
-                memcpy(&d, &u, 8);
-                ((float *)c->data)[i] = (float)d;
-                break;
-            }
-            case ONNX__TENSOR_PROTO__DATA_TYPE__INT8:
-                ((int8_t *)c->data)[i] = (int8_t)p[i];
-                break;
-            case ONNX__TENSOR_PROTO__DATA_TYPE__UINT8:
-                ((uint8_t *)c->data)[i] = p[i];
-                break;
-            case ONNX__TENSOR_PROTO__DATA_TYPE__INT32:
-                ((int32_t *)c->data)[i] = (int32_t)le32(p + 4 * i);
-                break;
-            default: /* INT64 */
-                ((int64_t *)c->data)[i] = (int64_t)le64(p + 8 * i);
-                break;
-            }
+}
+
+/* n elements of type ot from little-endian raw_data into c. */
+static void decode_raw(const Onnx__TensorProto *t, int32_t ot, size_t n, xb_const *c)
+{
+    const uint8_t *p = t->raw_data.data;
+    for (size_t i = 0; i < n; i++) {
+        switch (ot) {
+        case ONNX__TENSOR_PROTO__DATA_TYPE__FLOAT: {
+            uint32_t u = le32(p + 4 * i);
+            memcpy((float *)c->data + i, &u, 4);
+            break;
         }
-        *out = c;
-        return XB_OK;
+        case ONNX__TENSOR_PROTO__DATA_TYPE__DOUBLE: {
+            uint64_t u = le64(p + 8 * i);
+            double d;
+            memcpy(&d, &u, 8);
+            ((float *)c->data)[i] = (float)d;
+            break;
+        }
+        case ONNX__TENSOR_PROTO__DATA_TYPE__INT8:
+            ((int8_t *)c->data)[i] = (int8_t)p[i];
+            break;
+        case ONNX__TENSOR_PROTO__DATA_TYPE__UINT8:
+            ((uint8_t *)c->data)[i] = p[i];
+            break;
+        case ONNX__TENSOR_PROTO__DATA_TYPE__INT32:
+            ((int32_t *)c->data)[i] = (int32_t)le32(p + 4 * i);
+            break;
+        default: /* INT64 */
+            ((int64_t *)c->data)[i] = (int64_t)le64(p + 8 * i);
+            break;
+        }
     }
-    /* typed fields */
+}
+
+/* n elements of type ot from the typed fields into c; 8-bit values arrive in
+ * int32_data and must fit their type. */
+static xb_status decode_typed(const Onnx__TensorProto *t, int32_t ot, size_t n, xb_const *c,
+                              const char *what, xb_error *err)
+{
     for (size_t i = 0; i < n; i++) {
         switch (ot) {
         case ONNX__TENSOR_PROTO__DATA_TYPE__FLOAT:
@@ -282,19 +263,59 @@ xb_status xb_onnx_tensor(const Onnx__TensorProto *t, const char *what, xb_const 
             ((int32_t *)c->data)[i] = t->int32_data[i];
             break;
         case ONNX__TENSOR_PROTO__DATA_TYPE__INT8:
-            if (t->int32_data[i] < -128 || t->int32_data[i] > 127) goto range;
+            if (t->int32_data[i] < -128 || t->int32_data[i] > 127)
+                goto range;
             ((int8_t *)c->data)[i] = (int8_t)t->int32_data[i];
             break;
         default: /* UINT8 */
-            if (t->int32_data[i] < 0 || t->int32_data[i] > 255) goto range;
+            if (t->int32_data[i] < 0 || t->int32_data[i] > 255)
+                goto range;
             ((uint8_t *)c->data)[i] = (uint8_t)t->int32_data[i];
             break;
         }
         continue;
     range:
-        xb_const_free(c);
         return xb_error_set(err, XB_EFORMAT, "%s: int32_data[%zu] = %d is out of range for %s",
                             what, i, (int)t->int32_data[i], onnx_type_name(ot));
+    }
+    return XB_OK;
+}
+
+xb_status xb_onnx_tensor(const Onnx__TensorProto *t, const char *what, xb_const **out,
+                         xb_error *err)
+{
+    *out = NULL;
+    int64_t count = 0;
+    xb_status s = check_layout(t, what, &count, err);
+    if (s != XB_OK)
+        return s;
+    int32_t ot = t->has_data_type ? t->data_type : 0;
+    elem_layout e = {XB_DT_FLOAT, 0, "", 0};
+    if ((s = elem_of(t, ot, what, &e, err)) != XB_OK)
+        return s;
+    size_t n = (size_t)count;
+    int raw = t->has_raw_data && (t->raw_data.len > 0 || count == 0);
+    /* Check the payload size before allocating: a corrupt shape must not
+     * turn into a huge allocation. */
+    if (raw && t->raw_data.len != n * e.src_size)
+        return xb_error_set(err, XB_EFORMAT,
+                            "%s: raw_data has %zu bytes, its shape and type need %zu", what,
+                            t->raw_data.len, n * e.src_size);
+    if (!raw && e.have != n)
+        return xb_error_set(err, XB_EFORMAT, "%s: %s has %zu values, its shape needs %zu", what,
+                            e.field, e.have, n);
+    int64_t dims[XB_MAX_RANK];
+    for (size_t i = 0; i < t->n_dims; i++)
+        dims[i] = t->dims[i];
+    xb_const *c = xb_const_new(e.dt, (int)t->n_dims, dims);
+    if (!c)
+        return xb_error_set(err, XB_ENOMEM, "%s: out of memory (%lld elements)", what,
+                            (long long)count);
+    if (raw) {
+        decode_raw(t, ot, n, c);
+    } else if ((s = decode_typed(t, ot, n, c, what, err)) != XB_OK) {
+        xb_const_free(c);
+        return s;
     }
     *out = c;
     return XB_OK;
