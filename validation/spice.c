@@ -164,9 +164,11 @@ xb_status xb_spice_solve(xb_spice *sp, const xb_circuit *c, const double *v, dou
     xb_netgen_options opt;
     xb_netgen_options_init(&opt);
     opt.control = 0;
-    char *net = xb_netgen_string(c, v, &opt, err);
+    xb_error local;
+    xb_error *e = err ? err : &local;
+    char *net = xb_netgen_string(c, v, &opt, e);
     if (!net)
-        return err ? err->code : XB_EINVAL;
+        return e->code;
     xb_status st = xb_spice_op(sp, net, c->cols, out, err);
     free(net);
     return st;

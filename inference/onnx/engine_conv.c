@@ -19,7 +19,9 @@ xb_status xb_matmul_sgemm(void *user, const xb_matmul_layer *L, const xb_matmul_
                           xb_error *err)
 {
     (void)user;
-    (void)err;
+    if (!L || !c || c->group < 0 || c->group >= L->groups)
+        return xb_error_set(err, XB_EINVAL, "matmul: no layer, no call or group %d outside 0..%d",
+                            c ? c->group : -1, L ? L->groups - 1 : -1);
     if (c->cols <= 0)
         return XB_OK;
     const float *w = L->weight + (size_t)c->group * (size_t)L->rows * (size_t)L->depth;

@@ -1,0 +1,234 @@
+/* test_null_err.c: every public function that reports errors accepts err ==
+ * NULL.  Each is called on a failing path with NULL and must return the same
+ * status (or NULL) that it reports with an xb_error, without touching err.
+ * Run under ASan in CI, so a dereference of NULL anywhere below is a crash.
+ * tests/test_null_err_coverage.sh checks that every such function of the
+ * public headers is named here. */
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "xbar.h"
+#include "xb_test.h"
+
+/* The call must fail with `want` both with an xb_error and with NULL. */
+#define SAME_STATUS(want, call_with_err, call_with_null)                                     \
+    do {                                                                                     \
+        xb_error e_;                                                                         \
+        xb_error_clear(&e_);                                                                 \
+        xb_error *err = &e_;                                                                 \
+        xb_status a_ = (call_with_err);                                                      \
+        err = NULL;                                                                          \
+        xb_status b_ = (call_with_null);                                                     \
+        (void)err;                                                                           \
+        XB_CHECK_MSG(a_ == (want) && b_ == (want), "%s: %s with err, %s with NULL, want %s", \
+                     #call_with_err, xb_status_str(a_), xb_status_str(b_),                   \
+                     xb_status_str(want));                                                   \
+    } while (0)
+/* The usual case: the same expression, evaluated once with err and once with NULL. */
+#define FAILS(want, call) SAME_STATUS(want, call, call)
+/* For constructors: NULL with err (the code checked) and NULL without. */
+#define FAILS_NULL(want, call)                                                               \
+    do {                                                                                     \
+        xb_error e_;                                                                         \
+        xb_error_clear(&e_);                                                                 \
+        xb_error *err = &e_;                                                                 \
+        void *a_ = (void *)(call);                                                           \
+        err = NULL;                                                                          \
+        void *b_ = (void *)(call);                                                           \
+        (void)err;                                                                           \
+        XB_CHECK_MSG(!a_ && !b_ && e_.code == (want), "%s: %p/%p, code %s, want %s", #call,  \
+                     a_, b_, xb_status_str(e_.code), xb_status_str(want));                   \
+    } while (0)
+
+static const char *missing(void) { return xb_test_tmp("no/such/folder/file"); }
+
+static void base_module(void)
+{
+    xb_atomic_file a;
+    FAILS(XB_EIO, xb_atomic_open(&a, missing(), "w", err));
+    xb_atomic_file closed = {NULL, NULL, NULL};
+    FAILS(XB_EINVAL, xb_atomic_commit(&closed, err));
+    FAILS(XB_EIO, xb_replace_file(xb_test_tmp("absent.tmp"), xb_test_tmp("absent"), err));
+    FILE *f = fopen(xb_test_tmp("plain_file"), "w");
+    if (f)
+        fclose(f);
+    FAILS(XB_EIO, xb_mkdir_p(xb_test_tmp("plain_file/sub"), NULL, err));
+    FAILS(XB_EINVAL, xb_mkdir_p("", NULL, err));
+
+    xb_matrix m;
+    FAILS(XB_EIO, xb_matrix_read(xb_test_tmp("absent.npy"), &m, err));
+    FAILS(XB_EFORMAT, xb_npy_parse("\x93NUMPX", 6, &m, err));
+    FAILS(XB_EFORMAT, xb_csv_parse("1,2\n3\n", 6, &m, err));
+    size_t shape[2] = {1, 1};
+    double one = 1;
+    FAILS(XB_EUNSUPPORTED, xb_matrix_write(xb_test_tmp("x.txt"), &one, 2, shape, err));
+    FAILS(XB_EIO, xb_matrix_write(xb_test_tmp("no/such/folder/x.npy"), &one, 2, shape, err));
+}
+
+static void circuit_module(void)
+{
+    FAILS_NULL(XB_EINVAL, xb_circuit_new(0, 4, err));
+    FAILS_NULL(XB_EINVAL, xb_circuit_copy(NULL, err));
+    xb_error e;
+    xb_circuit *c = xb_circuit_new(3, 2, &e);
+    XB_CHECK(c != NULL);
+    if (!c)
+        return;
+    c->g[0] = -1; /* a negative conductance */
+    FAILS(XB_EINVAL, xb_circuit_validate(c, err));
+    c->g[0] = 1e-5;
+    double v[3] = {0.1, NAN, 0.2};
+    FAILS(XB_EINVAL, xb_circuit_check_inputs(c, v, 1, err));
+    xb_topology t;
+    FAILS(XB_EINVAL, xb_topology_parse("diagonal", &t, err));
+    /* the segment arrays only fail when memory does: a huge circuit's would */
+    FAILS(XB_OK, xb_circuit_use_row_segments(c, err));
+    FAILS(XB_OK, xb_circuit_use_col_segments(c, err));
+    FAILS(XB_OK, xb_circuit_use_driver_rows(c, err));
+    FAILS(XB_OK, xb_circuit_use_sense_cols(c, err));
+
+    /* netgen: a bad circuit is refused before anything is written */
+    c->g[1] = NAN;
+    double vin[3] = {0.1, 0.2, 0.3};
+    FAILS_NULL(XB_EINVAL, xb_netgen_string(c, vin, NULL, err));
+    FAILS(XB_EINVAL, xb_netgen_write_file(xb_test_tmp("bad.cir"), c, vin, NULL, err));
+    FAILS(XB_EINVAL, xb_netgen_write_dir(xb_test_tmp("badnets"), c, vin, 1, NULL, err));
+    c->g[1] = 1e-5;
+    FAILS(XB_EIO, xb_netgen_write_file(missing(), c, vin, NULL, err));
+
+    /* validation */
+    FAILS(XB_EINVAL, xb_spice_op(NULL, "* nothing\n.end\n", 1, vin, err));
+    xb_spice *sp = xb_spice_open(&e);
+    XB_CHECK_MSG(sp != NULL, "%s", e.msg);
+    if (sp) {
+        FAILS_NULL(XB_EINVAL, xb_spice_open(err)); /* one handle per process */
+        /* a circuit netgen refuses, and a netlist that asks for a missing vector */
+        c->g[1] = NAN;
+        FAILS(XB_EINVAL, xb_spice_solve(sp, c, vin, vin, err));
+        c->g[1] = 1e-5;
+        FAILS(XB_ESPICE, xb_spice_op(sp, "* no outputs\nr1 a 0 1\nv1 a 0 1\n.end\n", 1, vin, err));
+        xb_spice_close(sp);
+    }
+    double *vv = NULL;
+    FAILS_NULL(XB_EINVAL, xb_validate_random_circuit(1, 0, 1, 0, &vv, err));
+    FAILS_NULL(XB_EINVAL, xb_validate_random_nonlinear(1, 0, 1, 0, &vv, err));
+    xb_validate_options vo;
+    xb_validate_options_init(&vo);
+    vo.count = -1;
+    xb_validate_report rep;
+    FAILS(XB_EINVAL, xb_validate_random(&vo, &rep, err));
+    xb_circuit_free(c);
+}
+
+/* The shipped test models that fail at different depths of the loader. */
+static void onnx_module(void)
+{
+    FAILS_NULL(XB_EIO, xb_model_load(xb_test_tmp("absent.onnx"), err));
+    static const struct {
+        const char *file;
+        xb_status code;
+    } bad[] = {
+        {"tests/data/onnx_badshape.onnx", XB_EFORMAT},
+        {"tests/data/onnx_external.onnx", XB_EUNSUPPORTED},
+        {"tests/data/onnx_lstm.onnx", XB_EUNSUPPORTED},
+        {"tests/data/onnx_unsupported.onnx", XB_EUNSUPPORTED},
+    };
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        xb_error e;
+        xb_error_clear(&e);
+        xb_model *m = xb_model_load(xb_test_src(bad[i].file), &e);
+        xb_model *n = xb_model_load(xb_test_src(bad[i].file), NULL);
+        XB_CHECK_MSG(!m && !n, "%s loaded", bad[i].file);
+        printf("%s: %s\n", bad[i].file, e.msg);
+        xb_model_free(m);
+        xb_model_free(n);
+    }
+    /* truncations of a good model fail inside the decoder and the importer */
+    char *good = xb_test_slurp(xb_test_src("tests/data/onnx_tinyresnet.onnx"));
+    FILE *f = fopen(xb_test_src("tests/data/onnx_tinyresnet.onnx"), "rb");
+    long len = 0;
+    if (f) {
+        fseek(f, 0, SEEK_END);
+        len = ftell(f);
+        fclose(f);
+    }
+    for (long cut = 1; cut < len; cut += len / 97 + 1) {
+        const char *p = xb_test_tmp("cut.onnx");
+        FILE *o = fopen(p, "wb");
+        if (!o)
+            break;
+        fwrite(good, 1, (size_t)cut, o);
+        fclose(o);
+        xb_model *m = xb_model_load(p, NULL);
+        xb_model_free(m);
+    }
+    free(good);
+
+    xb_error e;
+    xb_model *m = xb_model_load(xb_test_src("tests/data/onnx_tinyresnet.onnx"), &e);
+    XB_CHECK_MSG(m != NULL, "%s", e.msg);
+    if (!m)
+        return;
+    float x = 0, logits = 0;
+    FAILS(XB_EINVAL, xb_model_run(m, &x, 0, &logits, err));
+    FAILS(XB_EINVAL, xb_model_reserve(m, -1, err));
+    xb_matmul_call call;
+    memset(&call, 0, sizeof call);
+    call.group = -1;
+    FAILS(XB_EINVAL, xb_matmul_sgemm(NULL, xb_model_matmul_layer(m, 0), &call, err));
+
+    /* analog */
+    xb_analog_config cfg;
+    xb_analog_config_init(&cfg);
+    FAILS(XB_EINVAL, xb_analog_config_set(&cfg, "no_such_key", "1", err));
+    FAILS(XB_EINVAL, xb_analog_config_set(&cfg, "adc_bits", "many", err));
+    char buf[64];
+    FAILS(XB_EINVAL, xb_analog_config_get(&cfg, "no_such_key", buf, sizeof buf, err));
+    xb_analog_config badcfg = cfg;
+    badcfg.adc_bits = -3;
+    FAILS(XB_EINVAL, xb_analog_config_validate(&badcfg, err));
+    FAILS_NULL(XB_EINVAL, xb_analog_new(m, &badcfg, err));
+    xb_analog *a = xb_analog_new(m, &cfg, &e);
+    XB_CHECK_MSG(a != NULL, "%s", e.msg);
+    if (a) {
+        FAILS(XB_EINVAL, xb_analog_calibrate(a, &x, 0, 1, err));
+        FAILS(XB_EINVAL, xb_analog_save_calibration(a, xb_test_tmp("cal.txt"), err));
+        FAILS(XB_EIO, xb_analog_load_calibration(a, xb_test_tmp("absent.cal"), err));
+        FAILS(XB_EINVAL, xb_analog_attach(a, err));
+        FAILS_NULL(XB_EINVAL, xb_analog_array_circuit(a, -1, 0, 0, 0, 0, 0, err));
+        xb_analog_free(a);
+    }
+    xb_model_free(m);
+}
+
+static void data_module(void)
+{
+    xb_dataset *d = NULL;
+    FAILS(XB_EIO, xb_dataset_open_fmnist(missing(), XB_SPLIT_TEST, &d, err));
+    FAILS(XB_EIO, xb_dataset_open_imagenet(missing(), NULL, &d, err));
+    FAILS(XB_EINVAL, xb_dataset_open("no-such-kind:x", &d, err));
+    unsigned char rgb[3] = {1, 2, 3};
+    float out[3 * 224 * 224];
+    FAILS(XB_EINVAL, xb_dataset_preprocess_imagenet(rgb, 0, 1, out, err));
+    xb_error e;
+    if (xb_dataset_open_imagenet(xb_test_src("tests/data/jpeg3"), NULL, &d, &e) == XB_OK) {
+        FAILS(XB_EINVAL, xb_dataset_match_input(d, 1, 32, 32, err));
+        float x[3 * 224 * 224];
+        int label;
+        FAILS(XB_EINVAL, xb_dataset_read_batch(d, 1000000, 1, x, &label, err));
+        xb_dataset_free(d);
+    } else {
+        XB_CHECK_MSG(0, "tests/data/jpeg3: %s", e.msg);
+    }
+}
+
+int main(void)
+{
+    base_module();
+    circuit_module();
+    onnx_module();
+    data_module();
+    XB_TEST_DONE();
+}
