@@ -54,6 +54,7 @@ void xb_circuit_free(xb_circuit *c)
     free(c->r_col_seg);
     free(c->r_drv_row);
     free(c->r_sense_col);
+    free(c->r_sl_seg);
     free(c);
 }
 
@@ -89,6 +90,7 @@ xb_circuit *xb_circuit_copy(const xb_circuit *c, xb_error *err)
     d->r_col_seg = dup_array(c->r_col_seg, mn, &fail);
     d->r_drv_row = dup_array(c->r_drv_row, (size_t)c->rows, &fail);
     d->r_sense_col = dup_array(c->r_sense_col, (size_t)c->cols, &fail);
+    d->r_sl_seg = dup_array(c->r_sl_seg, mn, &fail);
     if (fail) {
         xb_circuit_free(d);
         xb_error_set(err, XB_ENOMEM, "circuit copy: out of memory");
@@ -128,6 +130,11 @@ xb_status xb_circuit_use_driver_rows(xb_circuit *c, xb_error *err)
 xb_status xb_circuit_use_sense_cols(xb_circuit *c, xb_error *err)
 {
     return fill_new(&c->r_sense_col, (size_t)c->cols, c->r_sense, "r_sense_col", err);
+}
+
+xb_status xb_circuit_use_sl_segments(xb_circuit *c, xb_error *err)
+{
+    return fill_new(&c->r_sl_seg, (size_t)c->rows * c->cols, c->r_sl, "r_sl_seg", err);
 }
 
 static int bad_resistance(double r) { return !isfinite(r) || r < 0.0; }
@@ -175,6 +182,27 @@ static int any_nonzero(double uniform, const double *a, size_t n)
     return uniform != 0.0;
 }
 
+/* A source line exists only in gate-input; a resistance on one that is not
+ * there would be silently ignored, so it is refused instead. */
+static xb_status check_source_line(const xb_circuit *c, xb_error *err)
+{
+    if (c->source_line != XB_SL_IDEAL && c->source_line != XB_SL_COLUMN && c->source_line != XB_SL_ROW)
+        return xb_error_set(err, XB_EINVAL, "source_line = %d: must be ideal, column or row", (int)c->source_line);
+    if (c->sl_drive != XB_SL_NEAR && c->sl_drive != XB_SL_FAR)
+        return xb_error_set(err, XB_EINVAL, "sl_drive = %d: must be near or far", (int)c->sl_drive);
+    xb_status st;
+    if ((st = check_scalar(c->r_sl, "r_sl", err)) ||
+        (st = check_matrix(c->r_sl_seg, c->rows, c->cols, "r_sl_seg", err)))
+        return st;
+    if (c->source_line != XB_SL_IDEAL && c->topology != XB_TOPO_GATE_INPUT)
+        return xb_error_set(err, XB_EINVAL, "source_line = %s: source lines belong to gate-input arrays",
+                            xb_source_line_name(c->source_line));
+    if (c->source_line == XB_SL_IDEAL && any_nonzero(c->r_sl, c->r_sl_seg, (size_t)c->rows * c->cols))
+        return xb_error_set(err, XB_EINVAL, "r_sl: there is no source line (source_line = ideal); set it to 0 "
+                            "or choose source_line = column or row");
+    return XB_OK;
+}
+
 xb_status xb_circuit_validate(const xb_circuit *c, xb_error *err)
 {
     if (!c)
@@ -199,7 +227,8 @@ xb_status xb_circuit_validate(const xb_circuit *c, xb_error *err)
         (st = check_matrix(c->r_row_seg, c->rows, c->cols, "r_row_seg", err)) ||
         (st = check_matrix(c->r_col_seg, c->rows, c->cols, "r_col_seg", err)) ||
         (st = check_vector(c->r_drv_row, c->rows, "r_drv_row", err)) ||
-        (st = check_vector(c->r_sense_col, c->cols, "r_sense_col", err)))
+        (st = check_vector(c->r_sense_col, c->cols, "r_sense_col", err)) ||
+        (st = check_source_line(c, err)))
         return st;
     if (c->access != XB_ACCESS_RESISTOR && c->access != XB_ACCESS_NMOS)
         return xb_error_set(err, XB_EINVAL, "access = %d: must be resistor or nmos", (int)c->access);
@@ -271,7 +300,8 @@ int xb_circuit_is_ideal(const xb_circuit *c)
     size_t mn = (size_t)c->rows * c->cols;
     return !any_nonzero(c->r_row, c->r_row_seg, mn) && !any_nonzero(c->r_col, c->r_col_seg, mn) &&
            !any_nonzero(c->r_drv, c->r_drv_row, (size_t)c->rows) &&
-           !any_nonzero(c->r_sense, c->r_sense_col, (size_t)c->cols);
+           !any_nonzero(c->r_sense, c->r_sense_col, (size_t)c->cols) &&
+           (c->source_line == XB_SL_IDEAL || !any_nonzero(c->r_sl, c->r_sl_seg, mn));
 }
 
 xb_status xb_circuit_check_inputs(const xb_circuit *c, const double *v, size_t k, xb_error *err)
@@ -320,6 +350,36 @@ xb_status xb_topology_parse(const char *s, xb_topology *t, xb_error *err)
     return xb_error_set(err, XB_EINVAL, "topology '%s': must be input-source or gate-input", s ? s : "(null)");
 }
 
+const char *xb_source_line_name(xb_source_line s)
+{
+    return s == XB_SL_COLUMN ? "column" : s == XB_SL_ROW ? "row" : "ideal";
+}
+
+xb_status xb_source_line_parse(const char *s, xb_source_line *out, xb_error *err)
+{
+    static const xb_source_line all[] = {XB_SL_IDEAL, XB_SL_COLUMN, XB_SL_ROW};
+    for (size_t k = 0; k < sizeof all / sizeof all[0]; k++)
+        if (s && !strcmp(s, xb_source_line_name(all[k]))) {
+            *out = all[k];
+            return XB_OK;
+        }
+    return xb_error_set(err, XB_EINVAL, "source_line '%s': must be ideal, column or row", s ? s : "(null)");
+}
+
+const char *xb_sl_drive_name(xb_sl_drive d)
+{
+    return d == XB_SL_FAR ? "far" : "near";
+}
+
+xb_status xb_sl_drive_parse(const char *s, xb_sl_drive *out, xb_error *err)
+{
+    if (s && (!strcmp(s, "near") || !strcmp(s, "far"))) {
+        *out = !strcmp(s, "far") ? XB_SL_FAR : XB_SL_NEAR;
+        return XB_OK;
+    }
+    return xb_error_set(err, XB_EINVAL, "sl_drive '%s': must be near or far", s ? s : "(null)");
+}
+
 static unsigned long long fnv(unsigned long long h, const void *data, size_t n)
 {
     const unsigned char *p = data;
@@ -358,5 +418,12 @@ unsigned long long xb_circuit_hash(const xb_circuit *c)
     h = fnv_opt(h, c->r_col_seg, mn, c->r_col);
     h = fnv_opt(h, c->r_drv_row, (size_t)c->rows, c->r_drv);
     h = fnv_opt(h, c->r_sense_col, (size_t)c->cols, c->r_sense);
+    /* Only a real source line enters the hash, so the hashes of circuits
+     * without one are those they always had. */
+    if (c->source_line != XB_SL_IDEAL) {
+        int sl[2] = {(int)c->source_line, (int)c->sl_drive};
+        h = fnv(h, sl, sizeof sl);
+        h = fnv_opt(h, c->r_sl_seg, mn, c->r_sl);
+    }
     return h;
 }

@@ -5,7 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 
-/* Raw id layout: in[M] vread vg[N] d[M] r[M*N] c[M*N] t[N] */
+/* Raw id layout: in[M] vread vg[N] d[M] r[M*N] c[M*N] t[N] (s[M*N]) */
 static int base_in(const xb_graph *g) { (void)g; return 0; }
 static int base_vread(const xb_graph *g) { return g->rows; }
 static int base_vg(const xb_graph *g) { return g->rows + 1; }
@@ -13,6 +13,7 @@ static int base_drv(const xb_graph *g) { return g->rows + 1 + g->cols; }
 static int base_row(const xb_graph *g) { return 2 * g->rows + 1 + g->cols; }
 static int base_col(const xb_graph *g) { return base_row(g) + g->rows * g->cols; }
 static int base_term(const xb_graph *g) { return base_col(g) + g->rows * g->cols; }
+static int base_sl(const xb_graph *g) { return base_term(g) + g->cols; }
 
 int xb_graph_node(const xb_graph *g, xb_node_kind kind, int i, int j)
 {
@@ -24,6 +25,7 @@ int xb_graph_node(const xb_graph *g, xb_node_kind kind, int i, int j)
     case XB_NODE_ROW: return base_row(g) + i * g->cols + j;
     case XB_NODE_COL: return base_col(g) + i * g->cols + j;
     case XB_NODE_TERM: return base_term(g) + j;
+    case XB_NODE_SL: return base_sl(g) + i * g->cols + j;
     }
     return -1;
 }
@@ -56,8 +58,13 @@ xb_node_kind xb_graph_node_kind(const xb_graph *g, int id, int *i, int *j)
         *j = (id - base_col(g)) % g->cols;
         return XB_NODE_COL;
     }
-    *j = id - base_term(g);
-    return XB_NODE_TERM;
+    if (id < base_sl(g)) {
+        *j = id - base_term(g);
+        return XB_NODE_TERM;
+    }
+    *i = (id - base_sl(g)) / g->cols;
+    *j = (id - base_sl(g)) % g->cols;
+    return XB_NODE_SL;
 }
 
 const char *xb_graph_node_name(const xb_graph *g, int id, char *buf, size_t len)
@@ -71,6 +78,7 @@ const char *xb_graph_node_name(const xb_graph *g, int id, char *buf, size_t len)
     case XB_NODE_ROW: snprintf(buf, len, "r%d_%d", i, j); break;
     case XB_NODE_COL: snprintf(buf, len, "c%d_%d", i, j); break;
     case XB_NODE_TERM: snprintf(buf, len, "t%d", j); break;
+    case XB_NODE_SL: snprintf(buf, len, "s%d_%d", i, j); break;
     }
     return buf;
 }
@@ -122,6 +130,24 @@ static void add(xb_graph *g, int a, int b, xb_elem_kind kind, int i, int j, doub
     e->r_access = 0.0;
 }
 
+/* The source-line segments: each joins the supply (or the previous node on
+ * the way from it) to the node of cell (i,j). */
+static void add_source_line(xb_graph *g, const xb_circuit *c)
+{
+    const int M = c->rows, N = c->cols, vread = xb_graph_node(g, XB_NODE_VREAD, 0, 0);
+    for (int i = 0; i < M; i++)
+        for (int j = 0; j < N; j++) {
+            int prev;
+            if (c->source_line == XB_SL_ROW)
+                prev = j == 0 ? vread : xb_graph_node(g, XB_NODE_SL, i, j - 1);
+            else if (c->sl_drive == XB_SL_FAR)
+                prev = i == 0 ? vread : xb_graph_node(g, XB_NODE_SL, i - 1, j);
+            else
+                prev = i == M - 1 ? vread : xb_graph_node(g, XB_NODE_SL, i + 1, j);
+            add(g, prev, xb_graph_node(g, XB_NODE_SL, i, j), XB_ELEM_SL, i, j, xb_circuit_r_sl(c, i, j));
+        }
+}
+
 xb_graph *xb_graph_new(const xb_circuit *c, xb_error *err)
 {
     xb_status st = xb_circuit_validate(c, err);
@@ -136,8 +162,9 @@ xb_graph *xb_graph_new(const xb_circuit *c, xb_error *err)
     g->rows = M;
     g->cols = N;
     g->topology = c->topology;
-    g->n_raw = base_term(g) + N;
-    size_t max_elem = 3 * (size_t)M * N + (size_t)M + (size_t)N;
+    g->has_sl = c->topology == XB_TOPO_GATE_INPUT && c->source_line != XB_SL_IDEAL;
+    g->n_raw = base_sl(g) + (g->has_sl ? M * N : 0);
+    size_t max_elem = 4 * (size_t)M * N + (size_t)M + (size_t)N;
     g->elem = malloc(max_elem * sizeof *g->elem);
     g->root = malloc((size_t)g->n_raw * sizeof *g->root);
     if (!g->elem || !g->root) {
@@ -158,7 +185,9 @@ xb_graph *xb_graph_new(const xb_circuit *c, xb_error *err)
     }
     for (int i = 0; i < M; i++)
         for (int j = 0; j < N; j++) {
-            int from = is ? xb_graph_node(g, XB_NODE_ROW, i, j) : xb_graph_node(g, XB_NODE_VREAD, 0, 0);
+            int from = is ? xb_graph_node(g, XB_NODE_ROW, i, j)
+                       : g->has_sl ? xb_graph_node(g, XB_NODE_SL, i, j)
+                                   : xb_graph_node(g, XB_NODE_VREAD, 0, 0);
             add(g, from, xb_graph_node(g, XB_NODE_COL, i, j), XB_ELEM_CELL, i, j, 0.0);
             g->elem[g->n_elem - 1].g = c->g[(size_t)i * N + j];
             g->elem[g->n_elem - 1].r_access = c->r_access;
@@ -171,6 +200,8 @@ xb_graph *xb_graph_new(const xb_circuit *c, xb_error *err)
     for (int j = 0; j < N; j++)
         add(g, xb_graph_node(g, XB_NODE_TERM, 0, j), xb_graph_node(g, XB_NODE_VG, 0, j), XB_ELEM_SENSE, -1, j,
             xb_circuit_r_sense(c, j));
+    if (g->has_sl)
+        add_source_line(g, c);
 
     for (int k = 0; k < g->n_raw; k++)
         g->root[k] = k;

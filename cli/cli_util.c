@@ -28,6 +28,8 @@ void xb_circuit_args_init(xb_circuit_args *a)
     a->v_read = 0.2; /* volts: a typical read voltage, used only by gate-input */
     a->access = "resistor";
     a->cell = "linear";
+    a->source_line = "ideal";
+    a->sl_drive = "near";
     xb_nmos_defaults(&a->nmos);
     a->sinh_v0 = 0.25;
 }
@@ -49,6 +51,14 @@ const char xb_circuit_args_help[] =
     "                         toward the sense end)\n"
     "  --r-drv-file F.npy     M driver resistances, one per row\n"
     "  --r-sense-file F.npy   N sense resistances, one per column\n"
+    "  --source-line S        gate-input: how V_read reaches the cells: ideal (default),\n"
+    "                         column (a source line beside each bit line) or row (along\n"
+    "                         each row, beside the word line)\n"
+    "  --r-sl R               ohms per source-line segment (default 0)\n"
+    "  --r-sl-file F.npy      M x N per-segment source-line resistances (segment (i,j) feeds\n"
+    "                         cell (i,j) from the supply side)\n"
+    "  --sl-drive D           column source lines: the supply drives the end near the sense\n"
+    "                         amplifiers (near, default) or the far end (far)\n"
     "devices (nonlinear circuits are solved by Newton with KLU):\n"
     "  --access A             resistor (default: --r-access) or nmos: a level-1 NMOS\n"
     "                         (ngspice LEVEL=1), drain on the row side, gates of enabled rows\n"
@@ -87,7 +97,8 @@ int xb_circuit_args_parse(xb_circuit_args *a, const char *cmd, int argc, char **
     struct { const char *flag; const char **dst; } strs[] = {
         {"--conductances", &a->g_path}, {"--inputs", &a->v_path}, {"--topology", &a->topology},
         {"--r-row-file", &a->r_row_file}, {"--r-col-file", &a->r_col_file}, {"--r-drv-file", &a->r_drv_file},
-        {"--r-sense-file", &a->r_sense_file}, {"--access", &a->access}, {"--cell", &a->cell}};
+        {"--r-sense-file", &a->r_sense_file}, {"--access", &a->access}, {"--cell", &a->cell},
+        {"--source-line", &a->source_line}, {"--sl-drive", &a->sl_drive}, {"--r-sl-file", &a->r_sl_file}};
     for (size_t k = 0; k < sizeof strs / sizeof strs[0]; k++)
         if (!strcmp(f, strs[k].flag))
             return take(cmd, argc, argv, i, strs[k].dst);
@@ -96,7 +107,7 @@ int xb_circuit_args_parse(xb_circuit_args *a, const char *cmd, int argc, char **
         {"--r-drv", &a->r_drv}, {"--r-sense", &a->r_sense}, {"--r-access", &a->r_access},
         {"--nmos-kp", &a->nmos.kp}, {"--nmos-vto", &a->nmos.vto}, {"--nmos-lambda", &a->nmos.lambda},
         {"--nmos-w", &a->nmos.w}, {"--nmos-l", &a->nmos.l}, {"--v-gate", &a->nmos.v_gate},
-        {"--sinh-v0", &a->sinh_v0}};
+        {"--sinh-v0", &a->sinh_v0}, {"--r-sl", &a->r_sl}};
     for (size_t k = 0; k < sizeof nums / sizeof nums[0]; k++)
         if (!strcmp(f, nums[k].flag))
             return take_double(cmd, argc, argv, i, nums[k].dst);
@@ -175,11 +186,21 @@ xb_status xb_circuit_args_load(const xb_circuit_args *a, xb_circuit **out, xb_ma
     }
     c->nmos = a->nmos;
     c->sinh_v0 = a->sinh_v0;
+    c->r_sl = a->r_sl;
+    if ((st = xb_source_line_parse(a->source_line, &c->source_line, err))) {
+        xb_circuit_free(c);
+        return xb_error_prefix(err, "--source-line");
+    }
+    if ((st = xb_sl_drive_parse(a->sl_drive, &c->sl_drive, err))) {
+        xb_circuit_free(c);
+        return xb_error_prefix(err, "--sl-drive");
+    }
     size_t mn = (size_t)M * N;
     if ((a->r_row_file && (st = load_array(a->r_row_file, "--r-row-file", mn, &c->r_row_seg, err))) ||
         (a->r_col_file && (st = load_array(a->r_col_file, "--r-col-file", mn, &c->r_col_seg, err))) ||
         (a->r_drv_file && (st = load_array(a->r_drv_file, "--r-drv-file", (size_t)M, &c->r_drv_row, err))) ||
         (a->r_sense_file && (st = load_array(a->r_sense_file, "--r-sense-file", (size_t)N, &c->r_sense_col, err))) ||
+        (a->r_sl_file && (st = load_array(a->r_sl_file, "--r-sl-file", mn, &c->r_sl_seg, err))) ||
         (st = xb_circuit_validate(c, err))) {
         xb_circuit_free(c);
         return st;

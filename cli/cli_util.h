@@ -20,6 +20,10 @@ typedef struct {
     double v_read;
     double r_row, r_col, r_drv, r_sense, r_access;
     const char *r_row_file, *r_col_file, *r_drv_file, *r_sense_file;
+    const char *source_line; /* "ideal", "column" or "row" */
+    const char *sl_drive;    /* "near" or "far" */
+    double r_sl;
+    const char *r_sl_file;
     const char *access;    /* "resistor" or "nmos" */
     const char *cell;      /* "linear" or "sinh" */
     xb_nmos nmos;

@@ -149,6 +149,10 @@ char *xb_netgen_string(const xb_circuit *c, const double *v, const xb_netgen_opt
             if (e->r > 0)
                 sb_printf(&b, "RS%d %s %s " XB_NUM "\n", e->j, n1, n2, e->r);
             break;
+        case XB_ELEM_SL:
+            if (e->r > 0)
+                sb_printf(&b, "RL%d_%d %s %s " XB_NUM "\n", e->i, e->j, n1, n2, e->r);
+            break;
         }
     }
     for (int j = 0; j < N; j++)

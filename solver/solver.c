@@ -111,8 +111,13 @@ xb_solver *xb_solver_new(const xb_circuit *c, const xb_solver_options *opt, xb_e
     if (b == XB_BACKEND_AUTO)
         b = xb_circuit_is_nonlinear(c)             ? XB_BACKEND_NEWTON
             : xb_circuit_is_ideal(c)               ? XB_BACKEND_IDEAL
-            : c->topology == XB_TOPO_GATE_INPUT    ? XB_BACKEND_COLUMN
+            : c->topology == XB_TOPO_GATE_INPUT && c->source_line == XB_SL_IDEAL ? XB_BACKEND_COLUMN
                                                    : XB_BACKEND_CHOLMOD;
+    if (b == XB_BACKEND_COLUMN && c->source_line != XB_SL_IDEAL) {
+        xb_error_set(err, XB_EUNSUPPORTED, "backend column: not yet for source lines; use cholmod or klu");
+        free(s);
+        return NULL;
+    }
     if ((b == XB_BACKEND_TRANSFER && c->topology != XB_TOPO_INPUT_SOURCE) ||
         (b == XB_BACKEND_COLUMN && c->topology != XB_TOPO_GATE_INPUT)) {
         xb_error_set(err, XB_EINVAL, "backend %s: needs the %s topology, the circuit is %s", xb_backend_name(b),

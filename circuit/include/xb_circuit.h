@@ -9,8 +9,18 @@
  *     The row wire has one segment before each cell: segment (i,0) joins the driver
  *     output to cell (i,0), segment (i,j) joins cell (i,j-1) to cell (i,j).
  *   gate-input topology: input bit x_i in {0,1} enables row i.  An enabled cell joins
- *     an ideal supply V_read through its access resistance and G to the column; a
- *     disabled cell is open.  Rows carry no wire resistance.
+ *     the read supply V_read through its access resistance and G to the column; a
+ *     disabled cell is open.  Rows carry no wire resistance.  V_read reaches the
+ *     cells directly (source_line = ideal) or along a resistive source line:
+ *       column: beside each bit line, one segment per cell; segment (i,j) feeds
+ *         cell (i,j) from the supply side.  Driven at the sense end (sl_drive =
+ *         near: segment (M-1,j) joins the supply to cell (M-1,j), segment (i,j)
+ *         joins cell (i+1,j) to cell (i,j)) or at the other end (far: segment
+ *         (0,j) joins the supply to cell (0,j), segment (i,j) joins cell (i-1,j)
+ *         to cell (i,j)).  The columns stay independent.
+ *       row: along each row beside the word line, driven at the row's driver end:
+ *         segment (i,0) joins the supply to cell (i,0), segment (i,j) joins cell
+ *         (i,j-1) to cell (i,j).  The columns are coupled.
  *   Columns (both topologies): one segment after each cell toward the sense end:
  *     segment (i,j) joins cell (i,j) to cell (i+1,j), and segment (M-1,j) joins cell
  *     (M-1,j) to the column terminal.  Then R_sense[j] to a virtual ground at 0 V.
@@ -53,6 +63,19 @@ typedef struct {
     double v_gate; /* volts on the gates of enabled rows */
 } xb_nmos;
 
+/* How V_read reaches the cells of a gate-input array (see above). */
+typedef enum {
+    XB_SL_IDEAL = 0, /* an ideal supply at every cell */
+    XB_SL_COLUMN,    /* a resistive source line beside each bit line */
+    XB_SL_ROW        /* a resistive source line along each row */
+} xb_source_line;
+
+/* Which end of a column source line the supply drives. */
+typedef enum {
+    XB_SL_NEAR = 0, /* the sense end (row M-1), where the bit line leaves the array */
+    XB_SL_FAR       /* the other end (row 0) */
+} xb_sl_drive;
+
 /* The cell's own I-V. */
 typedef enum {
     XB_CELL_LINEAR = 0, /* I = G V */
@@ -80,6 +103,11 @@ typedef struct {
     double *r_drv_row;     /* ohms, M or NULL: per-row driver resistance */
     double r_sense;        /* ohms, sense resistance when r_sense_col is NULL */
     double *r_sense_col;   /* ohms, N or NULL: per-column sense resistance */
+
+    xb_source_line source_line; /* gate-input: ideal supply or a resistive source line */
+    xb_sl_drive sl_drive;  /* column source lines: the end the supply drives */
+    double r_sl;           /* ohms per source-line segment when r_sl_seg is NULL */
+    double *r_sl_seg;      /* ohms, M*N or NULL: segment (i,j) feeds cell (i,j) from the supply side */
 } xb_circuit;
 
 /* Allocate an M x N circuit: G zeroed, every resistance 0 (ideal), input-source,
@@ -96,6 +124,7 @@ xb_status xb_circuit_use_row_segments(xb_circuit *c, xb_error *err);
 xb_status xb_circuit_use_col_segments(xb_circuit *c, xb_error *err);
 xb_status xb_circuit_use_driver_rows(xb_circuit *c, xb_error *err);
 xb_status xb_circuit_use_sense_cols(xb_circuit *c, xb_error *err);
+xb_status xb_circuit_use_sl_segments(xb_circuit *c, xb_error *err);
 
 /* Check every field.  The message names the field, the index and the value
  * ("g[3][7] = -1e-05: conductance must be finite and >= 0"). */
@@ -110,6 +139,8 @@ static inline double xb_circuit_r_drv(const xb_circuit *c, int i)
 { return c->r_drv_row ? c->r_drv_row[i] : c->r_drv; }
 static inline double xb_circuit_r_sense(const xb_circuit *c, int j)
 { return c->r_sense_col ? c->r_sense_col[j] : c->r_sense; }
+static inline double xb_circuit_r_sl(const xb_circuit *c, int i, int j)
+{ return c->r_sl_seg ? c->r_sl_seg[(size_t)i * c->cols + j] : c->r_sl; }
 
 /* Conductance of cell (i,j) in series with the access resistance (siemens).
  * Exactly g when r_access is 0; 0 for an open cell. */
@@ -122,8 +153,9 @@ int xb_circuit_is_nonlinear(const xb_circuit *c);
  * W = L = 1 um, gate at 1.2 V (an on-resistance of a few kilohms). */
 void xb_nmos_defaults(xb_nmos *m);
 
-/* 1 when every wire, driver and sense resistance is zero: the result is then
- * exactly the ideal product (with the access resistance folded into the cell). */
+/* 1 when every wire, driver, sense and source-line resistance is zero: the
+ * result is then exactly the ideal product (with the access resistance folded
+ * into the cell). */
 int xb_circuit_is_ideal(const xb_circuit *c);
 
 /* Check a batch of K input vectors (K x M row-major) for this circuit: finite
@@ -137,6 +169,12 @@ unsigned long long xb_circuit_hash(const xb_circuit *c);
 const char *xb_topology_name(xb_topology t);
 /* Parse "input-source" or "gate-input". */
 xb_status xb_topology_parse(const char *s, xb_topology *t, xb_error *err);
+/* "ideal", "column", "row" and back. */
+const char *xb_source_line_name(xb_source_line s);
+xb_status xb_source_line_parse(const char *s, xb_source_line *out, xb_error *err);
+/* "near", "far" and back. */
+const char *xb_sl_drive_name(xb_sl_drive d);
+xb_status xb_sl_drive_parse(const char *s, xb_sl_drive *out, xb_error *err);
 
 #ifdef __cplusplus
 }

@@ -14,6 +14,7 @@
  *   r<i>_<j>          row wire node of cell (i,j)
  *   c<i>_<j>          column wire node of cell (i,j)
  *   t<j>              column terminal (before R_sense)
+ *   s<i>_<j>          source-line node of cell (i,j) (gate-input with a source line only)
  */
 #ifndef XB_GRAPH_H
 #define XB_GRAPH_H
@@ -25,15 +26,17 @@ extern "C" {
 #endif
 
 typedef enum {
-    XB_NODE_IN = 0, XB_NODE_VREAD, XB_NODE_VG, XB_NODE_DRV, XB_NODE_ROW, XB_NODE_COL, XB_NODE_TERM
+    XB_NODE_IN = 0, XB_NODE_VREAD, XB_NODE_VG, XB_NODE_DRV, XB_NODE_ROW, XB_NODE_COL, XB_NODE_TERM,
+    XB_NODE_SL
 } xb_node_kind;
 
 typedef enum {
     XB_ELEM_DRIVER = 0, /* in<i> - d<i>, R_drv[i] */
     XB_ELEM_ROW,        /* d<i> or r<i>_<j-1> - r<i>_<j>, row segment (i,j) */
-    XB_ELEM_CELL,       /* r<i>_<j> (or vread) - c<i>_<j>: access resistance + G[i][j] */
+    XB_ELEM_CELL,       /* r<i>_<j> (or vread, or s<i>_<j>) - c<i>_<j>: access resistance + G[i][j] */
     XB_ELEM_COL,        /* c<i>_<j> - c<i+1>_<j> (or t<j>), column segment (i,j) */
-    XB_ELEM_SENSE       /* t<j> - vg<j>, R_sense[j] */
+    XB_ELEM_SENSE,      /* t<j> - vg<j>, R_sense[j] */
+    XB_ELEM_SL          /* vread or the previous s node - s<i>_<j>, source-line segment (i,j) */
 } xb_elem_kind;
 
 typedef struct {
@@ -50,7 +53,9 @@ typedef struct {
     xb_topology topology;
     int n_raw;          /* number of raw node ids */
     int n_elem;         /* number of elements */
-    xb_elem *elem;      /* n_elem elements: drivers, row segments, cells, column segments, sense */
+    int has_sl;         /* 1: gate-input with a source line (the s<i>_<j> nodes exist) */
+    xb_elem *elem;      /* n_elem elements: drivers, row segments, cells, column segments, sense,
+                           source-line segments */
     int *root;          /* n_raw: class representative (smallest raw id of the class) */
 } xb_graph;
 
