@@ -160,7 +160,7 @@ xb_status xb_bench_mvm(const xb_bench_mvm_options *o, xb_bench_mvm_result res[XB
     for (int t = 0; t < XB_BENCH_MVM_TILES; t++) {
         xb_status st = mvm_tile(o, mvm_tiles[t].topo, mvm_tiles[t].M, mvm_tiles[t].N, &res[t], e);
         if (st) {
-            xb_error_prefix(err, "%s %dx%d: ", xb_topology_name(mvm_tiles[t].topo), mvm_tiles[t].M, mvm_tiles[t].N);
+            xb_error_prefix(err, "%s %dx%d", xb_topology_name(mvm_tiles[t].topo), mvm_tiles[t].M, mvm_tiles[t].N);
             return st;
         }
     }
