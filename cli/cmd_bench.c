@@ -164,96 +164,85 @@ static void usage(FILE *f)
             "  --max-ratio X    mvm: exit with status 1 when a ratio exceeds X\n");
 }
 
-/* The options of one run. */
-typedef struct {
-    int is_mvm, baseline;  /* mvm (and --baseline: its relax table too), or relax */
-    xb_bench_mvm_options mvm;
-    xb_bench_relax_options relax;
-    long vectors, baseline_vectors; /* --vectors of the command; --baseline-vectors */
-    double max_ratio;      /* mvm: fail above this ratio; 0 = never */
-} bench_args;
+/* Where an option's value goes. */
+enum { T_INT, T_SIZE, T_ULONG, T_DOUBLE };
 
-/* An integer option's value into a; 0, or the exit status. */
-static int set_long(bench_args *b, const char *a, const char *val)
+/* The value of option a into *to: 0, or the exit status. */
+static int set_value(const char *a, const char *val, int type, void *to)
 {
     long lv;
-    int min = strcmp(a, "--seed") ? 1 : 0;
-    if (!xb_parse_long(val, &lv) || lv < min || lv > 100000000)
-        return xb_cli_fail(CMD, "%s '%s': must be an integer >= %d", a, val, min);
-    if (!strcmp(a, "--vectors")) b->vectors = lv;
-    else if (!strcmp(a, "--repeat")) b->mvm.repeat = b->relax.repeat = (int)lv;
-    else if (!strcmp(a, "--seed")) b->mvm.seed = b->relax.seed = (unsigned long)lv;
-    else if (!strcmp(a, "--rows")) b->relax.rows = (int)lv;
-    else if (!strcmp(a, "--cols")) b->relax.cols = (int)lv;
-    else if (!strcmp(a, "--baseline-vectors")) b->baseline_vectors = lv;
-    else b->relax.relax.max_iter = (int)lv;
-    return 0;
-}
-
-/* A real option's value into a; 0, or the exit status. */
-static int set_double(bench_args *b, const char *a, const char *val)
-{
     double dv;
-    xb_relax_options *ro = &b->relax.relax;
-    if (!strcmp(a, "--rhat")) {
-        if (b->is_mvm) {
-            if (!xb_parse_double(val, &b->mvm.rhat) || b->mvm.rhat < 0)
-                return xb_cli_fail(CMD, "--rhat '%s': must be a number >= 0", val);
-        } else if ((b->relax.n_rhat = parse_list(val, b->relax.rhat, XB_BENCH_MAX_RHAT)) < 1) {
-            return xb_cli_fail(CMD, "--rhat '%s': must be up to %d comma-separated numbers >= 0", val,
-                               XB_BENCH_MAX_RHAT);
-        }
-        return 0;
-    }
-    if (!xb_parse_double(val, &dv) || dv < 0)
-        return xb_cli_fail(CMD, "%s '%s': must be a number >= 0", a, val);
-    if (!strcmp(a, "--density")) {
-        if (dv > 1)
+    int min = strcmp(a, "--seed") ? 1 : 0;
+    if (type == T_DOUBLE) {
+        if (!xb_parse_double(val, &dv) || dv < 0)
+            return xb_cli_fail(CMD, "%s '%s': must be a number >= 0", a, val);
+        if (!strcmp(a, "--density") && dv > 1)
             return xb_cli_fail(CMD, "--density '%s': must be in [0, 1]", val);
-        b->mvm.density = b->relax.density = dv;
-    } else if (!strcmp(a, "--tol")) ro->tol = dv;
-    else if (!strcmp(a, "--damping")) ro->damping = dv;
-    else if (!strcmp(a, "--shrink")) ro->shrink = dv;
-    else if (!strcmp(a, "--damping-min")) ro->damping_min = dv;
-    else b->max_ratio = dv;
+        *(double *)to = dv;
+    } else if (!xb_parse_long(val, &lv) || lv < min || lv > 100000000) {
+        return xb_cli_fail(CMD, "%s '%s': must be an integer >= %d", a, val, min);
+    } else if (type == T_INT) {
+        *(int *)to = (int)lv;
+    } else if (type == T_SIZE) {
+        *(size_t *)to = (size_t)lv;
+    } else {
+        *(unsigned long *)to = (unsigned long)lv;
+    }
     return 0;
 }
 
-static int is_one_of(const char *a, const char *const *names)
+/* argv[2..] into m and r (relax's options also hold what both share): -1 to go
+ * on, else the exit status. */
+static int parse_args(int argc, char **argv, int is_mvm, xb_bench_mvm_options *m, xb_bench_relax_options *r,
+                      int *baseline, double *max_ratio)
 {
-    for (; *names; names++)
-        if (!strcmp(a, *names))
-            return 1;
-    return 0;
-}
-
-/* argv[2..] into b: -1 to go on, else the exit status. */
-static int parse_args(int argc, char **argv, bench_args *b)
-{
-    static const char *const longs[] = {"--vectors", "--repeat", "--seed", "--rows", "--cols",
-                                        "--baseline-vectors", "--max-iter", NULL};
-    static const char *const doubles[] = {"--rhat", "--density", "--tol", "--damping", "--shrink",
-                                          "--damping-min", "--max-ratio", NULL};
+    xb_relax_options *ro = &r->relax;
+    size_t unused; /* relax: --baseline-vectors */
+    const struct {
+        const char *name;
+        int type;
+        void *to;
+    } opt[] = {{"--vectors", T_SIZE, is_mvm ? &m->vectors : &r->vectors}, {"--repeat", T_INT, &r->repeat},
+               {"--seed", T_ULONG, &r->seed}, {"--rows", T_INT, &r->rows}, {"--cols", T_INT, &r->cols},
+               {"--baseline-vectors", T_SIZE, is_mvm ? &r->vectors : &unused}, {"--max-iter", T_INT, &ro->max_iter},
+               {"--density", T_DOUBLE, &r->density}, {"--tol", T_DOUBLE, &ro->tol},
+               {"--damping", T_DOUBLE, &ro->damping}, {"--shrink", T_DOUBLE, &ro->shrink},
+               {"--damping-min", T_DOUBLE, &ro->damping_min}, {"--max-ratio", T_DOUBLE, max_ratio}};
+    const size_t n = sizeof opt / sizeof opt[0];
     for (int i = 2; i < argc; i++) {
         const char *a = argv[i], *val = i + 1 < argc ? argv[i + 1] : NULL;
+        size_t k = 0;
+        while (k < n && strcmp(a, opt[k].name))
+            k++;
         int rc;
         if (!strcmp(a, "--help") || !strcmp(a, "-h")) {
             usage(stdout);
             return 0;
-        } else if (!strcmp(a, "--baseline") && b->is_mvm) {
-            b->baseline = 1;
+        } else if (!strcmp(a, "--baseline") && is_mvm) {
+            *baseline = 1;
+            continue;
         } else if (!strcmp(a, "--fresh-damping")) {
-            b->relax.relax.keep_damping = 0;
-        } else if (val && (is_one_of(a, longs) || is_one_of(a, doubles))) {
-            if ((rc = is_one_of(a, longs) ? set_long(b, a, val) : set_double(b, a, val)))
+            ro->keep_damping = 0;
+            continue;
+        } else if (val && !strcmp(a, "--rhat") && is_mvm) {
+            if (!xb_parse_double(val, &m->rhat) || m->rhat < 0)
+                return xb_cli_fail(CMD, "--rhat '%s': must be a number >= 0", val);
+        } else if (val && !strcmp(a, "--rhat")) {
+            if ((r->n_rhat = parse_list(val, r->rhat, XB_BENCH_MAX_RHAT)) < 1)
+                return xb_cli_fail(CMD, "--rhat '%s': must be up to %d comma-separated numbers >= 0", val,
+                                   XB_BENCH_MAX_RHAT);
+        } else if (val && k < n) {
+            if ((rc = set_value(a, val, opt[k].type, opt[k].to)))
                 return rc;
-            i++;
         } else {
             usage(stderr);
             return xb_cli_fail(CMD, "unknown or incomplete option '%s'", a);
         }
+        i++; /* the value */
     }
-    xb_relax_options *ro = &b->relax.relax;
+    m->repeat = r->repeat;
+    m->seed = r->seed;
+    m->density = r->density;
     if (ro->damping_min > ro->damping)
         ro->damping_min = ro->damping;
     if (!(ro->damping > 0 && ro->damping < 2))
@@ -271,29 +260,26 @@ int xb_cmd_bench(int argc, char **argv)
         usage(argc < 2 ? stderr : stdout);
         return argc < 2 ? 2 : 0;
     }
-    bench_args b = {0};
-    b.is_mvm = !strcmp(argv[1], "mvm");
-    b.baseline = !strcmp(argv[1], "relax");
-    if (!b.is_mvm && !b.baseline) {
+    int is_mvm = !strcmp(argv[1], "mvm"), baseline = 0;
+    if (!is_mvm && strcmp(argv[1], "relax")) {
         usage(stderr);
         return xb_cli_fail(CMD, "unknown benchmark '%s' (mvm or relax)", argv[1]);
     }
-    xb_bench_mvm_options_init(&b.mvm);
-    xb_bench_relax_options_init(&b.relax);
-    b.vectors = b.is_mvm ? (long)b.mvm.vectors : (long)b.relax.vectors;
-    b.baseline_vectors = (long)b.relax.vectors;
-    int rc = parse_args(argc, argv, &b);
+    xb_bench_mvm_options m;
+    xb_bench_relax_options r;
+    xb_bench_mvm_options_init(&m);
+    xb_bench_relax_options_init(&r);
+    double max_ratio = 0;
+    int rc = parse_args(argc, argv, is_mvm, &m, &r, &baseline, &max_ratio);
     if (rc >= 0)
         return rc;
-    b.mvm.vectors = (size_t)b.vectors;
-    b.relax.vectors = (size_t)(b.is_mvm ? b.baseline_vectors : b.vectors);
     machine_line();
-    if (!b.is_mvm)
-        return run_relax_table(&b.relax);
+    if (!is_mvm)
+        return run_relax_table(&r);
     int over = 0;
-    if (run_mvm(&b.mvm, b.max_ratio, &over) || (b.baseline && run_relax_table(&b.relax)))
+    if (run_mvm(&m, max_ratio, &over) || (baseline && run_relax_table(&r)))
         return 1;
     if (over)
-        return xb_cli_fail(CMD, "a ratio exceeds --max-ratio %g", b.max_ratio);
+        return xb_cli_fail(CMD, "a ratio exceeds --max-ratio %g", max_ratio);
     return 0;
 }
