@@ -105,6 +105,11 @@ static void test_files(void)
     /* A plain file where the folder should be; a folder not opened. */
     XB_CHECK(xb_study_files_open(&f, path, &err) == XB_EIO && strstr(err.msg, "not a folder"));
     XB_CHECK(xb_study_files_open(&f, "", NULL) == XB_EINVAL);
+    /* Failures with err NULL: a status, no crash. */
+    XB_CHECK(xb_study_write_csv(r, "/nonexistent-folder/wires.csv", NULL) == XB_EIO);
+    xb_study_options o = r->opt;
+    o.max_memory = 1024; /* far below what any solver needs */
+    XB_CHECK(xb_study_wires(&o, NULL) == NULL);
     xb_study_files none = {0};
     XB_CHECK(xb_study_write_outputs(r, 1, &none, NULL) == XB_EINVAL);
     XB_CHECK(xb_study_write_figures(NULL, &none, &err) == XB_EINVAL);
