@@ -108,26 +108,16 @@ static xb_status mvm_tile(const xb_bench_mvm_options *o, xb_topology topo, int M
     res->vectors = K;
     xb_backend eb = topo == XB_TOPO_GATE_INPUT ? XB_BACKEND_COLUMN : XB_BACKEND_TRANSFER;
     res->exact_backend = xb_backend_name(eb);
-    gsl_rng *r = gsl_rng_alloc(gsl_rng_mt19937);
-    if (!r)
-        return xb_error_set(e, XB_ENOMEM, "bench: out of memory");
-    gsl_rng_set(r, o->seed);
     mvm_work w = {0};
-    xb_status st = XB_OK;
-    w.c = bench_tile_new(r, M, N, topo, o->rhat, e);
-    w.ci = w.c ? bench_tile_ideal(w.c, e) : NULL;
-    w.v = bench_inputs_new(r, M, K, topo, o->density);
-    gsl_rng_free(r);
+    xb_status st = bench_tile_make(o->seed, M, N, topo, o->rhat, K, o->density, &w.c, &w.ci, &w.v, e);
     w.oe = malloc(K * (size_t)N * sizeof *w.oe);
     w.oi = malloc(K * (size_t)N * sizeof *w.oi);
     w.ratio = malloc((size_t)R * sizeof *w.ratio);
     w.te = malloc((size_t)R * sizeof *w.te);
     w.ti = malloc((size_t)R * sizeof *w.ti);
-    if (!w.c || !w.ci) {
-        st = e->code;
-    } else if (!w.v || !w.oe || !w.oi || !w.ratio || !w.te || !w.ti) {
+    if (!st && (!w.oe || !w.oi || !w.ratio || !w.te || !w.ti))
         st = xb_error_set(e, XB_ENOMEM, "bench: out of memory for %zu vectors of a %d x %d tile", K, M, N);
-    } else {
+    if (!st) {
         xb_solver_options opt;
         xb_solver_options_init(&opt);
         opt.backend = eb;

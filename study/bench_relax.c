@@ -78,16 +78,9 @@ static xb_status relax_setup(relax_work *w, const xb_bench_relax_options *o, dou
 {
     const int M = o->rows, N = o->cols;
     const size_t K = o->vectors, kn = K * (size_t)N;
-    gsl_rng *r = gsl_rng_alloc(gsl_rng_mt19937);
-    if (!r)
-        return xb_error_set(e, XB_ENOMEM, "bench: out of memory");
-    gsl_rng_set(r, o->seed);
-    w->c = bench_tile_new(r, M, N, XB_TOPO_GATE_INPUT, rhat, e);
-    w->ci = w->c ? bench_tile_ideal(w->c, e) : NULL;
-    w->x = bench_inputs_new(r, M, K, XB_TOPO_GATE_INPUT, o->density);
-    gsl_rng_free(r);
-    if (!w->c || !w->ci)
-        return e->code;
+    xb_status st = bench_tile_make(o->seed, M, N, XB_TOPO_GATE_INPUT, rhat, K, o->density, &w->c, &w->ci, &w->x, e);
+    if (st)
+        return st;
     w->oe = malloc(kn * sizeof *w->oe);
     w->oi = malloc(kn * sizeof *w->oi);
     w->orl = malloc(kn * sizeof *w->orl);
@@ -95,7 +88,7 @@ static xb_status relax_setup(relax_work *w, const xb_bench_relax_options *o, dou
     w->damp = malloc(K * sizeof *w->damp);
     w->iters = malloc(K * sizeof *w->iters);
     w->conv = malloc(K * sizeof *w->conv);
-    if (!w->x || !w->oe || !w->oi || !w->orl || !w->te || !w->damp || !w->iters || !w->conv)
+    if (!w->oe || !w->oi || !w->orl || !w->te || !w->damp || !w->iters || !w->conv)
         return xb_error_set(e, XB_ENOMEM, "bench: out of memory for %zu vectors of a %d x %d tile", K, M, N);
     xb_solver_options opt;
     xb_solver_options_init(&opt);

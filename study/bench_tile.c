@@ -11,6 +11,8 @@
 #include <omp.h>
 #endif
 
+#include <gsl/gsl_rng.h>
+
 #include "bench_tile.h"
 #include "xb_base.h"
 
@@ -100,7 +102,7 @@ int bench_inner_count(double per_vector, size_t K)
     return n < 1 ? 1 : n > BENCH_MAX_INNER ? BENCH_MAX_INNER : (int)n;
 }
 
-xb_circuit *bench_tile_new(gsl_rng *r, int M, int N, xb_topology topo, double rhat, xb_error *err)
+static xb_circuit *tile_new(gsl_rng *r, int M, int N, xb_topology topo, double rhat, xb_error *err)
 {
     xb_circuit *c = xb_circuit_new(M, N, err);
     if (!c)
@@ -116,7 +118,7 @@ xb_circuit *bench_tile_new(gsl_rng *r, int M, int N, xb_topology topo, double rh
     return c;
 }
 
-double *bench_inputs_new(gsl_rng *r, int M, size_t K, xb_topology topo, double density)
+static double *inputs_new(gsl_rng *r, int M, size_t K, xb_topology topo, double density)
 {
     double *v = malloc(K * (size_t)M * sizeof *v);
     if (!v)
@@ -127,10 +129,30 @@ double *bench_inputs_new(gsl_rng *r, int M, size_t K, xb_topology topo, double d
     return v;
 }
 
-xb_circuit *bench_tile_ideal(const xb_circuit *c, xb_error *err)
+static xb_circuit *tile_ideal(const xb_circuit *c, xb_error *err)
 {
     xb_circuit *ci = xb_circuit_copy(c, err);
     if (ci)
         ci->r_row = ci->r_col = ci->r_drv = ci->r_sense = 0.0;
     return ci;
+}
+
+xb_status bench_tile_make(unsigned long seed, int M, int N, xb_topology topo, double rhat, size_t K, double density,
+                          xb_circuit **c, xb_circuit **ci, double **v, xb_error *err)
+{
+    *c = *ci = NULL;
+    *v = NULL;
+    gsl_rng *r = gsl_rng_alloc(gsl_rng_mt19937);
+    if (!r)
+        return xb_error_set(err, XB_ENOMEM, "bench: out of memory");
+    gsl_rng_set(r, seed);
+    *c = tile_new(r, M, N, topo, rhat, err);
+    *ci = *c ? tile_ideal(*c, err) : NULL;
+    *v = inputs_new(r, M, K, topo, density);
+    gsl_rng_free(r);
+    if (!*c || !*ci)
+        return err->code;
+    if (!*v)
+        return xb_error_set(err, XB_ENOMEM, "bench: out of memory for %zu vectors of a %d x %d tile", K, M, N);
+    return XB_OK;
 }

@@ -3,16 +3,15 @@
 #ifndef XB_BENCH_TILE_H
 #define XB_BENCH_TILE_H
 
-#include <gsl/gsl_rng.h>
-
 #include "xb_bench.h"
 
-/* A random M x N tile of the given topology with R̂p wires (xb_bench.h). */
-xb_circuit *bench_tile_new(gsl_rng *r, int M, int N, xb_topology topo, double rhat, xb_error *err);
-/* The same tile with every resistance zero: the ideal product G^T v. */
-xb_circuit *bench_tile_ideal(const xb_circuit *c, xb_error *err);
-/* K x M inputs: bits of the given density (gate-input) or voltages (input-source). */
-double *bench_inputs_new(gsl_rng *r, int M, size_t K, xb_topology topo, double density);
+/* A random M x N tile c of the given topology with R̂p wires (xb_bench.h), its
+ * ideal copy ci (every resistance zero: the product G^T v) and K x M inputs v
+ * (bits of the given density for gate-input, else voltages), all drawn from one
+ * mt19937 seeded with seed, in that order.  On failure what was made is left in
+ * *c, *ci and *v for the caller to free. */
+xb_status bench_tile_make(unsigned long seed, int M, int N, xb_topology topo, double rhat, size_t K, double density,
+                          xb_circuit **c, xb_circuit **ci, double **v, xb_error *err);
 
 /* Seconds per vector of `inner` back-to-back products of K vectors into out:
  * xb_solver_solve() on s, or, with s NULL, the ideal product of circuit `ideal`
