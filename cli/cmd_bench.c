@@ -16,27 +16,6 @@
 
 #define CMD "bench"
 
-/* Comma-separated numbers >= 0 into v (at most max); -1 when malformed. */
-static int parse_list(const char *s, double *v, int max)
-{
-    int n = 0;
-    char buf[64];
-    for (;;) {
-        size_t len = strcspn(s, ",");
-        if (len == 0 || len >= sizeof buf || n == max)
-            return -1;
-        memcpy(buf, s, len);
-        buf[len] = 0;
-        if (!xb_parse_double(buf, &v[n]) || !(v[n] >= 0))
-            return -1;
-        n++;
-        s += len;
-        if (!*s)
-            return n;
-        s++; /* the comma: another value must follow */
-    }
-}
-
 static void machine_line(void)
 {
     xb_bench_machine m;
@@ -164,30 +143,20 @@ static void usage(FILE *f)
             "  --max-ratio X    mvm: exit with status 1 when a ratio exceeds X\n");
 }
 
-/* Where an option's value goes. */
-enum { T_INT, T_SIZE, T_ULONG, T_DOUBLE };
-
-/* The value of option a into *to: 0, or the exit status. */
-static int set_value(const char *a, const char *val, int type, void *to)
+/* A count >= 1 or a number >= 0 of mvm's own options: 0, or the exit status. */
+static int parse_count(const char *a, const char *val, size_t *out)
 {
     long lv;
-    double dv;
-    int min = strcmp(a, "--seed") ? 1 : 0;
-    if (type == T_DOUBLE) {
-        if (!xb_parse_double(val, &dv) || dv < 0)
-            return xb_cli_fail(CMD, "%s '%s': must be a number >= 0", a, val);
-        if (!strcmp(a, "--density") && dv > 1)
-            return xb_cli_fail(CMD, "--density '%s': must be in [0, 1]", val);
-        *(double *)to = dv;
-    } else if (!xb_parse_long(val, &lv) || lv < min || lv > 100000000) {
-        return xb_cli_fail(CMD, "%s '%s': must be an integer >= %d", a, val, min);
-    } else if (type == T_INT) {
-        *(int *)to = (int)lv;
-    } else if (type == T_SIZE) {
-        *(size_t *)to = (size_t)lv;
-    } else {
-        *(unsigned long *)to = (unsigned long)lv;
-    }
+    if (!xb_parse_long(val, &lv) || lv < 1 || lv > 100000000)
+        return xb_cli_fail(CMD, "%s '%s': must be an integer >= 1", a, val);
+    *out = (size_t)lv;
+    return 0;
+}
+
+static int parse_number(const char *a, const char *val, double *out)
+{
+    if (!xb_parse_double(val, out) || *out < 0)
+        return xb_cli_fail(CMD, "%s '%s': must be a number >= 0", a, val);
     return 0;
 }
 
@@ -198,23 +167,11 @@ static int parse_args(int argc, char **argv, int is_mvm, xb_bench_mvm_options *m
 {
     xb_relax_options *ro = &r->relax;
     size_t unused; /* relax: --baseline-vectors */
-    const struct {
-        const char *name;
-        int type;
-        void *to;
-    } opt[] = {{"--vectors", T_SIZE, is_mvm ? &m->vectors : &r->vectors}, {"--repeat", T_INT, &r->repeat},
-               {"--seed", T_ULONG, &r->seed}, {"--rows", T_INT, &r->rows}, {"--cols", T_INT, &r->cols},
-               {"--baseline-vectors", T_SIZE, is_mvm ? &r->vectors : &unused}, {"--max-iter", T_INT, &ro->max_iter},
-               {"--density", T_DOUBLE, &r->density}, {"--tol", T_DOUBLE, &ro->tol},
-               {"--damping", T_DOUBLE, &ro->damping}, {"--shrink", T_DOUBLE, &ro->shrink},
-               {"--damping-min", T_DOUBLE, &ro->damping_min}, {"--max-ratio", T_DOUBLE, max_ratio}};
-    const size_t n = sizeof opt / sizeof opt[0];
     for (int i = 2; i < argc; i++) {
         const char *a = argv[i], *val = i + 1 < argc ? argv[i + 1] : NULL;
-        size_t k = 0;
-        while (k < n && strcmp(a, opt[k].name))
-            k++;
-        int rc;
+        xb_error err = {0};
+        xb_status st = XB_OK;
+        int rc = 0;
         if (!strcmp(a, "--help") || !strcmp(a, "-h")) {
             usage(stdout);
             return 0;
@@ -224,20 +181,19 @@ static int parse_args(int argc, char **argv, int is_mvm, xb_bench_mvm_options *m
         } else if (!strcmp(a, "--fresh-damping")) {
             ro->keep_damping = 0;
             continue;
-        } else if (val && !strcmp(a, "--rhat") && is_mvm) {
-            if (!xb_parse_double(val, &m->rhat) || m->rhat < 0)
-                return xb_cli_fail(CMD, "--rhat '%s': must be a number >= 0", val);
-        } else if (val && !strcmp(a, "--rhat")) {
-            if ((r->n_rhat = parse_list(val, r->rhat, XB_BENCH_MAX_RHAT)) < 1)
-                return xb_cli_fail(CMD, "--rhat '%s': must be up to %d comma-separated numbers >= 0", val,
-                                   XB_BENCH_MAX_RHAT);
-        } else if (val && k < n) {
-            if ((rc = set_value(a, val, opt[k].type, opt[k].to)))
-                return rc;
-        } else {
+        } else if (val && (!strcmp(a, "--baseline-vectors") || (is_mvm && !strcmp(a, "--vectors")))) {
+            rc = parse_count(a, val, !strcmp(a, "--vectors") ? &m->vectors : is_mvm ? &r->vectors : &unused);
+        } else if (val && (!strcmp(a, "--max-ratio") || (is_mvm && !strcmp(a, "--rhat")))) {
+            rc = parse_number(a, val, !strcmp(a, "--rhat") ? &m->rhat : max_ratio);
+        } else if (!val || strncmp(a, "--", 2) ||
+                   (st = xb_bench_relax_options_set(r, a + 2, val, &err)) == XB_EUNSUPPORTED) {
             usage(stderr);
             return xb_cli_fail(CMD, "unknown or incomplete option '%s'", a);
+        } else if (st) {
+            return xb_cli_fail(CMD, "--%s", err.msg);
         }
+        if (rc)
+            return rc;
         i++; /* the value */
     }
     m->repeat = r->repeat;

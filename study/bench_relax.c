@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "bench_tile.h"
+#include "xb_base.h"
 
 /* The reference study's gate-input tile: 1152 rows (3 x 3 x 128 inputs of a
  * ResNet layer) by 256 columns. */
@@ -32,6 +33,82 @@ void xb_bench_relax_options_init(xb_bench_relax_options *o)
     memcpy(o->rhat, rhat, sizeof rhat);
     xb_relax_options_init(&o->relax);
 }
+
+/* ---- options from text -------------------------------------------------------------
+ * Every message starts with the option's name, so that a caller can prefix it
+ * ("--" on the command line). */
+
+#define INT_OPTION_MAX 100000000L /* no count or seed of a benchmark is larger */
+#define RHAT_TEXT_MAX 64          /* bytes of one number of the R̂p list */
+
+/* Comma-separated numbers >= 0 into v (at most max); -1 when malformed. */
+static int parse_list(const char *s, double *v, int max)
+{
+    int n = 0;
+    char buf[RHAT_TEXT_MAX];
+    for (;;) {
+        size_t len = strcspn(s, ",");
+        if (len == 0 || len >= sizeof buf || n == max)
+            return -1;
+        memcpy(buf, s, len);
+        buf[len] = 0;
+        if (!xb_parse_double(buf, &v[n]) || !(v[n] >= 0))
+            return -1;
+        n++;
+        s += len;
+        if (!*s)
+            return n;
+        s++; /* the comma: another value must follow */
+    }
+}
+
+xb_status xb_bench_relax_options_set(xb_bench_relax_options *o, const char *key, const char *value, xb_error *err)
+{
+    if (!o || !key || !value)
+        return xb_error_set(err, XB_EINVAL, "bench options: NULL argument");
+    static const char *const ints[] = {"rows", "cols", "vectors", "repeat", "seed", "max-iter"};
+    static const char *const reals[] = {"density", "tol", "damping", "shrink", "damping-min"};
+    int *int_to[] = {&o->rows, &o->cols, NULL, &o->repeat, NULL, &o->relax.max_iter};
+    double *real_to[] = {&o->density, &o->relax.tol, &o->relax.damping, &o->relax.shrink, &o->relax.damping_min};
+    if (!strcmp(key, "rhat")) {
+        double v[XB_BENCH_MAX_RHAT];
+        int n = parse_list(value, v, XB_BENCH_MAX_RHAT);
+        if (n < 1)
+            return xb_error_set(err, XB_EINVAL, "rhat '%s': must be up to %d comma-separated numbers >= 0", value,
+                                XB_BENCH_MAX_RHAT);
+        memcpy(o->rhat, v, (size_t)n * sizeof *v);
+        o->n_rhat = n;
+        return XB_OK;
+    }
+    for (int k = 0; k < (int)(sizeof ints / sizeof ints[0]); k++) {
+        if (strcmp(key, ints[k]))
+            continue;
+        long lv, min = strcmp(key, "seed") ? 1 : 0;
+        if (!xb_parse_long(value, &lv) || lv < min || lv > INT_OPTION_MAX)
+            return xb_error_set(err, XB_EINVAL, "%s '%s': must be an integer >= %ld", key, value, min);
+        if (int_to[k])
+            *int_to[k] = (int)lv;
+        else if (!strcmp(key, "vectors"))
+            o->vectors = (size_t)lv;
+        else
+            o->seed = (unsigned long)lv;
+        return XB_OK;
+    }
+    for (int k = 0; k < (int)(sizeof reals / sizeof reals[0]); k++) {
+        if (strcmp(key, reals[k]))
+            continue;
+        double dv;
+        if (!xb_parse_double(value, &dv) || dv < 0)
+            return xb_error_set(err, XB_EINVAL, "%s '%s': must be a number >= 0", key, value);
+        if (real_to[k] == &o->density && dv > 1)
+            return xb_error_set(err, XB_EINVAL, "density '%s': must be in [0, 1]", value);
+        *real_to[k] = dv;
+        return XB_OK;
+    }
+    return xb_error_set(err, XB_EUNSUPPORTED, "%s: unknown option", key);
+}
+
+/* ---- one row ------------------------------------------------------------------------ */
 
 /* max |a - b| / |b| over the n entries (rows of N) whose row `use` marks. */
 static double max_rel(const double *a, const double *b, size_t n, const int *use, int N)

@@ -92,6 +92,32 @@ static void test_bad_options(void)
     XB_CHECK(xb_bench_mvm(NULL, res, NULL) == XB_EINVAL);
 }
 
+static void test_options_set(void)
+{
+    xb_bench_relax_options o, before;
+    xb_bench_relax_options_init(&o);
+    xb_error err = {0};
+    XB_CHECK(xb_bench_relax_options_set(&o, "rhat", "0,1e-5,2", &err) == XB_OK);
+    XB_CHECK(o.n_rhat == 3 && o.rhat[0] == 0 && o.rhat[2] == 2);
+    XB_CHECK(xb_bench_relax_options_set(&o, "vectors", "7", &err) == XB_OK && o.vectors == 7);
+    XB_CHECK(xb_bench_relax_options_set(&o, "seed", "0", &err) == XB_OK && o.seed == 0);
+    XB_CHECK(xb_bench_relax_options_set(&o, "max-iter", "12", &err) == XB_OK && o.relax.max_iter == 12);
+    XB_CHECK(xb_bench_relax_options_set(&o, "damping-min", "0.05", &err) == XB_OK && o.relax.damping_min == 0.05);
+    static const struct {
+        const char *key, *value;
+    } bad[] = {{"rhat", "1e-6,"}, {"rhat", "-1"}, {"rows", "0"}, {"seed", "-1"}, {"repeat", "1.5"},
+               {"density", "2"}, {"tol", "abc"}};
+    for (size_t k = 0; k < sizeof bad / sizeof bad[0]; k++) {
+        before = o;
+        XB_CHECK(xb_bench_relax_options_set(&o, bad[k].key, bad[k].value, &err) == XB_EINVAL);
+        XB_CHECK_MSG(!strncmp(err.msg, bad[k].key, strlen(bad[k].key)), "'%s'", err.msg);
+        XB_CHECK(!memcmp(&o, &before, sizeof o));
+        XB_CHECK(xb_bench_relax_options_set(&o, bad[k].key, bad[k].value, NULL) == XB_EINVAL);
+    }
+    XB_CHECK(xb_bench_relax_options_set(&o, "baseline", "1", NULL) == XB_EUNSUPPORTED);
+    XB_CHECK(xb_bench_relax_options_set(NULL, "rows", "1", NULL) == XB_EINVAL);
+}
+
 static void test_machine(void)
 {
     xb_bench_machine mc;
@@ -104,6 +130,7 @@ int main(void)
 {
     test_relax();
     test_bad_options();
+    test_options_set();
     test_machine();
     XB_TEST_DONE();
 }

@@ -122,6 +122,14 @@ typedef int (*xb_bench_relax_row_fn)(void *user, const xb_bench_relax_row *row, 
 
 void xb_bench_relax_options_init(xb_bench_relax_options *o);
 
+/* Set one option from text, by the name `xbar bench relax` gives it without its
+ * dashes: rows, cols, vectors, repeat, max-iter (integers >= 1), seed (>= 0),
+ * density ([0, 1]), tol, damping, shrink, damping-min (numbers >= 0; the
+ * relaxation checks their ranges), rhat (up to XB_BENCH_MAX_RHAT comma-separated
+ * numbers >= 0).  The message starts with the name ("rhat 'abc': ..."); an
+ * unknown name is XB_EUNSUPPORTED.  On failure o is unchanged. */
+xb_status xb_bench_relax_options_set(xb_bench_relax_options *o, const char *key, const char *value, xb_error *err);
+
 /* One row: relax and solve exactly the tile of o at R̂p = rhat. */
 xb_status xb_bench_relax_point(const xb_bench_relax_options *o, double rhat, xb_bench_relax_row *row,
                                xb_error *err);
