@@ -25,4 +25,5 @@
 /* study/: sweeps, the wire study, benchmarks */
 #include "xb_sweep.h"
 #include "xb_study.h"
+#include "xb_bench.h"
 #endif

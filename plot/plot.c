@@ -1,4 +1,4 @@
-/* plot.c: figures through PLplot's cairo drivers (see plot.h). */
+/* plot.c: figures through PLplot's cairo drivers (see xb_plot.h). */
 #define _XOPEN_SOURCE 700
 #include <math.h>
 #include <stdio.h>
@@ -8,6 +8,7 @@
 
 #include <plplot.h>
 
+#include "xb_base.h"
 #include "xb_plot.h"
 
 /* Colour-blind-safe line colours (Okabe and Ito), then two darker extras. */
@@ -91,10 +92,11 @@ xb_plot *xb_plot_open(const char *path, int width, int height, int nx, int ny, x
         return NULL;
     }
     xb_plot *p = calloc(1, sizeof *p);
-    size_t len = strlen(path) + 32;
     if (p) {
         p->path = strdup(path);
-        p->tmp = malloc(len);
+        /* The temporary keeps the extension: the cairo drivers do not care, but a
+         * reader of a half-written directory can tell what it is. */
+        p->tmp = xb_temp_name(path, 1);
     }
     if (!p || !p->path || !p->tmp) {
         if (p) {
@@ -105,9 +107,6 @@ xb_plot *xb_plot_open(const char *path, int width, int height, int nx, int ny, x
         xb_error_set(err, XB_ENOMEM, "plot %s: out of memory", path);
         return NULL;
     }
-    /* The temporary keeps the extension: the cairo drivers do not care, but a
-     * reader of a half-written directory can tell what it is. */
-    snprintf(p->tmp, len, "%.*s.tmp%ld%s", (int)(ext - path), path, (long)getpid(), ext);
     pl_failed = 0;
     pl_msg[0] = '\0';
     plgstrm(&p->prev_stream);
@@ -159,8 +158,8 @@ xb_status xb_plot_close(xb_plot *p, xb_error *err)
         st = xb_error_set(err, XB_EIO, "plot %s: %s", p->path, pl_msg[0] ? pl_msg : "drawing failed");
     else if (access(p->tmp, F_OK))
         st = xb_error_set(err, XB_EIO, "plot %s: the %s driver wrote nothing", p->path, "cairo");
-    else if (rename(p->tmp, p->path))
-        st = xb_error_set(err, XB_EIO, "plot %s: cannot move the figure into place", p->path);
+    else
+        st = xb_replace_file(p->tmp, p->path, err); /* removes tmp on failure */
     if (st)
         unlink(p->tmp);
     free(p->path);
@@ -227,14 +226,10 @@ static void range(double *lo, double *hi, int logscale)
     *hi += pad;
 }
 
-void xb_plot_lines(xb_plot *p, const xb_plot_axes *a, const xb_plot_series *s, int ns)
+/* The window of a line panel in axis coordinates: the data (and the reference
+ * line), padded, or the axes' own range; *yh is the reference line's y or NAN. */
+static void lines_window(const xb_plot_axes *a, const xb_plot_series *s, int ns, double w[4], double *yh)
 {
-    if (!p)
-        return;
-    plsstrm(p->stream);
-    pladv(0);
-    plschr(0.0, TEXT_SCALE);
-    /* Data range in axis coordinates. */
     double x0 = INFINITY, x1 = -INFINITY, y0 = INFINITY, y1 = -INFINITY;
     for (int k = 0; k < ns; k++)
         for (int q = 0; q < s[k].n; q++) {
@@ -246,10 +241,10 @@ void xb_plot_lines(xb_plot *p, const xb_plot_axes *a, const xb_plot_series *s, i
             y0 = fmin(y0, y);
             y1 = fmax(y1, y);
         }
-    double yh = isfinite(a->hline) ? ax_y(a, a->hline) : NAN;
-    if (!isnan(yh)) {
-        y0 = fmin(y0, yh);
-        y1 = fmax(y1, yh);
+    *yh = isfinite(a->hline) ? ax_y(a, a->hline) : NAN;
+    if (!isnan(*yh)) {
+        y0 = fmin(y0, *yh);
+        y1 = fmax(y1, *yh);
     }
     if (a->xmin != 0 || a->xmax != 0) {
         x0 = ax_x(a, a->xmin);
@@ -271,9 +266,14 @@ void xb_plot_lines(xb_plot *p, const xb_plot_axes *a, const xb_plot_series *s, i
         x0 = 0, x1 = 1;
     if (!isfinite(y0) || !isfinite(y1) || !(y1 > y0))
         y0 = 0, y1 = 1;
+    w[0] = x0, w[1] = x1, w[2] = y0, w[3] = y1;
+}
 
+/* Viewport, grid, frame, tick numbers, axis labels and titles. */
+static void lines_frame(const xb_plot_axes *a, const double w[4])
+{
     plvpor(0.13, 0.96, 0.12, 0.87);
-    plwind(x0, x1, y0, y1);
+    plwind(w[0], w[1], w[2], w[3]);
     const char *xo = a->xlog2 ? "o" : a->xlog ? "l" : "";
     const char *yo = a->ylog ? "l" : "";
     char xopt[16], yopt[16];
@@ -294,100 +294,127 @@ void xb_plot_lines(xb_plot *p, const xb_plot_axes *a, const xb_plot_series *s, i
     plmtex("b", 3.0, 0.5, 0.5, a->xlabel ? a->xlabel : "");
     plmtex("l", 4.6, 0.5, 0.5, a->ylabel ? a->ylabel : "");
     titles(a->title, a->subtitle);
+}
 
-    /* Legend entries: the series, then the reference line. */
-    int nl = 0;
-    PLINT opt_array[64], text_colors[64], line_colors[64], line_styles[64], sym_colors[64], sym_numbers[64];
-    PLFLT line_widths[64], sym_scales[64];
-    const char *text[64], *syms[64];
+/* Legend entries of one panel, in pllegend's parallel arrays. */
+#define LEGEND_MAX 64
+typedef struct {
+    int n;
+    PLINT opt[LEGEND_MAX], text_colors[LEGEND_MAX], line_colors[LEGEND_MAX], line_styles[LEGEND_MAX];
+    PLINT sym_colors[LEGEND_MAX], sym_numbers[LEGEND_MAX];
+    PLFLT line_widths[LEGEND_MAX], sym_scales[LEGEND_MAX];
+    const char *text[LEGEND_MAX], *syms[LEGEND_MAX];
+} legend;
 
-    for (int k = 0; k < ns; k++) {
-        int col = COL_LINE0 + ((s[k].color >= 0 ? s[k].color : k) % XB_PLOT_COLORS);
-        const char *mk = markers[(s[k].color >= 0 ? s[k].color : k) % XB_PLOT_COLORS];
-        double *xs = malloc((size_t)(s[k].n ? s[k].n : 1) * sizeof *xs);
-        double *ys = malloc((size_t)(s[k].n ? s[k].n : 1) * sizeof *ys);
-        if (!xs || !ys) {
-            free(xs);
-            free(ys);
+/* One entry: a line of colour col, style and width, and the marker mk (NULL: none). */
+static void legend_add(legend *l, const char *text, int col, int style, double width, const char *mk)
+{
+    if (l->n == LEGEND_MAX)
+        return;
+    int k = l->n++;
+    l->opt[k] = PL_LEGEND_LINE | (mk ? PL_LEGEND_SYMBOL : 0);
+    l->text_colors[k] = COL_FG;
+    l->text[k] = text;
+    l->line_colors[k] = col;
+    l->line_styles[k] = style;
+    l->line_widths[k] = width;
+    l->sym_colors[k] = col;
+    l->sym_scales[k] = mk ? MARKER_SCALE : 0;
+    l->sym_numbers[k] = mk ? 1 : 0;
+    l->syms[k] = mk ? mk : "";
+}
+
+static void legend_draw(const legend *l, xb_plot_legend_pos where)
+{
+    static const PLINT pos[] = {
+        PL_POSITION_LEFT | PL_POSITION_TOP | PL_POSITION_INSIDE,
+        PL_POSITION_RIGHT | PL_POSITION_TOP | PL_POSITION_INSIDE,
+        PL_POSITION_LEFT | PL_POSITION_BOTTOM | PL_POSITION_INSIDE,
+        PL_POSITION_RIGHT | PL_POSITION_BOTTOM | PL_POSITION_INSIDE,
+    };
+    if (l->n == 0)
+        return;
+    PLFLT lw, lh;
+    plschr(0.0, LEGEND_SCALE);
+    /* pllegend's text scale is relative to the default character height. */
+    pllegend(&lw, &lh, PL_LEGEND_BACKGROUND | PL_LEGEND_BOUNDING_BOX, pos[where & 3], 0.02, 0.02, 0.07, COL_BG,
+             COL_FG, 1, 0, 0, l->n, l->opt, 1.0, LEGEND_SCALE, 1.8, 0.0, l->text_colors, l->text, NULL, NULL, NULL,
+             NULL, l->line_colors, l->line_styles, l->line_widths, l->sym_colors, l->sym_scales, l->sym_numbers,
+             l->syms);
+    plschr(0.0, TEXT_SCALE);
+}
+
+/* Series k: runs of drawable points as lines (a gap, e.g. a zero on a log axis,
+ * breaks the line), markers, and its legend entry.  0, or -1 out of memory. */
+static int lines_series(const xb_plot_axes *a, const xb_plot_series *s, int k, legend *l)
+{
+    int col = COL_LINE0 + ((s->color >= 0 ? s->color : k) % XB_PLOT_COLORS);
+    const char *mk = markers[(s->color >= 0 ? s->color : k) % XB_PLOT_COLORS];
+    double *xs = malloc((size_t)(s->n ? s->n : 1) * sizeof *xs);
+    double *ys = malloc((size_t)(s->n ? s->n : 1) * sizeof *ys);
+    if (!xs || !ys) {
+        free(xs);
+        free(ys);
+        return -1;
+    }
+    int m = 0;
+    plcol0(col);
+    plwidth(2.0);
+    pllsty(s->dashed ? 2 : 1);
+    for (int q = 0; q <= s->n; q++) {
+        double x = q < s->n ? ax_x(a, s->x[q]) : NAN, y = q < s->n ? ax_y(a, s->y[q]) : NAN;
+        if (!isnan(x) && !isnan(y)) {
+            xs[m] = x;
+            ys[m] = y;
+            m++;
+            continue;
+        }
+        if (m > 1)
+            plline(m, xs, ys);
+        if (m > 0 && s->marker) {
+            plschr(0.0, MARKER_SCALE);
+            plstring(m, xs, ys, mk);
+            plschr(0.0, TEXT_SCALE);
+        }
+        m = 0;
+    }
+    pllsty(1);
+    free(xs);
+    free(ys);
+    if (s->label && l->n < LEGEND_MAX - 1) /* one place stays for the reference line */
+        legend_add(l, s->label, col, s->dashed ? 2 : 1, 2.0, s->marker ? mk : NULL);
+    return 0;
+}
+
+void xb_plot_lines(xb_plot *p, const xb_plot_axes *a, const xb_plot_series *s, int ns)
+{
+    if (!p)
+        return;
+    plsstrm(p->stream);
+    pladv(0);
+    plschr(0.0, TEXT_SCALE);
+    double w[4], yh;
+    lines_window(a, s, ns, w, &yh);
+    lines_frame(a, w);
+    legend l;
+    l.n = 0;
+    for (int k = 0; k < ns; k++)
+        if (lines_series(a, &s[k], k, &l)) {
             p->failed = 1;
             return;
         }
-        /* Draw runs of drawable points; a gap (e.g. a zero on a log axis) breaks the line. */
-        int m = 0;
-        plcol0(col);
-        plwidth(2.0);
-        pllsty(s[k].dashed ? 2 : 1);
-        for (int q = 0; q <= s[k].n; q++) {
-            double x = q < s[k].n ? ax_x(a, s[k].x[q]) : NAN, y = q < s[k].n ? ax_y(a, s[k].y[q]) : NAN;
-            if (!isnan(x) && !isnan(y)) {
-                xs[m] = x;
-                ys[m] = y;
-                m++;
-                continue;
-            }
-            if (m > 1)
-                plline(m, xs, ys);
-            if (m > 0 && s[k].marker) {
-                plschr(0.0, MARKER_SCALE);
-                plstring(m, xs, ys, mk);
-                plschr(0.0, TEXT_SCALE);
-            }
-            m = 0;
-        }
-        pllsty(1);
-        free(xs);
-        free(ys);
-        if (s[k].label && nl < 63) {
-            opt_array[nl] = PL_LEGEND_LINE | (s[k].marker ? PL_LEGEND_SYMBOL : 0);
-            text_colors[nl] = COL_FG;
-            text[nl] = s[k].label;
-            line_colors[nl] = col;
-            line_styles[nl] = s[k].dashed ? 2 : 1;
-            line_widths[nl] = 2.0;
-            sym_colors[nl] = col;
-            sym_scales[nl] = MARKER_SCALE;
-            sym_numbers[nl] = 1;
-            syms[nl] = mk;
-            nl++;
-        }
-    }
     if (!isnan(yh)) {
-        PLFLT hx[2] = {x0, x1}, hy[2] = {yh, yh};
+        PLFLT hx[2] = {w[0], w[1]}, hy[2] = {yh, yh};
         plcol0(COL_FG);
         plwidth(1.5);
         pllsty(3);
         plline(2, hx, hy);
         pllsty(1);
-        if (a->hline_label) {
-            opt_array[nl] = PL_LEGEND_LINE;
-            text_colors[nl] = COL_FG;
-            text[nl] = a->hline_label;
-            line_colors[nl] = COL_FG;
-            line_styles[nl] = 3;
-            line_widths[nl] = 1.5;
-            sym_colors[nl] = COL_FG;
-            sym_scales[nl] = 0;
-            sym_numbers[nl] = 0;
-            syms[nl] = "";
-            nl++;
-        }
+        if (a->hline_label)
+            legend_add(&l, a->hline_label, COL_FG, 3, 1.5, NULL);
     }
     plwidth(1.0);
-    if (nl > 0) {
-        static const PLINT pos[] = {
-            PL_POSITION_LEFT | PL_POSITION_TOP | PL_POSITION_INSIDE,
-            PL_POSITION_RIGHT | PL_POSITION_TOP | PL_POSITION_INSIDE,
-            PL_POSITION_LEFT | PL_POSITION_BOTTOM | PL_POSITION_INSIDE,
-            PL_POSITION_RIGHT | PL_POSITION_BOTTOM | PL_POSITION_INSIDE,
-        };
-        PLFLT lw, lh;
-        plschr(0.0, LEGEND_SCALE);
-        /* pllegend's text scale is relative to the default character height. */
-        pllegend(&lw, &lh, PL_LEGEND_BACKGROUND | PL_LEGEND_BOUNDING_BOX, pos[a->legend & 3], 0.02, 0.02, 0.07,
-                 COL_BG, COL_FG, 1, 0, 0, nl, opt_array, 1.0, LEGEND_SCALE, 1.8, 0.0, text_colors, text, NULL, NULL, NULL,
-                 NULL, line_colors, line_styles, line_widths, sym_colors, sym_scales, sym_numbers, syms);
-        plschr(0.0, TEXT_SCALE);
-    }
+    legend_draw(&l, a->legend);
 }
 
 /* ---- heat maps ---------------------------------------------------------------------- */

@@ -1,30 +1,20 @@
-/* study_wires.c: the wire-resistance vs array-size study (see xb_study.h). */
+/* wires.c: the wire-resistance vs array-size study (see xb_study.h); its files
+ * are written by wires_files.c and wires_figures.c. */
 #define _XOPEN_SOURCE 700
-#include <errno.h>
 #include <math.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
-#include <time.h>
-#include <unistd.h>
 
 #include <gsl/gsl_rng.h>
 
+#include "xb_base.h"
 #include "xb_study.h"
 
-/* Default sweep (xb_study_options_init). */
-#define DEF_RP_LO 1e-7        /* R^p of the least resistive wires */
-#define DEF_RP_HI 1e-2        /* R^p of the most resistive wires */
-#define DEF_RP_N 6            /* one point per decade: the 1024 x 1024 factorizations set the run time */
-#define DEF_ON_OFF 100.0      /* Gmax / Gmin */
-#define DEF_G_MAX 1e-5        /* siemens: Rmin = 100 kOhm, so R^p = 1e-5 is 1 ohm per segment */
-#define DEF_V 0.2             /* volts: full-scale input and read voltage */
-#define DEF_P_ON 0.5          /* probability of a 1 among gate-input bits */
-#define DEF_VECTORS 32        /* random input vectors per point */
-#define DEF_MAP_RP 1e-4       /* R^p of the IR-drop maps */
-#define DEF_MAP_SIZE_MAX 256  /* the maps show the largest array up to this size */
+/* The maps show the largest array up to this size. */
+#define DEF_MAP_SIZE_MAX 256
 /* AMD orders these arrays fastest; above, METIS's nested dissection fills far less. */
 #define AMD_MAX_CELLS (1024L * 1024L)
 /* Bytes the K-vector right-hand-side block may take (two copies of 2 M N unknowns). */
@@ -33,18 +23,6 @@
 /* Random streams, one generator each, so that adding a topology or a size does
  * not shift the numbers of another. */
 enum { STREAM_WEIGHTS = 1, STREAM_INPUT_SOURCE = 2, STREAM_GATE_INPUT = 3 };
-
-const char xb_study_csv_header[] =
-    "topology,size,rp,r_wire_ohm,rel_rms_err,worst_ir_drop,worst_cell_i,worst_cell_j,t_setup_s,"
-    "t_per_vector_s,backend,mem_estimate_bytes,peak_rss_bytes,vectors,seed,on_off,g_max_s,v_applied_v,"
-    "r_drv_ohm,r_sense_ohm";
-
-static double now(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
-}
 
 static size_t peak_rss_bytes(void)
 {
@@ -75,53 +53,6 @@ static gsl_rng *stream_rng(unsigned long seed, int size, int stream)
     return r;
 }
 
-void xb_study_options_init(xb_study_options *opt)
-{
-    memset(opt, 0, sizeof *opt);
-    opt->n_sizes = 0;
-    for (int s = 32; s <= 1024; s *= 2)
-        opt->sizes[opt->n_sizes++] = s;
-    xb_study_rp_logspace(opt, DEF_RP_LO, DEF_RP_HI, DEF_RP_N, NULL);
-    opt->topologies = XB_STUDY_BOTH;
-    opt->on_off = DEF_ON_OFF;
-    opt->g_max = DEF_G_MAX;
-    opt->v_in = DEF_V;
-    opt->v_read = DEF_V;
-    opt->p_on = DEF_P_ON;
-    opt->r_drv = 0.0;
-    opt->r_sense = 0.0;
-    opt->vectors = DEF_VECTORS;
-    opt->seed = 1;
-    opt->backend = XB_BACKEND_AUTO;
-    opt->ordering = XB_STUDY_ORDER_BY_SIZE;
-    opt->refine = -1;
-    opt->max_memory = 0;
-    opt->map_rp = DEF_MAP_RP;
-    opt->map_size = 0;
-}
-
-xb_status xb_study_rp_logspace(xb_study_options *opt, double lo, double hi, int n, xb_error *err)
-{
-    if (!(isfinite(lo) && isfinite(hi) && lo > 0 && hi >= lo))
-        return xb_error_set(err, XB_EINVAL, "R^p range %g..%g: need 0 < first <= last, both finite", lo, hi);
-    if (n < 1 || n > XB_STUDY_MAX_RP)
-        return xb_error_set(err, XB_EINVAL, "R^p points: %d, must be 1..%d", n, XB_STUDY_MAX_RP);
-    if (n > 1 && hi == lo)
-        return xb_error_set(err, XB_EINVAL, "R^p range %g..%g: %d points need first < last", lo, hi, n);
-    double a = log10(lo), b = log10(hi);
-    for (int k = 0; k < n; k++) {
-        /* Exact decades stay exact: pow(10, -4) rather than exp of a rounded sum. */
-        double e = n == 1 ? a : a + (b - a) * k / (n - 1);
-        double er = nearbyint(e);
-        opt->rp[k] = fabs(e - er) < 1e-12 ? pow(10.0, er) : pow(10.0, e);
-    }
-    opt->rp[0] = lo;
-    if (n > 1)
-        opt->rp[n - 1] = hi;
-    opt->n_rp = n;
-    return XB_OK;
-}
-
 static int map_size_of(const xb_study_options *opt)
 {
     if (opt->map_size > 0)
@@ -145,64 +76,6 @@ static int nearest_rp(const xb_study_options *opt, double rp)
     return best;
 }
 
-xb_status xb_study_options_validate(const xb_study_options *o, xb_error *err)
-{
-    if (!o)
-        return xb_error_set(err, XB_EINVAL, "study: NULL options");
-    if (o->n_sizes < 1 || o->n_sizes > XB_STUDY_MAX_SIZES)
-        return xb_error_set(err, XB_EINVAL, "sizes: %d given, need 1..%d", o->n_sizes, XB_STUDY_MAX_SIZES);
-    for (int k = 0; k < o->n_sizes; k++) {
-        if (o->sizes[k] < 1 || o->sizes[k] > 65536)
-            return xb_error_set(err, XB_EINVAL, "sizes[%d] = %d: must be 1..65536", k, o->sizes[k]);
-        for (int q = 0; q < k; q++)
-            if (o->sizes[q] == o->sizes[k])
-                return xb_error_set(err, XB_EINVAL, "sizes[%d] = %d: given twice", k, o->sizes[k]);
-    }
-    if (o->n_rp < 1 || o->n_rp > XB_STUDY_MAX_RP)
-        return xb_error_set(err, XB_EINVAL, "rp: %d values given, need 1..%d", o->n_rp, XB_STUDY_MAX_RP);
-    for (int k = 0; k < o->n_rp; k++)
-        if (!(isfinite(o->rp[k]) && o->rp[k] > 0))
-            return xb_error_set(err, XB_EINVAL, "rp[%d] = %g: must be finite and > 0", k, o->rp[k]);
-    if (o->topologies < 1 || o->topologies > XB_STUDY_BOTH)
-        return xb_error_set(err, XB_EINVAL, "topologies = %d: must be input-source (1), gate-input (2) or both (3)",
-                            o->topologies);
-    if (!(o->on_off >= 1.0)) /* infinity allowed: Gmin = 0 */
-        return xb_error_set(err, XB_EINVAL, "on_off = %g: must be >= 1", o->on_off);
-    if (!(isfinite(o->g_max) && o->g_max > 0))
-        return xb_error_set(err, XB_EINVAL, "g_max = %g siemens: must be finite and > 0", o->g_max);
-    if (!(isfinite(o->v_in) && o->v_in > 0))
-        return xb_error_set(err, XB_EINVAL, "v_in = %g volts: must be finite and > 0", o->v_in);
-    if (!(isfinite(o->v_read) && o->v_read > 0))
-        return xb_error_set(err, XB_EINVAL, "v_read = %g volts: must be finite and > 0", o->v_read);
-    if (!(o->p_on > 0 && o->p_on <= 1))
-        return xb_error_set(err, XB_EINVAL, "p_on = %g: must be in (0, 1]", o->p_on);
-    if (!(isfinite(o->r_drv) && o->r_drv >= 0))
-        return xb_error_set(err, XB_EINVAL, "r_drv = %g ohms: must be finite and >= 0", o->r_drv);
-    if (!(isfinite(o->r_sense) && o->r_sense >= 0))
-        return xb_error_set(err, XB_EINVAL, "r_sense = %g ohms: must be finite and >= 0", o->r_sense);
-    if (o->r_drv > 0 && !(o->topologies & XB_STUDY_INPUT_SOURCE))
-        return xb_error_set(err, XB_EINVAL, "r_drv = %g ohms: only the input-source topology has drivers", o->r_drv);
-    if (o->vectors < 1 || o->vectors > 1000000)
-        return xb_error_set(err, XB_EINVAL, "vectors = %d: must be 1..1000000", o->vectors);
-    if (o->backend != XB_BACKEND_AUTO && o->backend != XB_BACKEND_CHOLMOD && o->backend != XB_BACKEND_TRANSFER &&
-        o->backend != XB_BACKEND_KLU)
-        return xb_error_set(err, XB_EINVAL, "backend %s: the study takes auto, cholmod, transfer or klu",
-                            xb_backend_name(o->backend));
-    if (o->ordering != XB_STUDY_ORDER_BY_SIZE && o->ordering != XB_ORDER_DEFAULT && o->ordering != XB_ORDER_AMD &&
-        o->ordering != XB_ORDER_METIS)
-        return xb_error_set(err, XB_EINVAL, "ordering = %d: unknown", o->ordering);
-    if (!(isfinite(o->map_rp) && o->map_rp > 0))
-        return xb_error_set(err, XB_EINVAL, "map_rp = %g: must be finite and > 0", o->map_rp);
-    if (o->map_size) {
-        int found = 0;
-        for (int k = 0; k < o->n_sizes; k++)
-            found |= o->sizes[k] == o->map_size;
-        if (!found)
-            return xb_error_set(err, XB_EINVAL, "map_size = %d: not one of the sizes of the study", o->map_size);
-    }
-    return XB_OK;
-}
-
 /* Rough relative cost of one point, for the progress fraction: the sparse
  * factorization grows like (cells)^1.5, a triangular solve like its factor, and
  * the column path is a few nanoseconds per cell and vector. */
@@ -213,6 +86,8 @@ static double point_work(const xb_study_options *o, xb_topology t, int size)
         return (o->vectors + 1.0) * cells * 0.01;
     return pow(cells, 1.5) * 0.03 + (o->vectors + 1.0) * cells * 20.0;
 }
+
+/* The helpers below get a non-NULL err from xb_study_wires. */
 
 /* Everything that is the same for every R^p of one topology and size. */
 typedef struct {
@@ -244,7 +119,7 @@ static xb_status sweep_init(sweep *w, const xb_study_options *o, xb_topology top
     w->size = size;
     w->base = xb_circuit_new(M, N, err);
     if (!w->base)
-        return err ? err->code : XB_ENOMEM;
+        return err->code;
     memcpy(w->base->g, g, (size_t)M * N * sizeof *g);
     w->base->topology = topo;
     w->base->v_read = topo == XB_TOPO_GATE_INPUT ? o->v_read : 0.0;
@@ -273,7 +148,7 @@ static xb_status sweep_init(sweep *w, const xb_study_options *o, xb_topology top
     xb_circuit *ic = xb_circuit_copy(w->base, err);
     if (!ic) {
         sweep_release(w);
-        return err ? err->code : XB_ENOMEM;
+        return err->code;
     }
     ic->r_drv = 0.0;
     ic->r_sense = 0.0;
@@ -282,11 +157,11 @@ static xb_status sweep_init(sweep *w, const xb_study_options *o, xb_topology top
     so.backend = XB_BACKEND_IDEAL;
     so.max_memory = o->max_memory;
     xb_solver *s = xb_solver_new(ic, &so, err);
-    xb_status st = s ? xb_solver_solve(s, w->in, K, w->ideal, NULL, err) : (err ? err->code : XB_EINTERNAL);
+    xb_status st = s ? xb_solver_solve(s, w->in, K, w->ideal, NULL, err) : err->code;
     xb_solver_free(s);
     xb_circuit_free(ic);
     if (st) {
-        xb_error_prefix(err, "study: ideal reference of the %d x %d %s array: ", M, N, xb_topology_name(topo));
+        xb_error_prefix(err, "study: ideal reference of the %d x %d %s array", M, N, xb_topology_name(topo));
         sweep_release(w);
     }
     return st;
@@ -308,7 +183,7 @@ static xb_status run_point(const sweep *w, const xb_study_options *o, double rp,
 
     xb_circuit *c = xb_circuit_copy(w->base, err);
     if (!c)
-        return err ? err->code : XB_ENOMEM;
+        return err->code;
     c->r_col = pt->r_wire;
     c->r_row = w->topo == XB_TOPO_INPUT_SOURCE ? pt->r_wire : 0.0;
 
@@ -345,16 +220,16 @@ static xb_status run_point(const sweep *w, const xb_study_options *o, double rp,
         st = xb_error_set(err, XB_ENOMEM, "out of memory for the node voltages of a %d x %d array", M, N);
         goto done;
     }
-    double t0 = now();
+    double t0 = xb_clock_now();
     s = xb_solver_new(c, &so, err);
     if (!s) {
-        st = err ? err->code : XB_EINTERNAL;
+        st = err->code;
         goto done;
     }
-    double t1 = now();
+    double t1 = xb_clock_now();
     if ((st = xb_solver_solve(s, w->in, K, out, NULL, err)))
         goto done;
-    double t2 = now();
+    double t2 = xb_clock_now();
     xb_solution d = {vrow, vcol, NULL, NULL};
     if ((st = xb_solver_solve(s, w->full, 1, full_out, &d, err)))
         goto done;
@@ -393,7 +268,7 @@ static xb_status run_point(const sweep *w, const xb_study_options *o, double rp,
     pt->peak_rss = peak_rss_bytes();
 done:
     if (st)
-        xb_error_prefix(err, "%s %d x %d at R^p = %g (%g ohms per segment): ", xb_topology_name(w->topo), M, N, rp,
+        xb_error_prefix(err, "%s %d x %d at R^p = %g (%g ohms per segment)", xb_topology_name(w->topo), M, N, rp,
                         pt->r_wire);
     xb_solver_free(s);
     xb_circuit_free(c);
@@ -418,7 +293,8 @@ xb_study_result *xb_study_wires(const xb_study_options *o, xb_error *err)
 {
     if (xb_study_options_validate(o, err))
         return NULL;
-    const double t_start = now();
+    xb_error local = {0}, *e = err ? err : &local;
+    const double t_start = xb_clock_now();
     const int n_topo = (o->topologies & XB_STUDY_INPUT_SOURCE ? 1 : 0) + (o->topologies & XB_STUDY_GATE_INPUT ? 1 : 0);
     const int total = n_topo * o->n_sizes * o->n_rp;
     const int map_size = map_size_of(o);
@@ -482,7 +358,7 @@ xb_study_result *xb_study_wires(const xb_study_options *o, xb_error *err)
         gsl_rng_free(rng);
         for (int t = 0; t < nt; t++) {
             sweep w;
-            if (sweep_init(&w, o, topos[t], g, size, err)) {
+            if (sweep_init(&w, o, topos[t], g, size, e)) {
                 free(g);
                 xb_study_result_free(r);
                 return NULL;
@@ -490,7 +366,7 @@ xb_study_result *xb_study_wires(const xb_study_options *o, xb_error *err)
             for (int k = 0; k < o->n_rp; k++) {
                 xb_study_point *pt = &r->points[(t * o->n_sizes + si) * o->n_rp + k];
                 double *map = size == map_size && k == map_k ? r->maps[t].drop : NULL;
-                if (run_point(&w, o, o->rp[k], pt, map, err)) {
+                if (run_point(&w, o, o->rp[k], pt, map, e)) {
                     sweep_release(&w);
                     free(g);
                     xb_study_result_free(r);
@@ -499,7 +375,7 @@ xb_study_result *xb_study_wires(const xb_study_options *o, xb_error *err)
                 work_done += point_work(o, topos[t], size);
                 pr.done++;
                 pr.work_done = work_total > 0 ? work_done / work_total : 1.0;
-                pr.elapsed = now() - t_start;
+                pr.elapsed = xb_clock_now() - t_start;
                 pr.last = pt;
                 if (o->progress && o->progress(o->user, &pr)) {
                     sweep_release(&w);
@@ -517,7 +393,7 @@ xb_study_result *xb_study_wires(const xb_study_options *o, xb_error *err)
     r->opt.progress = NULL;
     r->opt.user = NULL;
     r->n_points = total;
-    r->t_total = now() - t_start;
+    r->t_total = xb_clock_now() - t_start;
     return r;
 }
 
@@ -534,66 +410,4 @@ const xb_study_point *xb_study_find(const xb_study_result *r, xb_topology t, int
             best = p;
     }
     return best;
-}
-
-/* The shortest decimal that reads back as the same double (at most 17 digits). */
-static void exact(char buf[32], double v)
-{
-    for (int prec = 15; prec <= 17; prec++) {
-        snprintf(buf, 32, "%.*g", prec, v);
-        if (strtod(buf, NULL) == v)
-            return;
-    }
-}
-
-xb_status xb_study_write_csv(const xb_study_result *r, const char *path, xb_error *err)
-{
-    if (!r || !path)
-        return xb_error_set(err, XB_EINVAL, "write csv: NULL argument");
-    size_t len = strlen(path) + 32;
-    char *tmp = malloc(len);
-    if (!tmp)
-        return xb_error_set(err, XB_ENOMEM, "write %s: out of memory", path);
-    snprintf(tmp, len, "%s.tmp%ld", path, (long)getpid());
-    FILE *f = fopen(tmp, "w");
-    if (!f) {
-        xb_status st = xb_error_set(err, XB_EIO, "write %s: %s", path, strerror(errno));
-        free(tmp);
-        return st;
-    }
-    const xb_study_options *o = &r->opt;
-    fprintf(f, "%s\n", xb_study_csv_header);
-    for (int k = 0; k < r->n_points; k++) {
-        const xb_study_point *p = &r->points[k];
-        double v = p->topology == XB_TOPO_GATE_INPUT ? o->v_read : o->v_in;
-        double r_drv = p->topology == XB_TOPO_INPUT_SOURCE ? o->r_drv : 0.0;
-        char num[10][32];
-        exact(num[0], p->rp);
-        exact(num[1], p->r_wire);
-        exact(num[2], p->rel_rms_err);
-        exact(num[3], p->worst_ir_drop);
-        exact(num[4], o->on_off);
-        exact(num[5], o->g_max);
-        exact(num[6], v);
-        exact(num[7], r_drv);
-        exact(num[8], o->r_sense);
-        fprintf(f, "%s,%d,%s,%s,%s,%s,%d,%d,%.6g,%.6g,%s,%zu,%zu,%d,%lu,%s,%s,%s,%s,%s\n", xb_topology_name(p->topology),
-                p->size, num[0], num[1], num[2], num[3], p->worst_i, p->worst_j, p->t_setup, p->t_per_vector, p->backend,
-                p->mem_estimate, p->peak_rss, p->vectors, p->seed, num[4], num[5], num[6], num[7], num[8]);
-    }
-    int bad = ferror(f);
-    if (fclose(f) || bad) {
-        unlink(tmp);
-        xb_status st = xb_error_set(err, XB_EIO, "write %s: %s", path, strerror(errno ? errno : EIO));
-        free(tmp);
-        return st;
-    }
-    if (rename(tmp, path)) {
-        xb_status st = xb_error_set(err, XB_EIO, "write %s: %s", path, strerror(errno));
-        unlink(tmp);
-        free(tmp);
-        return st;
-    }
-    free(tmp);
-    return XB_OK;
 }

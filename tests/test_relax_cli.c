@@ -17,17 +17,6 @@ static int run(const char *out, const char *args)
     return WIFEXITED(st) ? WEXITSTATUS(st) : 128;
 }
 
-static char *slurp(const char *path)
-{
-    static char buf[1 << 16];
-    FILE *f = fopen(path, "r");
-    size_t n = f ? fread(buf, 1, sizeof buf - 1, f) : 0;
-    buf[n] = 0;
-    if (f)
-        fclose(f);
-    return buf;
-}
-
 /* The table row that starts with "| <rhat> |". */
 static const char *row(const char *text, const char *rhat)
 {
@@ -43,7 +32,7 @@ int main(void)
     snprintf(err, sizeof err, "%s.err", out);
 
     XB_CHECK(run(out, "relax --rows 64 --cols 16 --vectors 4 --repeat 1 --rhat 1e-6,1") == 0);
-    const char *t = slurp(out);
+    char *t = xb_test_slurp(out);
     printf("%s", t);
     const char *lo = row(t, "1e-06"), *hi = row(t, "1");
     XB_CHECK(lo != NULL && hi != NULL);
@@ -52,14 +41,16 @@ int main(void)
         XB_CHECK(strstr(hi, "| 4/4 (100%) |") != NULL);
         XB_CHECK(strstr(hi, "none converged") != NULL);
     }
+    free(t);
 
     const char *bad[] = {"nope", "relax --rhat abc", "relax --rhat 1e-6,", "relax --density 2", "relax --vectors 0",
                          "relax --damping 3", "mvm --rhat -1", "relax --frobnicate"};
     for (size_t q = 0; q < sizeof bad / sizeof bad[0]; q++) {
         int st = run(out, bad[q]);
-        const char *e = slurp(err);
+        char *e = xb_test_slurp(err);
         XB_CHECK_MSG(st == 1, "xbar bench %s: exit %d", bad[q], st);
         XB_CHECK_MSG(strstr(e, "xbar bench: ") != NULL, "xbar bench %s: stderr '%s'", bad[q], e);
+        free(e);
     }
     XB_TEST_DONE();
 }

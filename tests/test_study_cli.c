@@ -63,25 +63,6 @@ static long file_size(const char *path)
     return stat(path, &sb) ? -1 : (long)sb.st_size;
 }
 
-static char *slurp(const char *path)
-{
-    FILE *f = fopen(path, "rb");
-    if (!f)
-        return NULL;
-    fseek(f, 0, SEEK_END);
-    long n = ftell(f);
-    fseek(f, 0, SEEK_SET);
-    char *s = malloc((size_t)n + 1);
-    if (s && fread(s, 1, (size_t)n, f) != (size_t)n) {
-        free(s);
-        s = NULL;
-    }
-    if (s)
-        s[n] = '\0';
-    fclose(f);
-    return s;
-}
-
 /* Index of a header column. */
 static int column(const char *name)
 {
@@ -101,9 +82,11 @@ static int column(const char *name)
  * seed fixes. */
 static char *deterministic(const char *path)
 {
-    char *s = slurp(path);
-    if (!s)
+    char *s = xb_test_slurp(path);
+    if (!*s) {
+        free(s);
         return NULL;
+    }
     int skip[3] = {column("t_setup_s"), column("t_per_vector_s"), column("peak_rss_bytes")};
     char *out = malloc(strlen(s) + 1), *o = out;
     int q = 0, line = 0;
@@ -149,16 +132,16 @@ static void test_run(void)
         XB_CHECK_MSG(file_size(p(name)) > 0, "%s missing or empty", name);
     }
     /* PNG and SVG signatures. */
-    char *png = slurp(p("a/wires_err_vs_rp.png")), *svg = slurp(p("a/wires_err_vs_rp.svg"));
-    XB_CHECK(png && !memcmp(png, "\x89PNG", 4));
-    XB_CHECK(svg && strstr(svg, "<svg"));
+    char *png = xb_test_slurp(p("a/wires_err_vs_rp.png")), *svg = xb_test_slurp(p("a/wires_err_vs_rp.svg"));
+    XB_CHECK(!strncmp(png, "\x89PNG", 4));
+    XB_CHECK(strstr(svg, "<svg") != NULL);
     free(png);
     free(svg);
 
     /* Rows: header + 2 topologies x 2 sizes x 3 R^p; every row as wide as the header. */
-    char *csv = slurp(p("a/wires.csv"));
-    XB_CHECK(csv != NULL);
-    if (csv) {
+    char *csv = xb_test_slurp(p("a/wires.csv"));
+    XB_CHECK(*csv);
+    if (*csv) {
         int lines = 0, commas_header = -1;
         for (char *line = csv, *nl; (nl = strchr(line, '\n')); line = nl + 1, lines++) {
             int commas = 0;
@@ -199,25 +182,26 @@ static void test_run(void)
     free(b);
     free(c);
     /* The maps are bit-for-bit identical too. */
-    char *ma = slurp(p("a/wires_ir_map_input-source.npy")), *mb = slurp(p("b/wires_ir_map_input-source.npy"));
+    char *ma = xb_test_slurp(p("a/wires_ir_map_input-source.npy"));
+    char *mb = xb_test_slurp(p("b/wires_ir_map_input-source.npy"));
     long na = file_size(p("a/wires_ir_map_input-source.npy"));
-    XB_CHECK(ma && mb && na > 0 && na == file_size(p("b/wires_ir_map_input-source.npy")) &&
+    XB_CHECK(na > 0 && na == file_size(p("b/wires_ir_map_input-source.npy")) &&
              !memcmp(ma, mb, (size_t)na));
     free(ma);
     free(mb);
 
     /* One topology: its rows only, and its own map. */
     XB_CHECK(run("%s study wires " QUICK " --topology gate-input --quiet --out %s", x, p("d")) == 0);
-    csv = slurp(p("d/wires.csv"));
-    XB_CHECK(csv && !strstr(csv, "input-source,") && strstr(csv, "gate-input,"));
+    csv = xb_test_slurp(p("d/wires.csv"));
+    XB_CHECK(!strstr(csv, "input-source,") && strstr(csv, "gate-input,"));
     free(csv);
     XB_CHECK(file_size(p("d/wires_ir_map_input-source.png")) < 0);
     XB_CHECK(file_size(p("d/wires_ir_map_gate-input.png")) > 0);
 
     /* The summary names the files. */
     XB_CHECK(run("%s study wires " QUICK " --no-plots --out %s", x, p("e")) == 0);
-    char *so = slurp(p("stdout.txt"));
-    XB_CHECK(so && strstr(so, "wires.csv") && strstr(so, "input-source") && strstr(so, "gate-input"));
+    char *so = xb_test_slurp(p("stdout.txt"));
+    XB_CHECK(strstr(so, "wires.csv") && strstr(so, "input-source") && strstr(so, "gate-input"));
     free(so);
 }
 

@@ -21,25 +21,6 @@ static void small_options(xb_study_options *o)
     o->map_rp = 1e-4;
 }
 
-static char *slurp(const char *path)
-{
-    FILE *f = fopen(path, "rb");
-    if (!f)
-        return NULL;
-    fseek(f, 0, SEEK_END);
-    long n = ftell(f);
-    fseek(f, 0, SEEK_SET);
-    char *s = malloc((size_t)n + 1);
-    if (s && fread(s, 1, (size_t)n, f) != (size_t)n) {
-        free(s);
-        s = NULL;
-    }
-    if (s)
-        s[n] = '\0';
-    fclose(f);
-    return s;
-}
-
 /* Count fields of one CSV line. */
 static int fields(const char *line, size_t len)
 {
@@ -131,9 +112,9 @@ static void test_shape_and_physics(void)
     char path[4096];
     snprintf(path, sizeof path, "%s/wires.csv", xb_test_tmpdir());
     XB_CHECK_MSG(xb_study_write_csv(r, path, &err) == XB_OK, "%s", err.msg);
-    char *csv = slurp(path);
-    XB_CHECK(csv != NULL);
-    if (csv) {
+    char *csv = xb_test_slurp(path);
+    XB_CHECK(*csv);
+    if (*csv) {
         int nf = fields(xb_study_csv_header, strlen(xb_study_csv_header));
         XB_CHECK(nf == 20);
         XB_CHECK(!strncmp(csv, xb_study_csv_header, strlen(xb_study_csv_header)));

@@ -1,4 +1,4 @@
-/* plot.h: figures through PLplot's cairo drivers, as PNG or SVG.
+/* xb_plot.h: figures through PLplot's cairo drivers, as PNG or SVG.
  *
  * One figure is one file, with one or more panels laid out on a grid:
  *
@@ -15,6 +15,10 @@
 #define XB_PLOT_H
 
 #include "xb_error.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
 
 /* One line of a line plot.  x and y are data values (not logarithms); points
  * that a log axis cannot show (<= 0, or not finite) are skipped. */
@@ -78,7 +82,6 @@ xb_status xb_plot_close(xb_plot *p, xb_error *err);
 /* Give up on a figure: nothing is written.  Frees p. */
 void xb_plot_discard(xb_plot *p);
 
-
 /* ---- overlays for `xbar sweep` ----------------------------------------------------------
  * Drawn on the panel that xb_plot_lines() has just drawn, in its coordinates.  These
  * must follow that call, before the next panel or xb_plot_close(). */
@@ -93,4 +96,7 @@ void xb_plot_errorbars(xb_plot *p, const xb_plot_axes *a, const xb_plot_series *
  * stand-in position. */
 void xb_plot_xlabel_at(xb_plot *p, const xb_plot_axes *a, double x, const char *text);
 
+#ifdef __cplusplus
+}
+#endif
 #endif

@@ -133,6 +133,16 @@ void xb_study_options_init(xb_study_options *opt);
  * gives lo).  Requires 0 < lo <= hi and 1 <= n <= XB_STUDY_MAX_RP. */
 xb_status xb_study_rp_logspace(xb_study_options *opt, double lo, double hi, int n, xb_error *err);
 
+/* Set one option from text, by the name `xbar study wires` gives it without its
+ * dashes: sizes ("32,64,128"), rp ("1e-7:1e-2:11", N log-spaced, or a list),
+ * topology (both, input-source, gate-input), on-off (a number >= 1 or inf), gmax,
+ * v-in, v-read, fixed-rp (map_rp) (numbers > 0), r-drv, r-sense (>= 0), vectors,
+ * seed, backend (auto, cholmod, transfer, klu), ordering (auto, amd, metis,
+ * cholmod), refine (0..10 steps), max-memory ("8G"), map-size.  The message
+ * starts with the name ("sizes '8,8': 8 appears twice"); an unknown name is
+ * XB_EUNSUPPORTED.  On failure opt is unchanged. */
+xb_status xb_study_options_set(xb_study_options *opt, const char *key, const char *value, xb_error *err);
+
 /* Check every field; the message names the field and the value. */
 xb_status xb_study_options_validate(const xb_study_options *opt, xb_error *err);
 
@@ -152,6 +162,49 @@ xb_status xb_study_write_csv(const xb_study_result *r, const char *path, xb_erro
 
 /* The CSV header, without newline. */
 extern const char xb_study_csv_header[];
+
+/* ---- the files of one run ----------------------------------------------------------
+ * A run writes into one folder; when a later step fails, the files it already
+ * wrote (and the folder, when the run made it) are removed again, so that a
+ * failure leaves no partial set of results:
+ *
+ *   xb_study_files f;
+ *   if (xb_study_files_open(&f, "wires_out", &err)) return err.code;
+ *   xb_study_result *r = xb_study_wires(&opt, &err);
+ *   if (!r || xb_study_write_outputs(r, 1, &f, &err)) { xb_study_files_undo(&f); ... }
+ *   xb_study_files_close(&f);   // keep them */
+
+#define XB_STUDY_MAX_FILES 16 /* entries of xb_study_files.path: a run writes at most 11 */
+
+typedef struct {
+    char *dir;                      /* the output folder (a copy of the name) */
+    int dir_created;                /* 1: xb_study_files_open made it, so undo removes it */
+    int n;                          /* files written so far */
+    char *path[XB_STUDY_MAX_FILES]; /* "<dir>/<name>" of each, in the order written */
+} xb_study_files;
+
+/* Make dir and its missing parents (mkdir -p) and check that it is writable:
+ * a run of minutes should not fail at its last step.  f starts empty. */
+xb_status xb_study_files_open(xb_study_files *f, const char *dir, xb_error *err);
+
+/* Everything of r into f's folder: wires.csv, the IR-drop maps as
+ * wires_ir_map_<topology>.npy and, when plots is 1, the figures of
+ * xb_study_write_figures.  Each file appears complete or not at all; on failure
+ * the files written so far stay listed in f (xb_study_files_undo removes them). */
+xb_status xb_study_write_outputs(const xb_study_result *r, int plots, xb_study_files *f, xb_error *err);
+
+/* The figures, each as PNG and SVG: wires_err_vs_rp (error vs R^p, one line per
+ * size, one panel per topology), wires_err_vs_size (error vs size at the R^p of
+ * the maps, r->opt.map_rp, one line per topology) and wires_ir_map_<topology>
+ * (the IR-drop maps). */
+xb_status xb_study_write_figures(const xb_study_result *r, xb_study_files *f, xb_error *err);
+
+/* Remove every file listed in f, and its folder when xb_study_files_open made it;
+ * then release f. */
+void xb_study_files_undo(xb_study_files *f);
+
+/* Keep the files; release f. */
+void xb_study_files_close(xb_study_files *f);
 
 #ifdef __cplusplus
 }
