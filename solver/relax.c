@@ -197,7 +197,7 @@ static xb_status check_options(const xb_relax_options *o, xb_error *err)
 xb_status xb_relax_gate_input(const xb_circuit *c, const double *x, size_t k, double *out,
                               const xb_relax_options *opt, xb_relax_report *rep, xb_error *err)
 {
-    double t0 = xb_now();
+    double t0 = xb_clock_now();
     xb_relax_options o;
     if (opt)
         o = *opt;
@@ -239,7 +239,7 @@ xb_status xb_relax_gate_input(const xb_circuit *c, const double *x, size_t k, do
             }
         }
         if (rep)
-            rep->seconds = xb_now() - t0;
+            rep->seconds = xb_clock_now() - t0;
         return XB_OK;
     }
     if ((status = state_new(&st, c, err)))
@@ -309,7 +309,7 @@ xb_status xb_relax_gate_input(const xb_circuit *c, const double *x, size_t k, do
     state_free(&st);
     if (rep) {
         rep->next_damping = start;
-        rep->seconds = xb_now() - t0;
+        rep->seconds = xb_clock_now() - t0;
     }
     if (n_fail)
         return xb_error_set(err, XB_ECONVERGE,

@@ -7,11 +7,6 @@
  * blocks that reuse that factorization.  Gate-input vectors change which cells
  * conduct, so each vector refactorizes numerically on the same symbolic analysis.
  *
- * Large factors: on first use xbar points SuiteSparse's allocator hooks
- * (SuiteSparse_config) at an allocator that maps blocks of 32 MiB and more with
- * transparent huge pages.  A program that calls CHOLMOD or KLU itself must not
- * free through SuiteSparse memory it allocated before its first xb_solver_new.
- *
  * Ideal wires (zero resistances) are merged into single nodes before assembly, so
  * nothing divides by zero.  With every wire, driver and sense resistance zero the
  * result is exactly the ideal product G^T v. */
@@ -111,6 +106,14 @@ const xb_solver_stats *xb_solver_get_stats(const xb_solver *s);
 /* The circuit the solver was built for (its own copy). */
 const xb_circuit *xb_solver_circuit(const xb_solver *s);
 
+/* Opt-in, process-wide: point SuiteSparse's allocator hooks (SuiteSparse_config)
+ * at an allocator that maps blocks of 32 MiB and more directly and advises
+ * transparent huge pages for them, so a factor of gigabytes is not touched in
+ * page faults of 4 KiB.  Call before the first xb_solver_new and before any other
+ * use of CHOLMOD or KLU in the process (XB_EINVAL after a solver was made);
+ * calling it again does nothing.  See docs/solver.md for what it gains. */
+xb_status xb_solver_huge_pages_enable(xb_error *err);
+
 /* Bytes of physical memory on this machine (0 if unknown). */
 size_t xb_physical_memory(void);
 
@@ -133,6 +136,10 @@ const char *xb_ordering_name(xb_ordering o);
 xb_status xb_ordering_parse(const char *s, xb_ordering *o, xb_error *err);
 
 const char *xb_backend_name(xb_backend b);
+/* The backend XB_BACKEND_AUTO picks for c: newton for nonlinear devices, else
+ * ideal without parasitics, else column (gate-input without a source line) or
+ * cholmod. */
+xb_backend xb_backend_choose(const xb_circuit *c);
 xb_status xb_backend_parse(const char *s, xb_backend *b, xb_error *err);
 
 #ifdef __cplusplus
