@@ -3,8 +3,9 @@
  *
  * The wires come from the same element graph as the linear solver (ideal wires
  * merged).  A nonlinear cell gets an internal node between its access device and
- * the cell itself.  The Jacobian's pattern is fixed, so KLU analyzes it once and
- * every Newton step refactorizes numerically (klu_refactor).  Every step is
+ * the cell itself.  The Jacobian's pattern is fixed (one xb_csc, csc.c), so the
+ * klu backend's LU (backend_klu.c) analyzes it once and every Newton step
+ * refactorizes numerically on the same pivots.  Every step is
  * limited like SPICE limits junction voltages: the whole step is scaled so that
  * no device's controlling voltage moves by more than a device-specific amount.
  * When plain Newton fails, the sources are ramped from 0 to their values (source
@@ -37,7 +38,7 @@ typedef struct {
     double y;     /* linear and sinh: siemens; NMOS: beta = KP W / L */
     int row;      /* row of a cell element (gate-input masking), -1 for wires */
     int cell;     /* i*N+j when this element is the cell itself (measured current), else -1 */
-    long paa, pbb, pab, pba;
+    long paa, pbb, pab, pba; /* positions of the four stamps in J (-1 when unused) */
 } nl_elem;
 
 typedef struct {
@@ -49,10 +50,9 @@ typedef struct {
     xb_csc J;          /* the Jacobian: pattern fixed, values per step */
     xb_klu *klu;       /* its LU: analyzed once, refactored per step */
     double *x;         /* current node voltages (warm start across vectors) */
-    double *dx;
-    long double *F;
-    double *Fd;
-    long iters, src_steps;
+    double *dx;        /* volts: the Newton step */
+    long double *F;    /* amperes: net current leaving each unknown (the residual) */
+    long iters, src_steps; /* Newton iterations and source-stepping levels, accumulated */
 } newton_state;
 
 static void add_elem(newton_state *t, const xb_graph *g, nl_kind kind, int ra, int rb, double y, int row, int cell)
@@ -149,8 +149,7 @@ static xb_status build(xb_solver *s, newton_state *t, xb_error *err)
     t->x = calloc((size_t)(n ? n : 1), sizeof *t->x);
     t->dx = calloc((size_t)(n ? n : 1), sizeof *t->dx);
     t->F = calloc((size_t)(n ? n : 1), sizeof *t->F);
-    t->Fd = calloc((size_t)(n ? n : 1), sizeof *t->Fd);
-    if (!t->x || !t->dx || !t->F || !t->Fd)
+    if (!t->x || !t->dx || !t->F)
         return xb_error_set(err, XB_ENOMEM, "newton: out of memory for %d unknowns", n);
     for (int k = 0; k < t->n_elem; k++) {
         nl_elem *e = &t->e[k];
@@ -424,7 +423,6 @@ static void newton_free(xb_solver *s)
     free(t->x);
     free(t->dx);
     free(t->F);
-    free(t->Fd);
     free(t);
     s->state = NULL;
 }

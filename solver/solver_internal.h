@@ -150,7 +150,8 @@ int xb_nodal_rhs_block(const xb_solver *s);
  * same bits for any thread count and any batch (see gemm.c). */
 void xb_gemm(size_t K, int M, int N, double alpha, const double *v, const double *B, double *out);
 
-/* column.c: the gate-input column model (column_model is column_internal.h's). */
+/* column.c, column_kernels.c, column_detail.c: the gate-input column model
+ * (column_internal.h): build, free, solve K vectors, and with node detail. */
 void *xb_column_new(const xb_circuit *c, xb_error *err);
 void xb_column_free(void *cm);
 xb_status xb_column_solve(const void *cm, const double *x, size_t k, double *out, xb_error *err);

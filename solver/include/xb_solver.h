@@ -25,7 +25,7 @@ typedef enum {
     XB_BACKEND_AUTO = 0, /* newton for nonlinear devices; else ideal without parasitics;
                             else column (gate-input) or CHOLMOD */
     XB_BACKEND_CHOLMOD,  /* supernodal Cholesky of the SPD nodal matrix */
-    XB_BACKEND_KLU,      /* sparse LU of the same matrix (cross-check, and Newton later) */
+    XB_BACKEND_KLU,      /* sparse LU of the same matrix (a cross-check; Newton's steps use its LU) */
     XB_BACKEND_IDEAL,    /* dense G^T v through OpenBLAS; refuses circuits with parasitics */
     XB_BACKEND_TRANSFER, /* input-source: extract the N x M transfer matrix T once (CHOLMOD),
                             then every batch of vectors is one GEMM */
@@ -57,11 +57,12 @@ typedef struct {
 
 /* What the solver measured; valid after xb_solver_new and updated by every solve. */
 typedef struct {
-    const char *backend;  /* "cholmod", "klu", "ideal", "transfer" or "column" */
+    const char *backend;  /* "cholmod", "klu", "ideal", "transfer", "column" or "newton" */
     int n_unknowns;       /* free node classes after merging ideal wires */
     long nnz_matrix;      /* stored entries of the (full, symmetric) nodal matrix */
     double nnz_factor;    /* entries of L (CHOLMOD) or L+U (KLU) */
-    double flops_factor;  /* floating-point operations of one numeric factorization */
+    double flops_factor;  /* floating-point operations of one numeric factorization (KLU, newton:
+                             of the last one that pivoted afresh) */
     size_t mem_estimate;  /* bytes the solver expects to hold at its peak */
     size_t mem_budget;    /* bytes it was allowed */
     long n_factor;        /* numeric factorizations done */
