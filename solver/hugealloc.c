@@ -4,7 +4,12 @@
  * page costs millions of page faults (tens of seconds of system time on a virtual
  * machine); blocks of 32 MiB and more are therefore mapped directly and advised
  * to use transparent huge pages.  Small blocks go to malloc.  Every block carries
- * a 64-byte header that says which kind it is, so free and realloc route it back. */
+ * a 64-byte header that says which kind it is, so free and realloc route it back.
+ *
+ * SuiteSparse's hooks are process-wide, and a block that the default allocator
+ * handed out must never reach ours (it has no header), so the switch is an
+ * explicit call made before any solver: xb_solver_huge_pages_enable
+ * (docs/solver.md has what it gains). */
 #define _DEFAULT_SOURCE
 #include <stdatomic.h>
 #include <stdint.h>
