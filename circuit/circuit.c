@@ -304,6 +304,21 @@ int xb_circuit_is_ideal(const xb_circuit *c)
            (c->source_line == XB_SL_IDEAL || !any_nonzero(c->r_sl, c->r_sl_seg, mn));
 }
 
+void xb_circuit_strip_parasitics(xb_circuit *c)
+{
+    if (!c)
+        return;
+    free(c->r_row_seg);
+    free(c->r_col_seg);
+    free(c->r_drv_row);
+    free(c->r_sense_col);
+    free(c->r_sl_seg);
+    c->r_row_seg = c->r_col_seg = c->r_drv_row = c->r_sense_col = c->r_sl_seg = NULL;
+    c->r_row = c->r_col = c->r_drv = c->r_sense = c->r_sl = 0.0;
+    c->source_line = XB_SL_IDEAL; /* V_read straight at every cell */
+    c->sl_drive = XB_SL_NEAR;
+}
+
 xb_status xb_circuit_check_inputs(const xb_circuit *c, const double *v, size_t k, xb_error *err)
 {
     /* A branch-free pass over everything first (this runs on every solve of

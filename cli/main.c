@@ -3,6 +3,7 @@
 #include <string.h>
 
 #include "commands.h"
+#include "xb_solver.h"
 
 #ifndef XB_GIT_VERSION
 #define XB_GIT_VERSION "unknown"
@@ -46,8 +47,13 @@ int main(int argc, char **argv)
         return 0;
     }
     for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
-        if (!strcmp(argv[1], commands[i].name))
+        if (!strcmp(argv[1], commands[i].name)) {
+            /* The command owns its process, so SuiteSparse may map large factors
+             * with huge pages (docs/solver.md has what that gains).  Before any
+             * solver exists, so it cannot fail. */
+            xb_solver_huge_pages_enable(NULL);
             return commands[i].run(argc - 1, argv + 1);
+        }
     fprintf(stderr, "xbar: unknown command '%s'\n", argv[1]);
     usage(stderr);
     return 2;

@@ -1,4 +1,5 @@
-/* backend_cholmod.c: supernodal Cholesky of the SPD nodal matrix (CHOLMOD). */
+/* backend_cholmod.c: supernodal Cholesky of the SPD nodal matrix (CHOLMOD), the
+ * factorization of the cholmod and transfer backends. */
 #include <cholmod.h>
 #include <stdlib.h>
 #include <string.h>
@@ -7,9 +8,10 @@
 
 typedef struct {
     cholmod_common cm;
-    cholmod_sparse *A;  /* upper triangle is read; shares the pattern of s->Ap/Ai */
+    cholmod_sparse *A;  /* upper triangle is read; a copy of the pattern of s->A */
     cholmod_factor *L;  /* symbolic after analyze, numeric after factor */
     int started;
+    double lnz, fl;     /* entries of L and flops of one factorization, from the analysis */
 } chol_state;
 
 static xb_status chol_fail(chol_state *st, const char *phase, xb_error *err)
@@ -28,7 +30,7 @@ static xb_status chol_analyze(xb_solver *s, xb_error *err)
     chol_state *st = calloc(1, sizeof *st);
     if (!st)
         return xb_error_set(err, XB_ENOMEM, "cholmod: out of memory");
-    s->backend = st;
+    s->factor_state = st;
     cholmod_start(&st->cm);
     st->started = 1;
     st->cm.print = 0;            /* library code never prints */
@@ -41,9 +43,10 @@ static xb_status chol_analyze(xb_solver *s, xb_error *err)
         perm = malloc((size_t)(s->n ? s->n : 1) * sizeof *perm);
         if (!perm)
             return xb_error_set(err, XB_ENOMEM, "cholmod: out of memory for the ordering");
-        if (xb_order_geometric(s, perm, err)) {
+        xb_status status = xb_order_geometric(s, perm, err);
+        if (status) {
             free(perm);
-            return err->code;
+            return status;
         }
         st->cm.nmethods = 1;
         st->cm.method[0].ordering = CHOLMOD_GIVEN;
@@ -62,25 +65,25 @@ static xb_status chol_analyze(xb_solver *s, xb_error *err)
     case XB_ORDER_CHOLMOD:
         break;
     }
-    st->A = cholmod_allocate_sparse((size_t)s->n, (size_t)s->n, (size_t)s->nnz, 1, 1, 1, CHOLMOD_REAL, &st->cm);
+    st->A = cholmod_allocate_sparse((size_t)s->n, (size_t)s->n, (size_t)s->A.nnz, 1, 1, 1, CHOLMOD_REAL, &st->cm);
     if (!st->A) {
         free(perm);
         return chol_fail(st, "allocate", err);
     }
-    memcpy(st->A->p, s->Ap, ((size_t)s->n + 1) * sizeof(int));
-    memcpy(st->A->i, s->Ai, (size_t)s->nnz * sizeof(int));
+    memcpy(st->A->p, s->A.p, ((size_t)s->n + 1) * sizeof(int));
+    memcpy(st->A->i, s->A.i, (size_t)s->A.nnz * sizeof(int));
     st->L = perm ? cholmod_analyze_p(st->A, perm, NULL, 0, &st->cm) : cholmod_analyze(st->A, &st->cm);
     free(perm);
     if (!st->L || st->cm.status < CHOLMOD_OK)
         return chol_fail(st, "analyze", err);
-    s->stats.nnz_factor = st->cm.lnz;
-    s->stats.flops_factor = st->cm.fl;
+    st->lnz = st->cm.lnz;
+    st->fl = st->cm.fl;
     return XB_OK;
 }
 
 static size_t chol_bytes(const xb_solver *s)
 {
-    const chol_state *st = s->backend;
+    const chol_state *st = s->factor_state;
     /* Supernodal values plus integer structure; lnz as a floor for simplicial. */
     double vals = st->L->is_super ? (double)st->L->xsize : st->cm.lnz;
     if (vals < st->cm.lnz)
@@ -90,8 +93,8 @@ static size_t chol_bytes(const xb_solver *s)
 
 static xb_status chol_factor(xb_solver *s, xb_error *err)
 {
-    chol_state *st = s->backend;
-    memcpy(st->A->x, s->Ax, (size_t)s->nnz * sizeof(double));
+    chol_state *st = s->factor_state;
+    memcpy(st->A->x, s->A.x, (size_t)s->A.nnz * sizeof(double));
     if (!cholmod_factorize(st->A, st->L, &st->cm) || st->cm.status != CHOLMOD_OK)
         return chol_fail(st, "factorize", err);
     return XB_OK;
@@ -99,7 +102,7 @@ static xb_status chol_factor(xb_solver *s, xb_error *err)
 
 static xb_status chol_solve(xb_solver *s, double *b, int nrhs, xb_error *err)
 {
-    chol_state *st = s->backend;
+    chol_state *st = s->factor_state;
     cholmod_dense B;
     memset(&B, 0, sizeof B);
     B.nrow = (size_t)s->n;
@@ -119,7 +122,7 @@ static xb_status chol_solve(xb_solver *s, double *b, int nrhs, xb_error *err)
 
 static void chol_release(xb_solver *s)
 {
-    chol_state *st = s->backend;
+    chol_state *st = s->factor_state;
     if (!st)
         return;
     if (st->started) {
@@ -128,10 +131,27 @@ static void chol_release(xb_solver *s)
         cholmod_finish(&st->cm);
     }
     free(st);
-    s->backend = NULL;
+    s->factor_state = NULL;
 }
 
-size_t xb_cholmod_factor_bytes(const xb_solver *s);
-size_t xb_cholmod_factor_bytes(const xb_solver *s) { return chol_bytes(s); }
+static void chol_stats(const xb_solver *s, xb_solver_stats *out)
+{
+    const chol_state *st = s->factor_state;
+    if (!st || !st->L)
+        return;
+    out->nnz_factor = st->lnz;
+    out->flops_factor = st->fl;
+}
 
-const xb_backend_ops xb_cholmod_ops = {"cholmod", chol_analyze, chol_factor, chol_solve, chol_release};
+const xb_factor_ops xb_cholmod_factor = {"cholmod",  chol_analyze, chol_bytes,  chol_factor,
+                                         chol_solve, chol_stats,   chol_release};
+
+static xb_status cholmod_new(xb_solver *s, xb_error *err) { return xb_nodal_new(s, &xb_cholmod_factor, err); }
+
+static size_t cholmod_estimate(const xb_circuit *c, const xb_solver_options *opt)
+{
+    return xb_estimate_assembly_bytes(c->rows, c->cols);
+}
+
+const xb_backend_ops xb_cholmod_backend = {"cholmod",      cholmod_estimate, cholmod_new,
+                                           xb_nodal_solve, xb_nodal_stats,   xb_nodal_free};

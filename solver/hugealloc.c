@@ -4,8 +4,14 @@
  * page costs millions of page faults (tens of seconds of system time on a virtual
  * machine); blocks of 32 MiB and more are therefore mapped directly and advised
  * to use transparent huge pages.  Small blocks go to malloc.  Every block carries
- * a 64-byte header that says which kind it is, so free and realloc route it back. */
+ * a 64-byte header that says which kind it is, so free and realloc route it back.
+ *
+ * SuiteSparse's hooks are process-wide, and a block that the default allocator
+ * handed out must never reach ours (it has no header), so the switch is an
+ * explicit call made before any solver: xb_solver_huge_pages_enable
+ * (docs/solver.md has what it gains). */
 #define _DEFAULT_SOURCE
+#include <stdatomic.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -86,14 +92,26 @@ static void *xb_ss_realloc(void *q, size_t n)
     return r;
 }
 
-void xb_suitesparse_allocator_install(void)
+/* Set by the first solver that may call SuiteSparse: from then on blocks it
+ * allocated with the default allocator may be alive, and must not reach ours. */
+static atomic_int suitesparse_used;
+static atomic_int installed;
+
+void xb_suitesparse_note_use(void) { atomic_store(&suitesparse_used, 1); }
+
+xb_status xb_solver_huge_pages_enable(xb_error *err)
 {
-    static int done = 0;
-    if (done)
-        return;
-    done = 1;
+    if (atomic_load(&installed))
+        return XB_OK;
+    if (atomic_load(&suitesparse_used))
+        return xb_error_set(err, XB_EINVAL,
+                            "huge pages: SuiteSparse's allocator can only be replaced before the first solver");
+    int expected = 0;
+    if (!atomic_compare_exchange_strong(&installed, &expected, 1))
+        return XB_OK;
     SuiteSparse_config.malloc_func = xb_ss_malloc;
     SuiteSparse_config.calloc_func = xb_ss_calloc;
     SuiteSparse_config.realloc_func = xb_ss_realloc;
     SuiteSparse_config.free_func = xb_ss_free;
+    return XB_OK;
 }

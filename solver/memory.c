@@ -5,7 +5,6 @@
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "solver_internal.h"
@@ -29,13 +28,6 @@ size_t xb_estimate_assembly_bytes(int rows, int cols)
     double cells = (double)rows * (double)cols;
     double bytes = cells * (double)XB_BYTES_PER_CELL + 64.0 * (rows + cols);
     return bytes > (double)SIZE_MAX ? SIZE_MAX : (size_t)bytes;
-}
-
-double xb_now(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
 }
 
 xb_status xb_parse_bytes(const char *s, size_t *bytes, xb_error *err)

@@ -3,13 +3,13 @@
  *
  * The wires come from the same element graph as the linear solver (ideal wires
  * merged).  A nonlinear cell gets an internal node between its access device and
- * the cell itself.  The Jacobian's pattern is fixed, so KLU analyzes it once and
- * every Newton step refactorizes numerically (klu_refactor).  Every step is
+ * the cell itself.  The Jacobian's pattern is fixed (one xb_csc, csc.c), so the
+ * klu backend's LU (backend_klu.c) analyzes it once and every Newton step
+ * refactorizes numerically on the same pivots.  Every step is
  * limited like SPICE limits junction voltages: the whole step is scaled so that
  * no device's controlling voltage moves by more than a device-specific amount.
  * When plain Newton fails, the sources are ramped from 0 to their values (source
  * stepping) with halving steps.  Failure is reported, never a wrong answer. */
-#include <klu.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -38,7 +38,7 @@ typedef struct {
     double y;     /* linear and sinh: siemens; NMOS: beta = KP W / L */
     int row;      /* row of a cell element (gate-input masking), -1 for wires */
     int cell;     /* i*N+j when this element is the cell itself (measured current), else -1 */
-    long paa, pbb, pab, pba;
+    long paa, pbb, pab, pba; /* positions of the four stamps in J (-1 when unused) */
 } nl_elem;
 
 typedef struct {
@@ -47,39 +47,13 @@ typedef struct {
     int *unknown;      /* (n_raw + M*N): unknown index or -1 */
     int n_elem;
     nl_elem *e;
-    int *Ap, *Ai;
-    double *Ax;
-    long nnz;
-    klu_common kc;
-    klu_symbolic *sym;
-    klu_numeric *num;
+    xb_csc J;          /* the Jacobian: pattern fixed, values per step */
+    xb_klu *klu;       /* its LU: analyzed once, refactored per step */
     double *x;         /* current node voltages (warm start across vectors) */
-    double *dx;
-    long double *F;
-    double *Fd;
-    long iters, src_steps;
+    double *dx;        /* volts: the Newton step */
+    long double *F;    /* amperes: net current leaving each unknown (the residual) */
+    long iters, src_steps; /* Newton iterations and source-stepping levels, accumulated */
 } newton_state;
-
-static int cmp_int(const void *p, const void *q)
-{
-    int a = *(const int *)p, b = *(const int *)q;
-    return (a > b) - (a < b);
-}
-
-static long find_pos(const newton_state *t, int row, int col)
-{
-    int lo = t->Ap[col], hi = t->Ap[col + 1] - 1;
-    while (lo <= hi) {
-        int mid = lo + (hi - lo) / 2;
-        if (t->Ai[mid] == row)
-            return mid;
-        if (t->Ai[mid] < row)
-            lo = mid + 1;
-        else
-            hi = mid - 1;
-    }
-    return -1;
-}
 
 static void add_elem(newton_state *t, const xb_graph *g, nl_kind kind, int ra, int rb, double y, int row, int cell)
 {
@@ -96,22 +70,11 @@ static void add_elem(newton_state *t, const xb_graph *g, nl_kind kind, int ra, i
     (void)g;
 }
 
-static xb_status build(xb_solver *s, newton_state *t, xb_error *err)
+/* Number the graph classes that an element touches, in the order of their first
+ * element (as assemble.c does); returns the count. */
+static int number_nodes(newton_state *t, const xb_graph *g)
 {
-    const xb_circuit *c = s->circuit;
-    const xb_graph *g = s->graph;
-    const int M = c->rows, N = c->cols;
-    const size_t cells = (size_t)M * N;
-    t->n_raw = g->n_raw;
-    size_t nn = (size_t)g->n_raw + cells;
-    t->unknown = malloc(nn * sizeof *t->unknown);
-    t->e = malloc((4 * cells + (size_t)M + (size_t)N + 1) * sizeof *t->e);
-    if (!t->unknown || !t->e)
-        return xb_error_set(err, XB_ENOMEM, "newton: out of memory");
-    for (size_t k = 0; k < nn; k++)
-        t->unknown[k] = -1;
     int n = 0;
-    /* number graph classes touched by an element, then internal nodes */
     for (int k = 0; k < g->n_elem; k++) {
         const xb_elem *ge = &g->elem[k];
         int ra = g->root[ge->a], rb = g->root[ge->b];
@@ -122,6 +85,15 @@ static xb_status build(xb_solver *s, newton_state *t, xb_error *err)
         if (!xb_graph_node_is_fixed(g, rb) && t->unknown[rb] < 0)
             t->unknown[rb] = n++;
     }
+    return n;
+}
+
+/* The element list: wires as they are, and every conducting cell as its access
+ * device (to an internal node numbered from n on) in series with the cell
+ * itself.  Returns the number of unknowns. */
+static int add_elements(const xb_circuit *c, newton_state *t, const xb_graph *g, int n)
+{
+    const int N = c->cols;
     int internal = c->access == XB_ACCESS_NMOS || c->r_access > 0;
     for (int k = 0; k < g->n_elem; k++) {
         const xb_elem *ge = &g->elem[k];
@@ -145,77 +117,56 @@ static xb_status build(xb_solver *s, newton_state *t, xb_error *err)
         }
         add_elem(t, g, c->cell == XB_CELL_SINH ? NL_SINH : NL_LINEAR, mid, rb, ge->g, ge->i, q);
     }
+    return n;
+}
+
+/* The two unknowns of element k, for the Jacobian's pattern (csc.c). */
+static void elem_pair(const void *ctx, long k, int *a, int *b)
+{
+    const nl_elem *e = &((const newton_state *)ctx)->e[k];
+    *a = e->a;
+    *b = e->b;
+}
+
+static xb_status build(xb_solver *s, newton_state *t, xb_error *err)
+{
+    const xb_circuit *c = s->circuit;
+    const xb_graph *g = s->graph;
+    const size_t cells = (size_t)c->rows * c->cols;
+    t->n_raw = g->n_raw;
+    size_t nn = (size_t)g->n_raw + cells;
+    t->unknown = malloc(nn * sizeof *t->unknown);
+    t->e = malloc((4 * cells + (size_t)c->rows + (size_t)c->cols + 1) * sizeof *t->e);
+    if (!t->unknown || !t->e)
+        return xb_error_set(err, XB_ENOMEM, "newton: out of memory");
+    for (size_t k = 0; k < nn; k++)
+        t->unknown[k] = -1;
+    int n = add_elements(c, t, g, number_nodes(t, g));
     t->n = n;
-    /* pattern: diagonal plus both off-diagonals of every element between two unknowns */
-    t->Ap = calloc((size_t)n + 1, sizeof *t->Ap);
-    if (!t->Ap)
-        return xb_error_set(err, XB_ENOMEM, "newton: out of memory");
-    for (int u = 0; u < n; u++)
-        t->Ap[u + 1] = 1;
-    for (int k = 0; k < t->n_elem; k++)
-        if (t->e[k].a >= 0 && t->e[k].b >= 0) {
-            t->Ap[t->e[k].a + 1]++;
-            t->Ap[t->e[k].b + 1]++;
-        }
-    for (int u = 0; u < n; u++)
-        t->Ap[u + 1] += t->Ap[u];
-    int *fill = malloc((size_t)(n ? n : 1) * sizeof *fill);
-    t->Ai = malloc((size_t)(t->Ap[n] ? t->Ap[n] : 1) * sizeof *t->Ai);
-    if (!fill || !t->Ai) {
-        free(fill);
-        return xb_error_set(err, XB_ENOMEM, "newton: out of memory");
-    }
-    for (int u = 0; u < n; u++) {
-        t->Ai[t->Ap[u]] = u;
-        fill[u] = t->Ap[u] + 1;
-    }
-    for (int k = 0; k < t->n_elem; k++)
-        if (t->e[k].a >= 0 && t->e[k].b >= 0) {
-            t->Ai[fill[t->e[k].a]++] = t->e[k].b;
-            t->Ai[fill[t->e[k].b]++] = t->e[k].a;
-        }
-    free(fill);
-    long w = 0;
-    int start = 0;
-    for (int u = 0; u < n; u++) {
-        int end = t->Ap[u + 1];
-        qsort(t->Ai + start, (size_t)(end - start), sizeof *t->Ai, cmp_int);
-        long col_start = w;
-        for (int p = start; p < end; p++)
-            if (w == col_start || t->Ai[w - 1] != t->Ai[p])
-                t->Ai[w++] = t->Ai[p];
-        start = end;
-        t->Ap[u] = (int)col_start;
-        t->Ap[u + 1] = (int)w;
-    }
-    t->nnz = w;
-    t->Ax = calloc((size_t)(w ? w : 1), sizeof *t->Ax);
+    xb_status st = xb_csc_symmetric(&t->J, n, t->n_elem, elem_pair, t, err);
+    if (st)
+        return st;
     t->x = calloc((size_t)(n ? n : 1), sizeof *t->x);
     t->dx = calloc((size_t)(n ? n : 1), sizeof *t->dx);
     t->F = calloc((size_t)(n ? n : 1), sizeof *t->F);
-    t->Fd = calloc((size_t)(n ? n : 1), sizeof *t->Fd);
-    if (!t->Ax || !t->x || !t->dx || !t->F || !t->Fd)
+    if (!t->x || !t->dx || !t->F)
         return xb_error_set(err, XB_ENOMEM, "newton: out of memory for %d unknowns", n);
     for (int k = 0; k < t->n_elem; k++) {
         nl_elem *e = &t->e[k];
         if (e->a >= 0)
-            e->paa = find_pos(t, e->a, e->a);
+            e->paa = xb_csc_find(&t->J, e->a, e->a);
         if (e->b >= 0)
-            e->pbb = find_pos(t, e->b, e->b);
+            e->pbb = xb_csc_find(&t->J, e->b, e->b);
         if (e->a >= 0 && e->b >= 0) {
-            e->pab = find_pos(t, e->a, e->b);
-            e->pba = find_pos(t, e->b, e->a);
+            e->pab = xb_csc_find(&t->J, e->a, e->b);
+            e->pba = xb_csc_find(&t->J, e->b, e->a);
         }
     }
-    klu_defaults(&t->kc);
-    if (n > 0) {
-        t->sym = klu_analyze(n, t->Ap, t->Ai, &t->kc);
-        if (!t->sym)
-            return xb_error_set(err, XB_ENOMEM, "newton: klu_analyze failed (status %d)", t->kc.status);
-    }
+    if (n > 0 && (st = xb_klu_new(&t->klu, &t->J, err)))
+        return st;
     s->stats.n_unknowns = n;
-    s->stats.nnz_matrix = w;
-    s->stats.nnz_factor = t->sym ? t->sym->lnz + t->sym->unz : 0;
+    s->stats.nnz_matrix = t->J.nnz;
+    s->stats.nnz_factor = t->klu ? xb_klu_nnz(t->klu) : 0;
     return XB_OK;
 }
 
@@ -294,6 +245,7 @@ static void elem_eval(const xb_solver *s, const nl_elem *e, double va, double vb
         break;
     }
     case NL_NMOS:
+    default: /* the only other kind */
         mos1(e->y, &c->nmos, lambda * c->nmos.v_gate, va, vb, i, di_da, di_db);
         break;
     }
@@ -303,8 +255,9 @@ static void elem_eval(const xb_solver *s, const nl_elem *e, double va, double vb
  * Jacobian values. */
 static void assemble(xb_solver *s, newton_state *t, const nt_input *in, const double *x, int jac)
 {
+    double *Ax = t->J.x;
     if (jac)
-        memset(t->Ax, 0, (size_t)t->nnz * sizeof *t->Ax);
+        memset(Ax, 0, (size_t)t->J.nnz * sizeof *Ax);
     for (int u = 0; u < t->n; u++)
         t->F[u] = 0.0L;
     for (int k = 0; k < t->n_elem; k++) {
@@ -323,36 +276,24 @@ static void assemble(xb_solver *s, newton_state *t, const nt_input *in, const do
         if (!jac)
             continue;
         if (e->paa >= 0)
-            t->Ax[e->paa] += da;
+            Ax[e->paa] += da;
         if (e->pab >= 0)
-            t->Ax[e->pab] += db;
+            Ax[e->pab] += db;
         if (e->pba >= 0)
-            t->Ax[e->pba] -= da;
+            Ax[e->pba] -= da;
         if (e->pbb >= 0)
-            t->Ax[e->pbb] -= db;
+            Ax[e->pbb] -= db;
     }
     /* An unknown that no active element touches (an internal node of a cell in a
      * disabled row) is pinned at 0 V by a unit diagonal. */
     if (jac)
         for (int u = 0; u < t->n; u++) {
-            long p = find_pos(t, u, u);
-            if (t->Ax[p] == 0.0) {
-                t->Ax[p] = 1.0;
+            long p = xb_csc_find(&t->J, u, u);
+            if (Ax[p] == 0.0) {
+                Ax[p] = 1.0;
                 t->F[u] = x[u];
             }
         }
-}
-
-static xb_status factor(newton_state *t, xb_error *err)
-{
-    if (t->num && klu_refactor(t->Ap, t->Ai, t->Ax, t->sym, t->num, &t->kc) && t->kc.status == KLU_OK)
-        return XB_OK;
-    if (t->num)
-        klu_free_numeric(&t->num, &t->kc);
-    t->num = klu_factor(t->Ap, t->Ai, t->Ax, t->sym, &t->kc);
-    if (!t->num || t->kc.status != KLU_OK)
-        return xb_error_set(err, XB_ESINGULAR, "newton: Jacobian is singular (klu status %d)", t->kc.status);
-    return XB_OK;
 }
 
 static void set_sources(xb_solver *s, const double *vin, double lambda)
@@ -375,12 +316,14 @@ static int newton(xb_solver *s, newton_state *t, const nt_input *in, int maxiter
     for (int it = 0; it < maxiter; it++) {
         t->iters++;
         assemble(s, t, in, t->x, 1);
-        if ((*st = factor(t, err)))
+        if ((*st = xb_klu_factor(t->klu, &t->J, err))) {
+            xb_error_prefix(err, "newton: the Jacobian");
             return 0;
+        }
         for (int u = 0; u < n; u++)
             t->dx[u] = (double)-t->F[u];
-        if (!klu_solve(t->sym, t->num, n, 1, t->dx, &t->kc)) {
-            *st = xb_error_set(err, XB_ESINGULAR, "newton: klu_solve failed (status %d)", t->kc.status);
+        if ((*st = xb_klu_solve(t->klu, t->dx, 1, err))) {
+            xb_error_prefix(err, "newton: the Jacobian");
             return 0;
         }
         /* limit the step on every device's controlling voltage */
@@ -469,50 +412,61 @@ static xb_status solve_vector(xb_solver *s, newton_state *t, const double *vin, 
     return XB_OK;
 }
 
-void *xb_newton_new(xb_solver *s, xb_error *err);
-void xb_newton_free(void *p);
-xb_status xb_newton_solve(xb_solver *s, void *p, const double *v, size_t k, double *out, xb_solution *d,
-                          xb_error *err);
-
-void xb_newton_free(void *p)
+static void newton_free(xb_solver *s)
 {
-    newton_state *t = p;
+    newton_state *t = s->state;
     if (!t)
         return;
-    if (t->num)
-        klu_free_numeric(&t->num, &t->kc);
-    if (t->sym)
-        klu_free_symbolic(&t->sym, &t->kc);
+    xb_klu_free(t->klu);
     free(t->unknown);
     free(t->e);
-    free(t->Ap);
-    free(t->Ai);
-    free(t->Ax);
+    xb_csc_free(&t->J);
     free(t->x);
     free(t->dx);
     free(t->F);
-    free(t->Fd);
     free(t);
+    s->state = NULL;
 }
 
-void *xb_newton_new(xb_solver *s, xb_error *err)
+static xb_status newton_new(xb_solver *s, xb_error *err)
 {
+    double t0 = xb_clock_now();
+    s->graph = xb_graph_new(s->circuit, err);
+    if (!s->graph)
+        return err->code;
+    s->fixed_v = calloc((size_t)s->graph->n_raw, sizeof *s->fixed_v);
     newton_state *t = calloc(1, sizeof *t);
-    if (!t) {
-        xb_error_set(err, XB_ENOMEM, "newton: out of memory");
-        return NULL;
-    }
-    if (build(s, t, err)) {
-        xb_newton_free(t);
-        return NULL;
-    }
-    return t;
+    s->state = t;
+    if (!s->fixed_v || !t)
+        return xb_error_set(err, XB_ENOMEM, "newton: out of memory");
+    xb_status st = build(s, t, err);
+    if (st)
+        return st;
+    s->stats.t_assemble = xb_clock_now() - t0;
+    return XB_OK;
 }
 
-xb_status xb_newton_solve(xb_solver *s, void *p, const double *v, size_t k, double *out, xb_solution *d,
-                          xb_error *err)
+static void newton_stats(const xb_solver *s, xb_solver_stats *st)
 {
-    newton_state *t = p;
+    const newton_state *t = s->state;
+    st->n_newton_iters = t->iters;
+    st->n_source_steps = t->src_steps;
+    if (t->klu)
+        st->flops_factor = xb_klu_flops(t->klu);
+}
+
+/* A nonlinear cell adds an internal node: twice the per-cell structures of the
+ * linear assembly. */
+static size_t newton_estimate(const xb_circuit *c, const xb_solver_options *opt)
+{
+    return 2 * xb_estimate_assembly_bytes(c->rows, c->cols);
+}
+
+/* Each vector from the last one's node voltages (warm start); outputs from the
+ * cell currents, as the nodal path does. */
+static xb_status newton_solve(xb_solver *s, const double *v, size_t k, double *out, xb_solution *d, xb_error *err)
+{
+    newton_state *t = s->state;
     const xb_circuit *c = s->circuit;
     const xb_graph *g = s->graph;
     const int M = c->rows, N = c->cols;
@@ -520,8 +474,10 @@ xb_status xb_newton_solve(xb_solver *s, void *p, const double *v, size_t k, doub
         const double *vin = v + b * M;
         long it0 = t->iters;
         xb_status st = t->n > 0 ? solve_vector(s, t, vin, err) : XB_OK;
-        if (st)
-            return xb_error_prefix(err, "vector %zu", b);
+        if (st) {
+            xb_error_prefix(err, "vector %zu", b);
+            return st;
+        }
         s->stats.n_factor += t->iters - it0;
         set_sources(s, vin, 1.0);
         nt_input in = {vin, 1.0};
@@ -570,7 +526,8 @@ xb_status xb_newton_solve(xb_solver *s, void *p, const double *v, size_t k, doub
                     }
                 }
     }
-    s->stats.n_newton_iters = t->iters;
-    s->stats.n_source_steps = t->src_steps;
     return XB_OK;
 }
+
+const xb_backend_ops xb_newton_backend = {"newton",     newton_estimate, newton_new,
+                                          newton_solve, newton_stats,    newton_free};

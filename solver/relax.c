@@ -194,18 +194,71 @@ static xb_status check_options(const xb_relax_options *o, xb_error *err)
     return XB_OK;
 }
 
-xb_status xb_relax_gate_input(const xb_circuit *c, const double *x, size_t k, double *out,
-                              const xb_relax_options *opt, xb_relax_report *rep, xb_error *err)
+/* What relaxing one vector gave. */
+typedef struct {
+    double alpha;  /* damping of the last attempt */
+    double res;    /* its last residual, units of V_read */
+    int sweeps;    /* over all attempts */
+    int converged;
+} relax_result;
+
+/* Attempts from damping `start` down by `shrink` until one converges or the
+ * damping would fall below damping_min.  The converged currents are in st->cur. */
+static relax_result relax_vector(relax_state *st, const double *xq, const xb_relax_options *o, double start,
+                                 xb_relax_report *rep)
 {
-    double t0 = xb_now();
-    xb_relax_options o;
-    if (opt)
-        o = *opt;
+    const size_t n = (size_t)st->nblk * st->rows * RB;
+    relax_result r = {start, INFINITY, 0, 0};
+    for (;;) {
+        if (rep)
+            rep->attempts++;
+        for (size_t p = 0; p < n; p++)
+            st->u[p] = 1.0; /* the ideal voltages: the full V_read on every cell */
+        double res0 = 0;
+        for (int t = 1; t <= o->max_iter; t++) {
+            r.res = sweep(st, xq, r.alpha);
+            r.sweeps++;
+            if (!isfinite(r.res))
+                break;
+            if (r.res < o->tol) {
+                r.converged = 1;
+                break;
+            }
+            if (t == 1)
+                res0 = r.res;
+            else if (r.res > RELAX_DIVERGE_GROWTH * res0)
+                break;
+        }
+        if (r.converged || r.alpha * o->shrink < o->damping_min)
+            return r;
+        r.alpha *= o->shrink;
+    }
+}
+
+static void report_vector(xb_relax_report *rep, size_t q, const relax_result *r)
+{
+    if (!rep)
+        return;
+    if (rep->iterations) rep->iterations[q] = r->sweeps;
+    if (rep->damping) rep->damping[q] = r->alpha;
+    if (rep->converged) rep->converged[q] = r->converged;
+    if (rep->residual) rep->residual[q] = r->res;
+    if (r->converged)
+        rep->n_converged++;
     else
-        xb_relax_options_init(&o);
+        rep->n_failed++;
+    rep->sweeps += r->sweeps;
+    if (r->sweeps > rep->max_sweeps)
+        rep->max_sweeps = r->sweeps;
+}
+
+/* Arguments, options, circuit and inputs, in that order. */
+static xb_status check_call(const xb_circuit *c, const double *x, size_t k, const double *out,
+                            const xb_relax_options *o, xb_error *err)
+{
     if (!c || (k && (!x || !out)))
         return xb_error_set(err, XB_EINVAL, "relaxation: NULL argument");
-    xb_status status = check_options(&o, err);
+    xb_status status = check_options(o, err);
     if (status || (status = xb_circuit_validate(c, err)))
         return status;
     if (c->topology != XB_TOPO_GATE_INPUT)
@@ -215,7 +268,20 @@ xb_status xb_relax_gate_input(const xb_circuit *c, const double *x, size_t k, do
         return xb_error_set(err, XB_EUNSUPPORTED,
                             "relaxation: linear cells and a linear access resistance only (the circuit has an "
                             "access transistor or a nonlinear cell)");
-    if ((status = xb_circuit_check_inputs(c, x, k, err)))
+    return xb_circuit_check_inputs(c, x, k, err);
+}
+
+xb_status xb_relax_gate_input(const xb_circuit *c, const double *x, size_t k, double *out,
+                              const xb_relax_options *opt, xb_relax_report *rep, xb_error *err)
+{
+    double t0 = xb_clock_now();
+    xb_relax_options o;
+    if (opt)
+        o = *opt;
+    else
+        xb_relax_options_init(&o);
+    xb_status status = check_call(c, x, k, out, &o, err);
+    if (status)
         return status;
     if (rep) {
         rep->n_converged = rep->n_failed = 0;
@@ -228,88 +294,43 @@ xb_status xb_relax_gate_input(const xb_circuit *c, const double *x, size_t k, do
     const double vr = c->v_read;
     relax_state st;
     if (k == 0 || vr == 0.0) { /* nothing to relax: no current flows anywhere */
+        relax_result none = {o.damping, 0.0, 0, 1};
         for (size_t q = 0; q < k; q++) {
             memset(out + q * N, 0, (size_t)N * sizeof *out);
-            if (rep) {
-                if (rep->iterations) rep->iterations[q] = 0;
-                if (rep->damping) rep->damping[q] = o.damping;
-                if (rep->converged) rep->converged[q] = 1;
-                if (rep->residual) rep->residual[q] = 0.0;
-                rep->n_converged++;
-            }
+            report_vector(rep, q, &none);
         }
         if (rep)
-            rep->seconds = xb_now() - t0;
+            rep->seconds = xb_clock_now() - t0;
         return XB_OK;
     }
     if ((status = state_new(&st, c, err)))
         return status;
-    const size_t n = (size_t)st.nblk * M * RB;
     double start = o.damping;
     size_t first_fail = (size_t)-1, n_fail = 0;
     double fail_res = 0, fail_alpha = 0;
     for (size_t q = 0; q < k; q++) {
-        const double *xq = x + q * M;
         double *oq = out + q * N;
-        double alpha = start, res = INFINITY;
-        int sweeps = 0, conv = 0;
-        for (;;) {
-            if (rep)
-                rep->attempts++;
-            for (size_t p = 0; p < n; p++)
-                st.u[p] = 1.0; /* the ideal voltages: the full V_read on every cell */
-            double res0 = 0;
-            for (int t = 1; t <= o.max_iter; t++) {
-                res = sweep(&st, xq, alpha);
-                sweeps++;
-                if (!isfinite(res))
-                    break;
-                if (res < o.tol) {
-                    conv = 1;
-                    break;
-                }
-                if (t == 1)
-                    res0 = res;
-                else if (res > RELAX_DIVERGE_GROWTH * res0)
-                    break;
-            }
-            if (conv || alpha * o.shrink < o.damping_min)
-                break;
-            alpha *= o.shrink;
-        }
-        if (conv) {
+        relax_result r = relax_vector(&st, x + q * M, &o, start, rep);
+        if (r.converged) {
             for (int j = 0; j < N; j++)
                 oq[j] = vr * st.cur[j];
             if (o.keep_damping)
-                start = alpha;
+                start = r.alpha;
         } else {
             for (int j = 0; j < N; j++)
                 oq[j] = NAN;
-            n_fail++;
-            if (first_fail == (size_t)-1) {
+            if (n_fail++ == 0) {
                 first_fail = q;
-                fail_res = res;
-                fail_alpha = alpha;
+                fail_res = r.res;
+                fail_alpha = r.alpha;
             }
         }
-        if (rep) {
-            if (rep->iterations) rep->iterations[q] = sweeps;
-            if (rep->damping) rep->damping[q] = alpha;
-            if (rep->converged) rep->converged[q] = conv;
-            if (rep->residual) rep->residual[q] = res;
-            if (conv)
-                rep->n_converged++;
-            else
-                rep->n_failed++;
-            rep->sweeps += sweeps;
-            if (sweeps > rep->max_sweeps)
-                rep->max_sweeps = sweeps;
-        }
+        report_vector(rep, q, &r);
     }
     state_free(&st);
     if (rep) {
         rep->next_damping = start;
-        rep->seconds = xb_now() - t0;
+        rep->seconds = xb_clock_now() - t0;
     }
     if (n_fail)
         return xb_error_set(err, XB_ECONVERGE,

@@ -141,7 +141,7 @@ static void test_tiles_against_cholmod(void)
                 z = z * 1664525u + 1013904223u;
                 x[q] = i == 0 ? (double)((z >> 16) & 1) : cfg.v_read * (double)((z >> 8) & 255) / 255.0;
             }
-            xb_array_mvm *arr = xb_array_mvm_new(&xb_array_mvm_exact, &err);
+            xb_array_mvm *arr = xb_array_mvm_new(NULL, &err);
             XB_CHECK(arr && xb_array_mvm_program(arr, c, &err) == XB_OK);
             XB_CHECK(arr && xb_array_mvm_run(arr, x, K, o1, &err) == XB_OK);
             xb_solver_options opt;

@@ -75,6 +75,30 @@ int main(void)
     XB_CHECK(!strcmp(xb_graph_node_name(g, g->root[c01], name, sizeof name), "c0_1"));
     xb_graph_free(g);
     xb_circuit_free(d);
+    /* stripping the parasitics leaves an ideal, valid circuit with its cells */
+    xb_circuit *w = xb_circuit_new(3, 4, &err);
+    XB_CHECK(w != NULL);
+    if (w) {
+        w->g[5] = 2e-5;
+        w->r_access = 100;
+        w->r_row = 1;
+        w->r_sense = 10;
+        XB_CHECK(xb_circuit_use_col_segments(w, &err) == XB_OK && xb_circuit_use_driver_rows(w, &err) == XB_OK);
+        w->r_drv_row[1] = 7;
+        XB_CHECK(!xb_circuit_is_ideal(w));
+        xb_circuit_strip_parasitics(w);
+        XB_CHECK(xb_circuit_is_ideal(w) && xb_circuit_validate(w, &err) == XB_OK);
+        XB_CHECK(!w->r_col_seg && !w->r_drv_row && w->r_row == 0 && w->r_sense == 0);
+        XB_CHECK(w->g[5] == 2e-5 && w->r_access == 100);
+        w->topology = XB_TOPO_GATE_INPUT;
+        w->source_line = XB_SL_COLUMN;
+        w->r_sl = 2;
+        XB_CHECK(xb_circuit_use_sl_segments(w, &err) == XB_OK && !xb_circuit_is_ideal(w));
+        xb_circuit_strip_parasitics(w);
+        XB_CHECK(xb_circuit_is_ideal(w) && xb_circuit_validate(w, &err) == XB_OK && !w->r_sl_seg);
+        xb_circuit_free(w);
+    }
+    xb_circuit_strip_parasitics(NULL);
     xb_circuit_free(c);
     XB_TEST_DONE();
 }

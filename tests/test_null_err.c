@@ -122,6 +122,60 @@ static void circuit_module(void)
     xb_circuit_free(c);
 }
 
+static void solver_module(void)
+{
+    xb_error e;
+    xb_circuit *c = xb_circuit_new(3, 2, &e);
+    XB_CHECK(c != NULL);
+    if (!c)
+        return;
+    for (int q = 0; q < 6; q++)
+        c->g[q] = 1e-5;
+    c->r_col = 1.0;
+    xb_solver_options o;
+    xb_solver_options_init(&o);
+    FAILS_NULL(XB_EINVAL, xb_solver_new(NULL, NULL, err));
+    o.backend = XB_BACKEND_IDEAL; /* the circuit has wires */
+    FAILS_NULL(XB_EINVAL, xb_solver_new(c, &o, err));
+    o.backend = XB_BACKEND_COLUMN; /* input-source */
+    FAILS_NULL(XB_EINVAL, xb_solver_new(c, &o, err));
+    o.backend = XB_BACKEND_CHOLMOD;
+    o.max_memory = 1; /* byte */
+    FAILS_NULL(XB_ETOOBIG, xb_solver_new(c, &o, err));
+    o.max_memory = 0;
+    xb_solver *s = xb_solver_new(c, &o, &e);
+    XB_CHECK_MSG(s != NULL, "%s", e.msg);
+    double v[3] = {0.1, NAN, 0.2}, out[2];
+    FAILS(XB_EINVAL, xb_solver_solve(s, v, 1, out, NULL, err));
+    FAILS(XB_EINVAL, xb_solver_solve(NULL, v, 1, out, NULL, err));
+    /* a solver exists: SuiteSparse's allocator can no longer be replaced */
+    FAILS(XB_EINVAL, xb_solver_huge_pages_enable(err));
+    xb_solver_free(s);
+    xb_backend b;
+    FAILS(XB_EINVAL, xb_backend_parse("gauss", &b, err));
+    xb_ordering ord;
+    FAILS(XB_EINVAL, xb_ordering_parse("random", &ord, err));
+    size_t bytes;
+    FAILS(XB_EINVAL, xb_parse_bytes("8Q", &bytes, err));
+    xb_tcache *tc = xb_tcache_new(0, NULL); /* fails only when memory does */
+    XB_CHECK(tc != NULL);
+    xb_tcache_free(tc);
+    FAILS(XB_EINVAL, xb_relax_gate_input(c, v, 1, out, NULL, NULL, err)); /* input-source */
+
+    /* an array over the solver */
+    xb_array_mvm *a = xb_array_mvm_new(NULL, NULL); /* fails only when memory does */
+    XB_CHECK(a != NULL);
+    if (a) {
+        FAILS(XB_EINVAL, xb_array_mvm_run(a, v, 1, out, err)); /* before programming */
+        c->g[0] = -1;
+        FAILS(XB_EINVAL, xb_array_mvm_program(a, c, err));
+        c->g[0] = 1e-5;
+        FAILS(XB_EINVAL, xb_array_mvm_program(a, NULL, err));
+    }
+    xb_array_mvm_free(a);
+    xb_circuit_free(c);
+}
+
 /* The shipped test models that fail at different depths of the loader. */
 static void onnx_module(void)
 {
@@ -228,6 +282,7 @@ int main(void)
 {
     base_module();
     circuit_module();
+    solver_module();
     onnx_module();
     data_module();
     XB_TEST_DONE();

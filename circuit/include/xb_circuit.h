@@ -158,6 +158,12 @@ void xb_nmos_defaults(xb_nmos *m);
  * into the cell). */
 int xb_circuit_is_ideal(const xb_circuit *c);
 
+/* Make every wire segment, driver and sense resistance ideal (zero, uniform),
+ * replace a source line by the ideal supply, and free the per-segment arrays;
+ * cells and access devices are left as they are.  Afterwards
+ * xb_circuit_is_ideal(c) holds.  c may be NULL. */
+void xb_circuit_strip_parasitics(xb_circuit *c);
+
 /* Check a batch of K input vectors (K x M row-major) for this circuit: finite
  * volts for input-source, exactly 0 or 1 for gate-input. */
 xb_status xb_circuit_check_inputs(const xb_circuit *c, const double *v, size_t k, xb_error *err);

@@ -160,9 +160,10 @@ xb_analog *xb_analog_new(xb_model *m, const xb_analog_config *cfg, xb_error *err
     a->model = m;
     a->cfg = *cfg;
     const xb_analog_config *c = &a->cfg;
-    a->ops = c->mvm == XB_MVM_IDEAL ? &xb_array_mvm_ideal
-             : c->mvm == XB_MVM_NEWTON ? &xb_array_mvm_newton
-                                       : &xb_array_mvm_exact;
+    /* The solver picks the backend (newton for the nonlinear devices that
+     * XB_MVM_NEWTON requires); XB_MVM_IDEAL drops the wires. */
+    xb_array_mvm_config_init(&a->mvm);
+    a->mvm.ideal_wires = c->mvm == XB_MVM_IDEAL;
     a->gmin = isinf(c->on_off) ? 0.0 : c->gmax / c->on_off;
     a->dg = c->gmax - a->gmin;
     a->wmax = (1 << (c->weight_bits - 1)) - 1;

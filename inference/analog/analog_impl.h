@@ -46,7 +46,7 @@ enum { AN_RUN = 0, AN_CAL_ACT, AN_CAL_ADC };
 struct xb_analog {
     xb_model *model;
     xb_analog_config cfg;
-    const xb_array_mvm_ops *ops;
+    xb_array_mvm_config mvm; /* how every array multiplies (from cfg.mvm) */
     int n_layers;
     an_layer *layers;
     int mode;

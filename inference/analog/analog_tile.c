@@ -123,7 +123,7 @@ xb_status an_tile_program(xb_analog *a, an_layer *l, int g, int dt, int ot, an_t
                 st = err->code;
                 break;
             }
-            xb_array_mvm *arr = xb_array_mvm_new(a->ops, err);
+            xb_array_mvm *arr = xb_array_mvm_new(&a->mvm, err);
             if (!arr || xb_array_mvm_program(arr, cc, err)) {
                 xb_array_mvm_free(arr);
                 st = err->code;

@@ -7,11 +7,6 @@
  * blocks that reuse that factorization.  Gate-input vectors change which cells
  * conduct, so each vector refactorizes numerically on the same symbolic analysis.
  *
- * Large factors: on first use xbar points SuiteSparse's allocator hooks
- * (SuiteSparse_config) at an allocator that maps blocks of 32 MiB and more with
- * transparent huge pages.  A program that calls CHOLMOD or KLU itself must not
- * free through SuiteSparse memory it allocated before its first xb_solver_new.
- *
  * Ideal wires (zero resistances) are merged into single nodes before assembly, so
  * nothing divides by zero.  With every wire, driver and sense resistance zero the
  * result is exactly the ideal product G^T v. */
@@ -30,7 +25,7 @@ typedef enum {
     XB_BACKEND_AUTO = 0, /* newton for nonlinear devices; else ideal without parasitics;
                             else column (gate-input) or CHOLMOD */
     XB_BACKEND_CHOLMOD,  /* supernodal Cholesky of the SPD nodal matrix */
-    XB_BACKEND_KLU,      /* sparse LU of the same matrix (cross-check, and Newton later) */
+    XB_BACKEND_KLU,      /* sparse LU of the same matrix (a cross-check; Newton's steps use its LU) */
     XB_BACKEND_IDEAL,    /* dense G^T v through OpenBLAS; refuses circuits with parasitics */
     XB_BACKEND_TRANSFER, /* input-source: extract the N x M transfer matrix T once (CHOLMOD),
                             then every batch of vectors is one GEMM */
@@ -62,11 +57,12 @@ typedef struct {
 
 /* What the solver measured; valid after xb_solver_new and updated by every solve. */
 typedef struct {
-    const char *backend;  /* "cholmod", "klu", "ideal", "transfer" or "column" */
+    const char *backend;  /* "cholmod", "klu", "ideal", "transfer", "column" or "newton" */
     int n_unknowns;       /* free node classes after merging ideal wires */
     long nnz_matrix;      /* stored entries of the (full, symmetric) nodal matrix */
     double nnz_factor;    /* entries of L (CHOLMOD) or L+U (KLU) */
-    double flops_factor;  /* floating-point operations of one numeric factorization */
+    double flops_factor;  /* floating-point operations of one numeric factorization (KLU, newton:
+                             of the last one that pivoted afresh) */
     size_t mem_estimate;  /* bytes the solver expects to hold at its peak */
     size_t mem_budget;    /* bytes it was allowed */
     long n_factor;        /* numeric factorizations done */
@@ -111,6 +107,14 @@ const xb_solver_stats *xb_solver_get_stats(const xb_solver *s);
 /* The circuit the solver was built for (its own copy). */
 const xb_circuit *xb_solver_circuit(const xb_solver *s);
 
+/* Opt-in, process-wide: point SuiteSparse's allocator hooks (SuiteSparse_config)
+ * at an allocator that maps blocks of 32 MiB and more directly and advises
+ * transparent huge pages for them, so a factor of gigabytes is not touched in
+ * page faults of 4 KiB.  Call before the first xb_solver_new and before any other
+ * use of CHOLMOD or KLU in the process (XB_EINVAL after a solver was made);
+ * calling it again does nothing.  See docs/solver.md for what it gains. */
+xb_status xb_solver_huge_pages_enable(xb_error *err);
+
 /* Bytes of physical memory on this machine (0 if unknown). */
 size_t xb_physical_memory(void);
 
@@ -133,6 +137,10 @@ const char *xb_ordering_name(xb_ordering o);
 xb_status xb_ordering_parse(const char *s, xb_ordering *o, xb_error *err);
 
 const char *xb_backend_name(xb_backend b);
+/* The backend XB_BACKEND_AUTO picks for c: newton for nonlinear devices, else
+ * ideal without parasitics, else column (gate-input without a source line) or
+ * cholmod. */
+xb_backend xb_backend_choose(const xb_circuit *c);
 xb_status xb_backend_parse(const char *s, xb_backend *b, xb_error *err);
 
 #ifdef __cplusplus
