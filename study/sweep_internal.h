@@ -9,7 +9,7 @@
  *   sweep_schedule.c  the one scheduler: tasks split into units across ranks
  *   sweep_mpi.c       MPI: start, agree on failures, pass the units
  *   sweep_run.c       xb_sweep_run: the whole run, from the file to the plots
- *   sweep_plot*.c     accuracy plots (PNG and SVG). */
+ *   sweep_plot.c      accuracy plots (PNG and SVG). */
 #ifndef XB_SWEEP_INTERNAL_H
 #define XB_SWEEP_INTERNAL_H
 
