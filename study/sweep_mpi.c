@@ -71,8 +71,12 @@ static int mpi_started; /* 1 when sw_mpi_init called MPI_Init (and so finalizes)
 
 xb_status sw_mpi_init(int *rank, int *size, xb_error *err)
 {
-    int provided = 0, ready = 0;
+    int provided = 0, ready = 0, done = 0;
     MPI_Initialized(&ready);
+    MPI_Finalized(&done);
+    if (done)
+        return xb_error_set(err, XB_EUNSUPPORTED, "MPI was finalized already: one sweep per "
+                            "MPI job");
     if (ready) {
         MPI_Query_thread(&provided);
     } else {
