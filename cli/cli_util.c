@@ -21,6 +21,25 @@ int xb_cli_fail(const char *cmd, const char *fmt, ...)
     return 1;
 }
 
+int xb_cli_usage_error(const char *cmd, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    fprintf(stderr, "xbar %s: ", cmd);
+    vfprintf(stderr, fmt, ap);
+    fprintf(stderr, " (see xbar %s --help)\n", cmd);
+    va_end(ap);
+    return 2;
+}
+
+void xb_cli_duration(double s, char *buf, size_t cap)
+{
+    if (!(s >= 0) || s > 359999)
+        s = 359999;
+    long t = (long)(s + 0.5);
+    snprintf(buf, cap, "%ld:%02ld:%02ld", t / 3600, t / 60 % 60, t % 60);
+}
+
 void xb_circuit_args_init(xb_circuit_args *a)
 {
     memset(a, 0, sizeof *a);

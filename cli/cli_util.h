@@ -11,6 +11,11 @@
 
 /* Print "xbar <cmd>: <message>" on stderr and return exit status 1. */
 int xb_cli_fail(const char *cmd, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* Print "xbar <cmd>: <message> (see xbar <cmd> --help)" on stderr and return
+ * exit status 2 (bad arguments). */
+int xb_cli_usage_error(const char *cmd, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* "H:MM:SS" of s seconds (capped at 99:59:59; negative or NaN shows the cap). */
+void xb_cli_duration(double s, char *buf, size_t cap);
 
 
 /* The circuit flags shared by solve and netlist. */

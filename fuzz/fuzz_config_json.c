@@ -1,12 +1,12 @@
 /* fuzz_config_json.c: JSON configuration files, through the parser of
- * `xbar sweep` (sweep_config_parse in cli/sweep_config.c: cJSON, the keys and
+ * `xbar sweep` (xb_sweep_config_parse in xb_sweep.h: cJSON, the keys and
  * types of the file, every parameter through xb_analog_config_set, every point
  * through xb_analog_config_validate).
  *
  * Properties checked:
  *   - a refused file leaves a message that starts with the file name, and
  *     nothing to free;
- *   - an accepted file has 1 .. SWEEP_MAX_POINTS points, and every point (and
+ *   - an accepted file has 1 .. XB_SWEEP_MAX_POINTS points, and every point (and
  *     the digital baseline) yields a configuration that validates;
  *   - for every key of such a configuration, setting the text that
  *     xb_analog_config_get returns reads back as the same text, and for one key
@@ -21,30 +21,32 @@
 #define PATH "/fuzz/sweep.json" /* named in messages; relative paths resolve against /fuzz */
 #define MAX_CHECKED 64          /* points whose configuration is checked per input */
 
-static const char *const keys[] = {
-    "mvm", "scaling", "mapping", "offset", "error_model", "input", "access", "cell",
-    "weight_bits", "input_bits", "calib_images", "rows_per_array", "cols_per_array", "gmax",
-    "alpha", "input_percentile", "v_read", "adc_percentile", "rp", "r_drv", "r_sense",
-    "sinh_v0", "nmos_kp", "nmos_vto", "nmos_lambda", "nmos_w", "nmos_l", "v_gate", "seed",
-    "on_off", "adc_bits", "slicing"};
-#define NKEYS (sizeof keys / sizeof keys[0])
+/* The number of parameters xb_analog_config_key() lists. */
+static size_t n_keys(void)
+{
+    size_t n = 0;
+    while (xb_analog_config_key((int)n))
+        n++;
+    return n;
+}
 
 static void check_text_round_trip(const xb_analog_config *cfg, size_t pick)
 {
     unsigned long long h = xb_analog_config_hash(cfg);
-    for (size_t k = 0; k < NKEYS; k++) {
+    for (size_t k = 0; xb_analog_config_key((int)k); k++) {
+        const char *key = xb_analog_config_key((int)k)->key;
         char a[128], b[128];
-        if (xb_analog_config_get(cfg, keys[k], a, sizeof a, NULL) != XB_OK)
+        if (xb_analog_config_get(cfg, key, a, sizeof a, NULL) != XB_OK)
             continue;
         xb_analog_config copy = *cfg;
         xb_error err;
-        if (xb_analog_config_set(&copy, keys[k], a, &err) != XB_OK) {
-            fprintf(stderr, "%s = '%s' (from get) refused: %s\n", keys[k], a, err.msg);
+        if (xb_analog_config_set(&copy, key, a, &err) != XB_OK) {
+            fprintf(stderr, "%s = '%s' (from get) refused: %s\n", key, a, err.msg);
             FUZZ_CHECK(0);
         }
-        FUZZ_CHECK(xb_analog_config_get(&copy, keys[k], b, sizeof b, NULL) == XB_OK);
+        FUZZ_CHECK(xb_analog_config_get(&copy, key, b, sizeof b, NULL) == XB_OK);
         if (strcmp(a, b) || (k == pick && xb_analog_config_hash(&copy) != h)) {
-            fprintf(stderr, "%s: '%s' reads back as '%s'\n", keys[k], a, b);
+            fprintf(stderr, "%s: '%s' reads back as '%s'\n", key, a, b);
             FUZZ_CHECK(0);
         }
         if (k != pick)
@@ -52,7 +54,7 @@ static void check_text_round_trip(const xb_analog_config *cfg, size_t pick)
         for (size_t len = 1; len <= 4; len++) {
             char small[8];
             memset(small, 'Z', sizeof small);
-            (void)xb_analog_config_get(cfg, keys[k], small, len, NULL);
+            (void)xb_analog_config_get(cfg, key, small, len, NULL);
             FUZZ_CHECK(memchr(small, '\0', len) != NULL);
             for (size_t i = len; i < sizeof small; i++)
                 FUZZ_CHECK(small[i] == 'Z');
@@ -60,15 +62,15 @@ static void check_text_round_trip(const xb_analog_config *cfg, size_t pick)
     }
 }
 
-static void check_task(const sweep_config *c, long t, size_t pick)
+static void check_task(const xb_sweep_config *c, long t, size_t pick)
 {
     xb_analog_config cfg;
     xb_error err;
     xb_error_clear(&err);
-    FUZZ_CHECK(sweep_task_config(c, t, &cfg, &err) == XB_OK);
+    FUZZ_CHECK(xb_sweep_task_config(c, t, &cfg, &err) == XB_OK);
     FUZZ_CHECK(xb_analog_config_validate(&cfg, &err) == XB_OK);
     char label[256];
-    sweep_task_label(c, t, label, sizeof label);
+    xb_sweep_task_label(c, t, label, sizeof label);
     FUZZ_CHECK(memchr(label, '\0', sizeof label) != NULL);
     check_text_round_trip(&cfg, pick);
 }
@@ -78,26 +80,26 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     char *text = malloc(size + 1); /* the parser takes NUL-terminated text */
     memcpy(text, data, size);
     text[size] = '\0';
-    sweep_config c;
+    xb_sweep_config c;
     xb_error err;
     xb_error_clear(&err);
-    xb_status st = sweep_config_parse(text, PATH, &c, &err);
+    xb_status st = xb_sweep_config_parse(text, PATH, &c, &err);
     free(text);
     if (st != XB_OK) {
         FUZZ_CHECK(err.code == st && !strncmp(err.msg, PATH, strlen(PATH)));
         return 0;
     }
-    FUZZ_CHECK(c.n_points >= 1 && c.n_points <= SWEEP_MAX_POINTS);
+    FUZZ_CHECK(c.n_points >= 1 && c.n_points <= XB_SWEEP_MAX_POINTS);
     FUZZ_CHECK(c.model && c.dataset && c.calib_dataset && c.cache_dir);
-    size_t pick = size % NKEYS;
+    size_t pick = size % n_keys();
     if (c.baseline)
-        check_task(&c, SWEEP_BASELINE, pick);
+        check_task(&c, XB_SWEEP_BASELINE, pick);
     for (long t = 0; t < c.n_points && t < MAX_CHECKED; t++)
         check_task(&c, t, pick);
     if (c.n_points > MAX_CHECKED)
         check_task(&c, c.n_points - 1, pick);
     for (int a = 0; a < c.n_axes; a++)
         FUZZ_CHECK(c.axes[a].n >= 1 && c.axes[a].key && c.axes[a].values);
-    sweep_config_free(&c);
+    xb_sweep_config_free(&c);
     return 0;
 }

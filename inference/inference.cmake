@@ -40,7 +40,7 @@ xb_module(xb_onnx inference/onnx USES xb_base)
 target_link_libraries(xb_onnx PRIVATE xb_onnx_pb)
 add_dependencies(xb_onnx xb_onnx_proto)
 # data: datasets, labels, preprocessing, scoring.
-xb_module(xb_data inference/data USES xb_base LIBS PkgConfig::JPEG PkgConfig::ZLIB)
+xb_module(xb_data inference/data USES xb_onnx xb_base LIBS PkgConfig::JPEG PkgConfig::ZLIB)
 # analog: mapping, tiles, ADC, calibration; arrays solved by solver/.
 xb_module(xb_analog inference/analog USES xb_onnx xb_solver LIBS PkgConfig::GSL ${XB_OPENMP})
 # A space-separated string: it lands verbatim in xbar.pc.

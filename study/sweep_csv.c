@@ -17,214 +17,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "xb_sweep.h"
-
-/* Every xb_analog_config_set() key (xb_analog.h), in the order of the columns
- * that follow the axes.  A key the library does not know is left out. */
-static const char *const param_keys[] = {
-    "mvm", "mapping", "offset", "slicing", "weight_bits", "scaling", "gmax", "on_off",
-    "error_model", "alpha", "input", "input_bits", "input_percentile", "v_read", "adc_bits",
-    "adc_percentile", "calib_images", "rows_per_array", "cols_per_array", "rp", "r_drv",
-    "r_sense", "access", "cell", "sinh_v0", "nmos_kp", "nmos_vto", "nmos_lambda", "nmos_w",
-    "nmos_l", "v_gate", "seed",
-};
-
-/* Columns after the parameters: the first three identify a row too. */
-static const char *const id_tail[] = {"model", "dataset", "images"};
-static const char *const result_cols[] = {
-    "correct", "top1", "ci_low", "ci_high", "seconds", "cpu_seconds", "calib_seconds",
-    "program_s", "solve_s", "adc_s", "digital_s", "tiles", "mvm_vectors", "config_hash",
-    "git_version",
-};
-#define N_RESULT ((int)(sizeof result_cols / sizeof result_cols[0]))
-
-static char *dup_str(const char *s)
-{
-    size_t n = strlen(s) + 1;
-    char *d = malloc(n);
-    if (d)
-        memcpy(d, s, n);
-    return d;
-}
-
-static int has_key(char **keys, int n, const char *k)
-{
-    for (int i = 0; i < n; i++)
-        if (!strcmp(keys[i], k))
-            return 1;
-    return 0;
-}
-
-xb_status sweep_columns_make(const sweep_config *c, sweep_columns *cols, xb_error *err)
-{
-    memset(cols, 0, sizeof *cols);
-    const int n_table = (int)(sizeof param_keys / sizeof param_keys[0]);
-    int cap = c->n_axes + c->n_base + n_table;
-    cols->keys = calloc((size_t)cap, sizeof *cols->keys);
-    cols->names = calloc((size_t)cap + 4 + N_RESULT, sizeof *cols->names);
-    if (!cols->keys || !cols->names)
-        goto nomem;
-    xb_analog_config cfg;
-    xb_analog_config_init(&cfg);
-    char buf[SWEEP_VALUE_LEN];
-    for (int a = 0; a < c->n_axes; a++)
-        if (!(cols->keys[cols->n_keys++] = dup_str(c->axes[a].key)))
-            goto nomem;
-    for (int k = 0; k < n_table; k++)
-        if (!has_key(cols->keys, cols->n_keys, param_keys[k]) &&
-            xb_analog_config_get(&cfg, param_keys[k], buf, sizeof buf, NULL) == XB_OK)
-            if (!(cols->keys[cols->n_keys++] = dup_str(param_keys[k])))
-                goto nomem;
-    for (int b = 0; b < c->n_base; b++)
-        if (!has_key(cols->keys, cols->n_keys, c->base[b].key))
-            if (!(cols->keys[cols->n_keys++] = dup_str(c->base[b].key)))
-                goto nomem;
-    if (!(cols->names[cols->n++] = dup_str("kind")))
-        goto nomem;
-    for (int k = 0; k < cols->n_keys; k++)
-        if (!(cols->names[cols->n++] = dup_str(cols->keys[k])))
-            goto nomem;
-    for (int k = 0; k < 3; k++)
-        if (!(cols->names[cols->n++] = dup_str(id_tail[k])))
-            goto nomem;
-    cols->n_id = cols->n;
-    for (int k = 0; k < N_RESULT; k++)
-        if (!(cols->names[cols->n++] = dup_str(result_cols[k])))
-            goto nomem;
-    return XB_OK;
-nomem:
-    sweep_columns_free(cols);
-    return xb_error_set(err, XB_ENOMEM, "out of memory");
-}
-
-void sweep_columns_free(sweep_columns *cols)
-{
-    for (int i = 0; cols->names && i < cols->n; i++)
-        free(cols->names[i]);
-    for (int i = 0; cols->keys && i < cols->n_keys; i++)
-        free(cols->keys[i]);
-    free(cols->names);
-    free(cols->keys);
-    memset(cols, 0, sizeof *cols);
-}
-
-char *sweep_csv_field(const char *s)
-{
-    int quote = strpbrk(s, ",\"\n\r") != NULL;
-    size_t n = strlen(s);
-    char *out = malloc(2 * n + 3), *o = out;
-    if (!out)
-        return NULL;
-    if (quote)
-        *o++ = '"';
-    for (const char *p = s; *p; p++) {
-        if (*p == '"')
-            *o++ = '"';
-        *o++ = (*p == '\n' || *p == '\r') ? ' ' : *p;
-    }
-    if (quote)
-        *o++ = '"';
-    *o = '\0';
-    return out;
-}
-
-/* A growing string. */
-typedef struct {
-    char *s;
-    size_t len, cap;
-    int failed;
-} strbuf;
-
-static void sb_add(strbuf *b, const char *s, size_t n)
-{
-    if (b->failed)
-        return;
-    if (b->len + n + 1 > b->cap) {
-        size_t cap = b->cap ? b->cap : 256;
-        while (cap < b->len + n + 1)
-            cap *= 2;
-        char *p = realloc(b->s, cap);
-        if (!p) {
-            b->failed = 1;
-            return;
-        }
-        b->s = p;
-        b->cap = cap;
-    }
-    memcpy(b->s + b->len, s, n);
-    b->len += n;
-    b->s[b->len] = '\0';
-}
-
-/* Append s as one field, with a separating comma unless it is the first. */
-static void sb_field(strbuf *b, const char *s)
-{
-    char *f = sweep_csv_field(s);
-    if (!f) {
-        b->failed = 1;
-        return;
-    }
-    if (b->len)
-        sb_add(b, ",", 1);
-    sb_add(b, f, strlen(f));
-    free(f);
-}
-
-/* The library prints numbers with 17 digits ("1.0000000000000001e-05"); the
- * file holds the shortest text that reads back as the same double ("1e-05"). */
-static void shorten(char *v, size_t len)
-{
-    char *end;
-    errno = 0;
-    double d = strtod(v, &end);
-    if (end == v || *end || errno || !isfinite(d))
-        return;
-    char buf[64];
-    if (d == floor(d) && fabs(d) < 1e15) {
-        snprintf(buf, sizeof buf, "%.0f", d);
-        if (strlen(buf) < len)
-            memcpy(v, buf, strlen(buf) + 1);
-        return;
-    }
-    for (int digits = 1; digits <= 17; digits++) {
-        snprintf(buf, sizeof buf, "%.*g", digits, d);
-        if (strtod(buf, NULL) == d)
-            break;
-    }
-    if (strlen(buf) < len)
-        memcpy(v, buf, strlen(buf) + 1);
-}
-
-xb_status sweep_task_id(const sweep_config *c, const sweep_columns *cols, long t, long images,
-                        char **id, xb_error *err)
-{
-    *id = NULL;
-    xb_analog_config cfg;
-    if (sweep_task_config(c, t, &cfg, err) != XB_OK)
-        return err->code;
-    strbuf b = {0};
-    sb_field(&b, t == SWEEP_BASELINE ? "baseline" : "point");
-    for (int k = 0; k < cols->n_keys; k++) {
-        char v[SWEEP_VALUE_LEN];
-        if (xb_analog_config_get(&cfg, cols->keys[k], v, sizeof v, err) != XB_OK) {
-            free(b.s);
-            return err->code;
-        }
-        shorten(v, sizeof v);
-        sb_field(&b, v);
-    }
-    char n[32];
-    snprintf(n, sizeof n, "%ld", images);
-    sb_field(&b, c->model_name);
-    sb_field(&b, c->dataset_name);
-    sb_field(&b, n);
-    if (b.failed) {
-        free(b.s);
-        return xb_error_set(err, XB_ENOMEM, "out of memory");
-    }
-    *id = b.s;
-    return XB_OK;
-}
+#include "sweep_internal.h"
 
 /* Split one line (no newline) into fields; returns the count, or -1 for a
  * malformed quote.  fields[] point into line, which is modified. */
@@ -325,7 +118,7 @@ static xb_status write_all(int fd, const char *path, const char *s, size_t n, xb
 /* Make the directory entry of a new file durable too. */
 static void sync_parent(const char *path)
 {
-    char *dir = dup_str(path);
+    char *dir = sw_strdup(path);
     if (!dir)
         return;
     char *slash = strrchr(dir, '/');
@@ -339,10 +132,10 @@ static void sync_parent(const char *path)
     free(dir);
 }
 
-static xb_status check_header(const char *line, const sweep_columns *cols, const char *path,
+static xb_status check_header(const char *line, const sw_columns *cols, const char *path,
                               xb_error *err)
 {
-    char *copy = dup_str(line);
+    char *copy = sw_strdup(line);
     char **f = calloc((size_t)cols->n + 2, sizeof *f);
     if (!copy || !f) {
         free(copy);
@@ -374,19 +167,6 @@ static xb_status check_header(const char *line, const sweep_columns *cols, const
     return s;
 }
 
-static char *header_line(const sweep_columns *cols)
-{
-    strbuf b = {0};
-    for (int i = 0; i < cols->n; i++)
-        sb_field(&b, cols->names[i]);
-    sb_add(&b, "\n", 1);
-    if (b.failed) {
-        free(b.s);
-        return NULL;
-    }
-    return b.s;
-}
-
 static int parse_size(const char *s, size_t *out)
 {
     char *end;
@@ -413,15 +193,15 @@ static int parse_num(const char *s, double *out)
 typedef struct {
     long task;
     size_t off, len; /* the line, without its newline */
-} row_ref;
+} sw_row_ref;
 
 /* Match every data row to a task; fill scores, and refs[] (one per row, in
  * file order, room for every task) when it is not NULL. */
-static xb_status read_rows(char *text, const sweep_config *c, const sweep_columns *cols,
-                           long images, sweep_score *scores, size_t *rows, row_ref *refs,
+static xb_status read_rows(char *text, const xb_sweep_config *c, const sw_columns *cols,
+                           long images, xb_sweep_score *scores, size_t *rows, sw_row_ref *refs,
                            const char *path, xb_error *err)
 {
-    const long first = c->baseline ? SWEEP_BASELINE : 0, n_tasks = c->n_points - first;
+    const long first = c->baseline ? XB_SWEEP_BASELINE : 0, n_tasks = c->n_points - first;
     id_entry *ids = calloc((size_t)n_tasks, sizeof *ids);
     char **f = calloc((size_t)cols->n + 2, sizeof *f);
     xb_status s = XB_OK;
@@ -431,7 +211,7 @@ static xb_status read_rows(char *text, const sweep_config *c, const sweep_column
     }
     for (long t = first; t < c->n_points; t++) {
         char *id;
-        if ((s = sweep_task_id(c, cols, t, images, &id, err)))
+        if ((s = sw_task_id(c, cols, t, images, &id, err)))
             goto done;
         ids[t - first].id = id;
         ids[t - first].task = t;
@@ -455,9 +235,9 @@ static xb_status read_rows(char *text, const sweep_config *c, const sweep_column
                              n < 0 ? "a malformed quoted field" : "wrong number of fields");
             goto done;
         }
-        strbuf b = {0};
+        sw_buf b = {0};
         for (int i = 0; i < cols->n_id; i++)
-            sb_field(&b, f[i]);
+            sw_buf_field(&b, f[i]);
         if (b.failed) {
             s = xb_error_set(err, XB_ENOMEM, "out of memory");
             goto done;
@@ -473,7 +253,7 @@ static xb_status read_rows(char *text, const sweep_config *c, const sweep_column
                              f[cols->n_id - 1]);
             goto done;
         }
-        sweep_score *sc = &scores[hit->task + 1];
+        xb_sweep_score *sc = &scores[hit->task + 1];
         if (sc->done) {
             s = xb_error_set(err, XB_EFORMAT, "%s:%ld: a second row for the same point; remove "
                              "one of them", path, lineno);
@@ -504,13 +284,13 @@ done:
     return s;
 }
 
-xb_status sweep_csv_open(sweep_csv *f, const char *path, const sweep_config *c,
-                         const sweep_columns *cols, long images, sweep_score *scores,
+xb_status sw_csv_open(sw_csv *f, const char *path, const xb_sweep_config *c,
+                         const sw_columns *cols, long images, xb_sweep_score *scores,
                          xb_error *err)
 {
     memset(f, 0, sizeof *f);
     f->fd = -1;
-    if (!(f->path = dup_str(path)))
+    if (!(f->path = sw_strdup(path)))
         return xb_error_set(err, XB_ENOMEM, "out of memory");
     struct stat st;
     int created = stat(path, &st) != 0;
@@ -554,7 +334,7 @@ xb_status sweep_csv_open(sweep_csv *f, const char *path, const sweep_config *c,
     }
     if (keep == 0) {
         free(text);
-        char *h = header_line(cols);
+        char *h = sw_header_line(cols);
         if (!h) {
             xb_error_set(err, XB_ENOMEM, "out of memory");
             goto fail;
@@ -576,16 +356,16 @@ xb_status sweep_csv_open(sweep_csv *f, const char *path, const sweep_config *c,
         goto fail;
     return XB_OK;
 fail:
-    sweep_csv_close(f);
+    sw_csv_close(f);
     return err->code;
 }
 
-xb_status sweep_csv_append(sweep_csv *f, const char *id, const sweep_result *r,
-                           const char *git_version, sweep_score *score, xb_error *err)
+xb_status sw_csv_append(sw_csv *f, const char *id, const xb_sweep_result *r,
+                           const char *git_version, xb_sweep_score *score, xb_error *err)
 {
     double top1 = r->images ? (double)r->correct / (double)r->images : 0, lo, hi;
     xb_dataset_wilson_interval(r->correct, r->images, XB_Z95, &lo, &hi);
-    char v[N_RESULT][64];
+    char v[SW_N_RESULT][64];
     snprintf(v[0], sizeof v[0], "%zu", r->correct);
     snprintf(v[1], sizeof v[1], "%.10g", top1);
     snprintf(v[2], sizeof v[2], "%.10g", lo);
@@ -601,11 +381,11 @@ xb_status sweep_csv_append(sweep_csv *f, const char *id, const sweep_result *r,
     snprintf(v[12], sizeof v[12], "%ld", r->stats.mvm_vectors);
     snprintf(v[13], sizeof v[13], "%016llx", r->hash);
     snprintf(v[14], sizeof v[14], "%s", git_version);
-    strbuf b = {0};
-    sb_add(&b, id, strlen(id));
-    for (int i = 0; i < N_RESULT; i++)
-        sb_field(&b, v[i]);
-    sb_add(&b, "\n", 1);
+    sw_buf b = {0};
+    sw_buf_add(&b, id, strlen(id));
+    for (int i = 0; i < SW_N_RESULT; i++)
+        sw_buf_field(&b, v[i]);
+    sw_buf_add(&b, "\n", 1);
     if (b.failed) {
         free(b.s);
         return xb_error_set(err, XB_ENOMEM, "out of memory");
@@ -624,7 +404,7 @@ xb_status sweep_csv_append(sweep_csv *f, const char *id, const sweep_result *r,
     return XB_OK;
 }
 
-void sweep_csv_close(sweep_csv *f)
+void sw_csv_close(sw_csv *f)
 {
     if (f->fd >= 0)
         close(f->fd); /* releases the lock */
@@ -635,18 +415,18 @@ void sweep_csv_close(sweep_csv *f)
 
 static int ref_cmp(const void *a, const void *b)
 {
-    long x = ((const row_ref *)a)->task, y = ((const row_ref *)b)->task;
+    long x = ((const sw_row_ref *)a)->task, y = ((const sw_row_ref *)b)->task;
     return (x > y) - (x < y);
 }
 
-xb_status sweep_csv_sort(sweep_csv *f, const sweep_config *c, const sweep_columns *cols,
+xb_status sw_csv_sort(sw_csv *f, const xb_sweep_config *c, const sw_columns *cols,
                          long images, xb_error *err)
 {
     char *text = NULL, *copy = NULL, *tmp = NULL;
     size_t len = 0, rows = 0;
     const long n_tasks = c->n_points + (c->baseline ? 1 : 0);
-    sweep_score *scores = calloc((size_t)c->n_points + 1, sizeof *scores);
-    row_ref *refs = calloc((size_t)n_tasks + 1, sizeof *refs);
+    xb_sweep_score *scores = calloc((size_t)c->n_points + 1, sizeof *scores);
+    sw_row_ref *refs = calloc((size_t)n_tasks + 1, sizeof *refs);
     int fd = -1;
     xb_status s = XB_OK;
     if (!scores || !refs) {
@@ -656,7 +436,7 @@ xb_status sweep_csv_sort(sweep_csv *f, const sweep_config *c, const sweep_column
     if ((s = read_all(f->fd, f->path, &text, &len, err)))
         goto done;
     char *nl = strchr(text, '\n');
-    if (!nl || !(copy = dup_str(text))) {
+    if (!nl || !(copy = sw_strdup(text))) {
         s = nl ? xb_error_set(err, XB_ENOMEM, "out of memory") : XB_OK;
         goto done;
     }
@@ -668,24 +448,23 @@ xb_status sweep_csv_sort(sweep_csv *f, const sweep_config *c, const sweep_column
     if (sorted)
         goto done;
     qsort(refs, rows, sizeof *refs, ref_cmp);
-    strbuf b = {0};
-    sb_add(&b, text, (size_t)(nl - text) + 1);
+    sw_buf b = {0};
+    sw_buf_add(&b, text, (size_t)(nl - text) + 1);
     for (size_t i = 0; i < rows; i++) {
-        sb_add(&b, text + refs[i].off, refs[i].len);
-        sb_add(&b, "\n", 1);
+        sw_buf_add(&b, text + refs[i].off, refs[i].len);
+        sw_buf_add(&b, "\n", 1);
     }
     if (b.failed || b.len != len) { /* blank lines: leave the file as it is */
         free(b.s);
         s = b.failed ? xb_error_set(err, XB_ENOMEM, "out of memory") : XB_OK;
         goto done;
     }
-    size_t tlen = strlen(f->path) + 32;
-    if (!(tmp = malloc(tlen))) {
+    if (!(tmp = xb_temp_name(f->path, 0))) {
         free(b.s);
         s = xb_error_set(err, XB_ENOMEM, "out of memory");
         goto done;
     }
-    snprintf(tmp, tlen, "%s.sort.%ld", f->path, (long)getpid());
+    /* Not xb_atomic_file: the new file keeps its descriptor, to hold the lock. */
     fd = open(tmp, O_RDWR | O_CREAT | O_TRUNC | O_APPEND | O_CLOEXEC, 0644);
     if (fd < 0) {
         free(b.s);
@@ -701,9 +480,9 @@ xb_status sweep_csv_sort(sweep_csv *f, const sweep_config *c, const sweep_column
         s = xb_error_set(err, XB_EIO, "%s: cannot lock: %s", tmp, strerror(errno));
         goto done;
     }
-    if (rename(tmp, f->path) != 0) {
-        s = xb_error_set(err, XB_EIO, "%s: cannot replace %s: %s", tmp, f->path,
-                         strerror(errno));
+    if ((s = xb_replace_file(tmp, f->path, err)) != XB_OK) {
+        close(fd);
+        fd = -1;
         goto done;
     }
     sync_parent(f->path);

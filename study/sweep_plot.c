@@ -9,7 +9,7 @@
 
 #include "xb_base.h"
 #include "xb_plot.h"
-#include "xb_sweep.h"
+#include "sweep_internal.h"
 
 #define PLOT_WIDTH 1000       /* pixels (points for SVG) */
 #define PLOT_HEIGHT 700
@@ -69,7 +69,7 @@ static void layout_free(x_layout *l, int n)
 
 /* Numbers where they are numbers; zero left of a log axis, "off"/"inf" (any
  * text) right of the data.  Returns 0 when no value is a number. */
-static int layout_make(const sweep_axis *ax, int log_spec, x_layout *l)
+static int layout_make(const xb_sweep_axis *ax, int log_spec, x_layout *l)
 {
     const int n = ax->n;
     l->pos = calloc((size_t)n, sizeof *l->pos);
@@ -108,7 +108,7 @@ static int layout_make(const sweep_axis *ax, int log_spec, x_layout *l)
         if (!isnan(l->pos[v]) && (!l->log || l->pos[v] > 0))
             continue;
         int is_left = !isnan(l->pos[v]); /* a zero or negative number on a log axis */
-        char text[SWEEP_VALUE_LEN + 8];
+        char text[XB_SWEEP_VALUE_LEN + 8];
         snprintf(text, sizeof text, "%s", !strcmp(ax->values[v], "inf") ? "\xe2\x88\x9e" : ax->values[v]);
         l->special[v] = strdup(text);
         if (l->log)
@@ -133,14 +133,14 @@ static int layout_make(const sweep_axis *ax, int log_spec, x_layout *l)
 
 /* The other axes' values of point p, as a legend label: "key = value" for
  * one other axis, the values alone for more (the subtitle names the keys). */
-static void line_label(const sweep_config *c, int xa, long p, char *buf, size_t len)
+static void line_label(const xb_sweep_config *c, int xa, long p, char *buf, size_t len)
 {
     size_t used = 0;
     buf[0] = '\0';
     for (int a = 0; a < c->n_axes && used + 1 < len; a++) {
         if (a == xa)
             continue;
-        const char *v = c->axes[a].values[sweep_point_value(c, p, a)];
+        const char *v = c->axes[a].values[xb_sweep_point_value(c, p, a)];
         int n = c->n_axes == 2 ? snprintf(buf + used, len - used, "%s = %s", c->axes[a].key, v)
                                : snprintf(buf + used, len - used, "%s%s", used ? ", " : "", v);
         if (n < 0)
@@ -152,7 +152,7 @@ static void line_label(const sweep_config *c, int xa, long p, char *buf, size_t 
 }
 
 /* "; lines: error_model, mapping" when the legend shows values alone. */
-static void lines_note(const sweep_config *c, int xa, char *buf, size_t len)
+static void lines_note(const xb_sweep_config *c, int xa, char *buf, size_t len)
 {
     buf[0] = '\0';
     if (c->n_axes <= 2)
@@ -260,90 +260,95 @@ static xb_plot_legend_pos place_legend(const legend_fit *L, int preferred, doubl
     return (xb_plot_legend_pos)best;
 }
 
-/* One figure, as PNG and SVG. */
-static xb_status draw(const sweep_config *c, const sweep_score *scores, int xa, int log_spec,
-                      const char *dir, xb_error *err)
+/* The lines of a figure: the points that share every other axis value. */
+typedef struct {
+    long n_lines;
+    int n;                  /* values of the x axis */
+    int *order;             /* value indices, left to right */
+    double *buf;            /* per line: x, y, lo, hi (n each) */
+    xb_plot_series *series;
+    char (*labels)[256];
+    double ylo, yhi, trend; /* range of the bars; > 0 when the curves fall to the right */
+    int n_done;             /* points with a row */
+} lines;
+
+static void lines_free(lines *l)
 {
-    const sweep_axis *ax = &c->axes[xa];
-    x_layout lay = {0};
-    int ok = layout_make(ax, log_spec, &lay);
-    if (ok < 0) {
-        layout_free(&lay, ax->n);
-        return xb_error_set(err, XB_ENOMEM, "out of memory");
-    }
-    if (ok == 0) {
-        printf("plot: skipped '%s': its values are not numbers\n", ax->key);
-        layout_free(&lay, ax->n);
-        return XB_OK;
-    }
-    /* Lines: the points that share every other axis value. */
-    const long n_lines = c->n_points / ax->n;
-    const int n = ax->n;
-    int *order = malloc((size_t)n * sizeof *order);
-    double *buf = malloc((size_t)n_lines * n * 4 * sizeof *buf);
-    xb_plot_series *series = calloc((size_t)n_lines, sizeof *series);
-    char (*labels)[256] = calloc((size_t)n_lines, sizeof *labels);
-    if (!order || !buf || !series || !labels) {
-        free(order);
-        free(buf);
-        free(series);
-        free(labels);
-        layout_free(&lay, n);
-        return xb_error_set(err, XB_ENOMEM, "out of memory");
-    }
+    free(l->order);
+    free(l->buf);
+    free(l->series);
+    free(l->labels);
+}
+
+static int lines_make(const xb_sweep_config *c, const xb_sweep_score *scores, int xa,
+                      const x_layout *lay, lines *l)
+{
+    const int n = c->axes[xa].n;
+    l->n = n;
+    l->n_lines = c->n_points / n;
+    l->order = malloc((size_t)n * sizeof *l->order);
+    l->buf = malloc((size_t)l->n_lines * n * 4 * sizeof *l->buf);
+    l->series = calloc((size_t)l->n_lines, sizeof *l->series);
+    l->labels = calloc((size_t)l->n_lines, sizeof *l->labels);
+    if (!l->order || !l->buf || !l->series || !l->labels)
+        return -1;
     /* Values left to right. */
     for (int v = 0; v < n; v++)
-        order[v] = v;
+        l->order[v] = v;
     for (int i = 1; i < n; i++)
-        for (int j = i; j > 0 && lay.pos[order[j]] < lay.pos[order[j - 1]]; j--) {
-            int t = order[j];
-            order[j] = order[j - 1];
-            order[j - 1] = t;
+        for (int j = i; j > 0 && lay->pos[l->order[j]] < lay->pos[l->order[j - 1]]; j--) {
+            int t = l->order[j];
+            l->order[j] = l->order[j - 1];
+            l->order[j - 1] = t;
         }
     /* Stride of the x axis in the point numbering (the last axis varies fastest). */
     long stride = 1;
     for (int a = c->n_axes - 1; a > xa; a--)
         stride *= c->axes[a].n;
-    double ylo = INFINITY, yhi = -INFINITY, trend = 0;
-    int n_done = 0;
-    for (long L = 0; L < n_lines; L++) {
+    l->ylo = INFINITY;
+    l->yhi = -INFINITY;
+    for (long L = 0; L < l->n_lines; L++) {
         /* point of line L at value v: digits of L with v inserted at the x axis */
         long outer = L / stride, inner = L % stride;
-        double *x = buf + (size_t)L * n * 4, *y = x + n, *lo = y + n, *hi = lo + n;
-        double dodge = n_lines > 1 ? DODGE * ((double)L - 0.5 * (double)(n_lines - 1)) : 0;
+        double *x = l->buf + (size_t)L * n * 4, *y = x + n, *lo = y + n, *hi = lo + n;
+        double dodge = l->n_lines > 1 ? DODGE * ((double)L - 0.5 * (double)(l->n_lines - 1)) : 0;
         for (int i = 0; i < n; i++) {
-            int v = order[i];
-            long p = (outer * n + v) * stride + inner;
-            const sweep_score *sc = &scores[p + 1];
-            x[i] = lay.log ? lay.pos[v] * pow(10, dodge)
-                           : lay.pos[v] + dodge * (lay.xmax - lay.xmin);
+            int v = l->order[i];
+            const xb_sweep_score *sc = &scores[(outer * n + v) * stride + inner + 1];
+            x[i] = lay->log ? lay->pos[v] * pow(10, dodge)
+                            : lay->pos[v] + dodge * (lay->xmax - lay->xmin);
             y[i] = sc->done ? 100 * sc->top1 : NAN;
             lo[i] = sc->done ? 100 * sc->ci_low : NAN;
             hi[i] = sc->done ? 100 * sc->ci_high : NAN;
             if (sc->done) {
-                n_done++;
-                ylo = fmin(ylo, lo[i]);
-                yhi = fmax(yhi, hi[i]);
-                trend += (i < n / 2 ? 1 : i >= (n + 1) / 2 ? -1 : 0) * y[i];
+                l->n_done++;
+                l->ylo = fmin(l->ylo, lo[i]);
+                l->yhi = fmax(l->yhi, hi[i]);
+                l->trend += (i < n / 2 ? 1 : i >= (n + 1) / 2 ? -1 : 0) * y[i];
             }
         }
-        line_label(c, xa, outer * n * stride + inner, labels[L], sizeof labels[L]);
-        series[L].label = L < MAX_LINES ? labels[L] : NULL;
-        series[L].x = x;
-        series[L].y = y;
-        series[L].n = n;
-        series[L].marker = 1;
-        series[L].color = -1;
+        line_label(c, xa, outer * n * stride + inner, l->labels[L], sizeof l->labels[L]);
+        l->series[L].label = L < MAX_LINES ? l->labels[L] : NULL;
+        l->series[L].x = x;
+        l->series[L].y = y;
+        l->series[L].n = n;
+        l->series[L].marker = 1;
+        l->series[L].color = -1;
     }
-    xb_status s = XB_OK;
-    if (n_done == 0) {
-        printf("plot: skipped '%s': no finished points yet\n", ax->key);
-        goto done;
-    }
-    const sweep_score *bl = &scores[0];
-    char hline_label[128] = "", title[512], subtitle[512];
+    return 0;
+}
+
+/* Titles, ranges, the baseline and the legend's place. */
+static void make_axes(const xb_sweep_config *c, const xb_sweep_score *scores, int xa,
+                      const x_layout *lay, const lines *l, xb_plot_axes *axes, char *title,
+                      char *subtitle, char *hline_label, size_t len)
+{
+    const xb_sweep_axis *ax = &c->axes[xa];
+    const xb_sweep_score *bl = &scores[0];
+    double ylo = l->ylo, yhi = l->yhi;
+    hline_label[0] = '\0';
     if (c->baseline && bl->done) {
-        snprintf(hline_label, sizeof hline_label, "digital baseline: %.2f %%", 100 * bl->top1);
+        snprintf(hline_label, len, "digital baseline: %.2f %%", 100 * bl->top1);
         ylo = fmin(ylo, 100 * bl->top1);
         yhi = fmax(yhi, 100 * bl->top1);
     }
@@ -352,87 +357,114 @@ static xb_status draw(const sweep_config *c, const sweep_score *scores, int xa, 
     if (!(y1 > y0))
         y0 = 0, y1 = 100;
     /* The legend's size, from its entries and longest text. */
-    const int entries = (int)(n_lines < MAX_LINES ? n_lines : MAX_LINES) + (hline_label[0] != 0);
+    const int entries = (int)(l->n_lines < MAX_LINES ? l->n_lines : MAX_LINES) +
+                        (hline_label[0] != 0);
     size_t longest = strlen(hline_label);
-    for (long L = 0; L < n_lines && L < MAX_LINES; L++)
-        longest = strlen(labels[L]) > longest ? strlen(labels[L]) : longest;
-    legend_fit fit = {buf, n_lines, n, lay.log, lay.xmin, lay.xmax,
+    for (long L = 0; L < l->n_lines && L < MAX_LINES; L++)
+        longest = strlen(l->labels[L]) > longest ? strlen(l->labels[L]) : longest;
+    legend_fit fit = {l->buf, l->n_lines, l->n, lay->log, lay->xmin, lay->xmax,
                       hline_label[0] ? 100 * bl->top1 : NAN,
                       fmin(0.9, LEGEND_LEFT + LEGEND_CHAR * (double)longest),
                       fmin(0.6, LEGEND_TOP + LEGEND_ENTRY * entries)};
     /* by default where the curves are not: low on the side they fall toward */
-    xb_plot_legend_pos legend = place_legend(&fit, trend >= 0 ? XB_LEGEND_LOWER_LEFT
-                                                              : XB_LEGEND_LOWER_RIGHT, &y0, &y1);
-    snprintf(title, sizeof title, "%s", c->title ? c->title : "");
-    if (!c->title)
-        snprintf(title, sizeof title, "Top-1 accuracy vs %s", axis_text(ax->key, 0));
+    xb_plot_legend_pos legend = place_legend(&fit, l->trend >= 0 ? XB_LEGEND_LOWER_LEFT
+                                                                 : XB_LEGEND_LOWER_RIGHT,
+                                             &y0, &y1);
+    if (c->title)
+        snprintf(title, len, "%s", c->title);
+    else
+        snprintf(title, len, "Top-1 accuracy vs %s", axis_text(ax->key, 0));
     size_t per_point = scores[0].images;
     for (long p = 0; p < c->n_points && !per_point; p++)
         per_point = scores[p + 1].images;
     char note[256];
     lines_note(c, xa, note, sizeof note);
-    snprintf(subtitle, sizeof subtitle, "%s on %s, %zu test images per point; bars: 95%% Wilson "
+    snprintf(subtitle, len, "%s on %s, %zu test images per point; bars: 95%% Wilson "
              "intervals%s", base_name(c->model_name), c->dataset_name, per_point, note);
-    xb_plot_axes axes = {
+    *axes = (xb_plot_axes){
         .title = title,
         .subtitle = subtitle,
         .xlabel = axis_text(ax->key, 1),
         .ylabel = "top-1 accuracy (%)",
-        .xlog = lay.log,
-        .xmin = lay.xmin,
-        .xmax = lay.xmax,
+        .xlog = lay->log,
+        .xmin = lay->xmin,
+        .xmax = lay->xmax,
         .ymin = y0,
         .ymax = y1,
         .hline = hline_label[0] ? 100 * bl->top1 : NAN,
         .hline_label = hline_label[0] ? hline_label : NULL,
         .legend = legend,
     };
+}
+
+/* DIR/accuracy_vs_<key>.png and .svg. */
+static xb_status write_files(const char *dir, const char *key, const xb_plot_axes *axes,
+                             const lines *l, const x_layout *lay, const xb_sweep_options *o,
+                             xb_error *err)
+{
     static const char *const ext[] = {"png", "svg"};
+    xb_status s = XB_OK;
     for (int e = 0; e < 2 && s == XB_OK; e++) {
-        size_t len = strlen(dir) + strlen(ax->key) + 32;
+        size_t len = strlen(dir) + strlen(key) + 32;
         char *path = malloc(len);
-        if (!path) {
-            s = xb_error_set(err, XB_ENOMEM, "out of memory");
-            break;
-        }
-        snprintf(path, len, "%s/accuracy_vs_%s.%s", dir, ax->key, ext[e]);
+        if (!path)
+            return xb_error_set(err, XB_ENOMEM, "out of memory");
+        snprintf(path, len, "%s/accuracy_vs_%s.%s", dir, key, ext[e]);
         xb_plot *pl = xb_plot_open(path, PLOT_WIDTH, PLOT_HEIGHT, 1, 1, err);
         if (!pl) {
-            s = err->code;
             free(path);
-            break;
+            return err->code;
         }
-        xb_plot_lines(pl, &axes, series, (int)n_lines);
-        for (long L = 0; L < n_lines; L++) {
-            const double *x = buf + (size_t)L * n * 4;
-            xb_plot_errorbars(pl, &axes, &series[L], (int)L, x + 2 * n, x + 3 * n);
+        xb_plot_lines(pl, axes, l->series, (int)l->n_lines);
+        for (long L = 0; L < l->n_lines; L++) {
+            const double *x = l->buf + (size_t)L * l->n * 4;
+            xb_plot_errorbars(pl, axes, &l->series[L], (int)L, x + 2 * l->n, x + 3 * l->n);
         }
-        for (int v = 0; v < n; v++)
-            if (lay.special[v])
-                xb_plot_xlabel_at(pl, &axes, lay.pos[v], lay.special[v]);
-        if ((s = xb_plot_close(pl, err)) == XB_OK)
-            printf("plot: %s\n", path);
+        for (int v = 0; v < l->n; v++)
+            if (lay->special[v])
+                xb_plot_xlabel_at(pl, axes, lay->pos[v], lay->special[v]);
+        if ((s = xb_plot_close(pl, err)) == XB_OK && o->plot)
+            o->plot(o->user, key, path, NULL);
         free(path);
     }
-done:
-    free(order);
-    free(buf);
-    free(series);
-    free(labels);
-    layout_free(&lay, n);
     return s;
 }
 
-xb_status sweep_plots_draw(const sweep_config *c, const sweep_score *scores, const char *dir,
-                           xb_error *err)
+/* One figure, as PNG and SVG. */
+static xb_status draw(const xb_sweep_config *c, const xb_sweep_score *scores, int xa,
+                      int log_spec, const char *dir, const xb_sweep_options *o, xb_error *err)
+{
+    const xb_sweep_axis *ax = &c->axes[xa];
+    x_layout lay = {0};
+    lines l = {0};
+    xb_status s = XB_OK;
+    int ok = layout_make(ax, log_spec, &lay);
+    if (ok < 0 || (ok > 0 && lines_make(c, scores, xa, &lay, &l) < 0)) {
+        s = xb_error_set(err, XB_ENOMEM, "out of memory");
+    } else if (ok == 0 || l.n_done == 0) {
+        if (o->plot)
+            o->plot(o->user, ax->key, NULL, ok == 0 ? "its values are not numbers"
+                                                    : "no finished points yet");
+    } else {
+        char title[512], subtitle[512], hline_label[512];
+        xb_plot_axes axes;
+        make_axes(c, scores, xa, &lay, &l, &axes, title, subtitle, hline_label, 512);
+        s = write_files(dir, ax->key, &axes, &l, &lay, o, err);
+    }
+    lines_free(&l);
+    layout_free(&lay, ax->n);
+    return s;
+}
+
+xb_status sw_plots_draw(const xb_sweep_config *c, const xb_sweep_score *scores, const char *dir,
+                        const xb_sweep_options *o, xb_error *err)
 {
     for (int k = 0; k < c->n_plots; k++)
         for (int a = 0; a < c->n_axes; a++)
             if (!strcmp(c->axes[a].key, c->plots[k].x)) {
-                xb_status s = draw(c, scores, a, c->plots[k].log, dir, err);
+                xb_status s = draw(c, scores, a, c->plots[k].log, dir, o, err);
                 if (s != XB_OK)
                     return s;
             }
-    fflush(stdout);
     return XB_OK;
 }

@@ -116,8 +116,8 @@ static int run_mpi_kill_one(const char *config, const char *csv, int min_rows, d
         int rows = xb_test_count_lines(text) - 1;
         free(text);
         if (rows >= min_rows && t_rows < 0)
-            t_rows = now_seconds();
-        if (!killed && t_rows >= 0 && now_seconds() >= t_rows + extra_delay) {
+            t_rows = xb_clock_now();
+        if (!killed && t_rows >= 0 && xb_clock_now() >= t_rows + extra_delay) {
             pid_t ranks[4];
             int n = children(pid, ranks, 4);
             if (n == 2) {
@@ -158,18 +158,18 @@ int main(int argc, char **argv)
     write_config("one-ref.json", "cache-one-ref", "out-one-ref", one, 0);
     write_config("one-mpi.json", "cache-one-mpi", "out-one-mpi", one, 0);
 
-    double t0 = now_seconds();
+    double t0 = xb_clock_now();
     int rc = run_single("ref.json");
-    double t_single = now_seconds() - t0;
+    double t_single = xb_clock_now() - t0;
     char *out = xb_test_slurp(xb_test_tmp("stdout")), *err = xb_test_slurp(xb_test_tmp("stderr"));
     printf("one process: exit %d in %.1f s\n%s%s", rc, t_single, out, err);
     XB_CHECK(rc == 0);
     free(out);
     free(err);
 
-    t0 = now_seconds();
+    t0 = xb_clock_now();
     rc = run_mpi("mpi.json");
-    double t_mpi = now_seconds() - t0;
+    double t_mpi = xb_clock_now() - t0;
     out = xb_test_slurp(xb_test_tmp("stdout"));
     err = xb_test_slurp(xb_test_tmp("stderr"));
     printf("2 ranks: exit %d in %.1f s\n%s%s", rc, t_mpi, out, err);

@@ -4,6 +4,7 @@
 #ifndef XB_SWEEP_TEST_UTIL_H
 #define XB_SWEEP_TEST_UTIL_H
 
+#include "xb_base.h"
 #include "xb_test.h"
 
 #include <errno.h>
@@ -21,13 +22,6 @@
 /* Columns that hold times: they differ from run to run. */
 __attribute__((unused)) static const char *const timing_cols[] = {"seconds", "cpu_seconds", "calib_seconds",
                                           "program_s", "solve_s", "adc_s", "digital_s"};
-
-static __attribute__((unused)) double now_seconds(void)
-{
-    struct timespec t;
-    clock_gettime(CLOCK_MONOTONIC, &t);
-    return (double)t.tv_sec + 1e-9 * (double)t.tv_nsec;
-}
 
 static __attribute__((unused)) void write_text(const char *path, const char *text)
 {
@@ -73,12 +67,12 @@ static __attribute__((unused)) int st_run(const char *const *argv, double kill_a
     if (killed)
         *killed = 0;
     if (kill_after >= 0) {
-        double end = now_seconds() + kill_after;
+        double end = xb_clock_now() + kill_after;
         for (;;) {
             pid_t w = waitpid(pid, &st, WNOHANG);
             if (w == pid)
                 break;
-            if (now_seconds() >= end) {
+            if (xb_clock_now() >= end) {
                 kill(pid, SIGKILL);
                 waitpid(pid, &st, 0);
                 break;

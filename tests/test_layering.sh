@@ -26,6 +26,7 @@ validation solver
 validation circuit
 validation base
 onnx base
+data onnx
 data base
 analog onnx
 analog solver

@@ -263,6 +263,8 @@ static void data_module(void)
     FAILS(XB_EIO, xb_dataset_open_fmnist(missing(), XB_SPLIT_TEST, &d, err));
     FAILS(XB_EIO, xb_dataset_open_imagenet(missing(), NULL, &d, err));
     FAILS(XB_EINVAL, xb_dataset_open("no-such-kind:x", &d, err));
+    FAILS(XB_EINVAL, xb_dataset_open_spec("fashion-mnist", "labels.txt", &d, err));
+    FAILS(XB_EINVAL, xb_dataset_check_model(NULL, NULL, "m.onnx", err));
     unsigned char rgb[3] = {1, 2, 3};
     float out[3 * 224 * 224];
     FAILS(XB_EINVAL, xb_dataset_preprocess_imagenet(rgb, 0, 1, out, err));
@@ -278,6 +280,25 @@ static void data_module(void)
     }
 }
 
+static void sweep_module(void)
+{
+    xb_sweep_config c;
+    FAILS(XB_EIO, xb_sweep_config_load(missing(), &c, err));
+    FAILS(XB_EFORMAT, xb_sweep_config_parse("{", "bad.json", &c, err));
+    FAILS(XB_EINVAL, xb_sweep_run(NULL, NULL, NULL, err));
+    xb_error e;
+    const char *text = "{\"model\": \"absent.onnx\", \"dataset\": \"fashion-mnist\"}";
+    if (xb_sweep_config_parse(text, xb_test_tmp("sweep.json"), &c, &e) == XB_OK) {
+        xb_analog_config cfg;
+        FAILS(XB_EINVAL, xb_sweep_task_config(&c, c.n_points, &cfg, err));
+        xb_sweep_options o = {.output = xb_test_tmp("sweep-out")};
+        FAILS(XB_EIO, xb_sweep_run(&c, &o, NULL, err));
+        xb_sweep_config_free(&c);
+    } else {
+        XB_CHECK_MSG(0, "%s", e.msg);
+    }
+}
+
 int main(void)
 {
     base_module();
@@ -285,5 +306,6 @@ int main(void)
     solver_module();
     onnx_module();
     data_module();
+    sweep_module();
     XB_TEST_DONE();
 }

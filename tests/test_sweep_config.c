@@ -4,6 +4,8 @@
 #define _POSIX_C_SOURCE 200809L
 #include "xb_test.h"
 
+#include "xb_analog.h"
+
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
@@ -45,8 +47,32 @@ static void expect_config(const char *name, const char *text, const char *what)
 
 #define HEAD "{ \"model\": \"m.onnx\", \"dataset\": \"fashion-mnist\", "
 
+/* docs/sweep.md lists the parameters in a table, in the order and with the
+ * keys of the library's own table (xb_analog_config_key). */
+static void docs_list_every_key(void)
+{
+    char *doc = xb_test_slurp(xb_test_src("docs/sweep.md"));
+    char *p = strstr(doc, "| parameter | value | meaning |");
+    XB_CHECK_MSG(p != NULL, "docs/sweep.md has no parameter table");
+    int i = 0;
+    /* the rows after the header and its |---| line, up to the first non-row */
+    for (char *line = p ? strchr(strchr(p, '\n') + 1, '\n') + 1 : NULL;
+         line && !strncmp(line, "| `", 3); line = strchr(line, '\n') + 1, i++) {
+        const char *k = line + 3, *end = strchr(k, '`');
+        const xb_analog_key *key = xb_analog_config_key(i);
+        size_t n = (size_t)(end - k);
+        XB_CHECK_MSG(key && n == strlen(key->key) && !strncmp(k, key->key, n),
+                     "docs/sweep.md parameter %d is '%.*s', the library's is '%s'", i, (int)n,
+                     k, key ? key->key : "(none)");
+    }
+    XB_CHECK_MSG(i > 0 && !xb_analog_config_key(i), "docs/sweep.md lists %d parameters, the "
+                 "library %s", i, xb_analog_config_key(i) ? "more" : "none");
+    free(doc);
+}
+
 int main(void)
 {
+    docs_list_every_key();
     /* Arguments. */
     expect("", 2, "a configuration file is required");
     expect("a.json b.json", 2, "one configuration file only");

@@ -1,5 +1,6 @@
 /* analog_config.c: the analog configuration, its text form and its checks. */
 #include <errno.h>
+#include <stddef.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -39,46 +40,108 @@ void xb_analog_config_init(xb_analog_config *c)
     c->seed = 1;
 }
 
+/* Names of the enumerated parameters, indexed by their enum value. */
+static const char *const mvm_names[] = {"ideal", "exact", "newton", "digital", NULL};
+static const char *const scaling_names[] = {"channel", "layer", NULL};
+static const char *const mapping_names[] = {"differential", "offset", NULL};
+static const char *const offset_names[] = {"digital", "unit-column", NULL};
+static const char *const error_names[] = {"none", "independent", "proportional", NULL};
+static const char *const input_names[] = {"bit-serial", "dac", NULL};
+static const char *const access_names[] = {"resistor", "nmos", NULL};
+static const char *const cell_names[] = {"linear", "sinh", NULL};
+
+/* How a parameter's text maps onto its field. */
+typedef enum {
+    K_ENUM,     /* one of names[], stored as its index (an enum) */
+    K_INT,      /* an integer lo..hi */
+    K_NUM,      /* a double */
+    K_ON_OFF,   /* a double, or "inf" */
+    K_ADC_BITS, /* an integer 1..24, or "off" (stored as 0) */
+    K_SLICING,  /* "KxB" or "1": slices and slice_bits */
+    K_SEED      /* a non-negative integer below 2^53 (it travels as a double) */
+} key_type;
+
 typedef struct {
-    const char *name;
-    int value;
-} name_value;
+    xb_analog_key info;
+    key_type type;
+    size_t offset; /* of the field in xb_analog_config */
+    int lo, hi;    /* K_INT */
+    /* Position in xb_analog_config_hash(): the order the hash has always used,
+     * so that result files and calibration caches stay valid. */
+    int hash_order;
+} key_desc;
 
-static const name_value mvm_names[] = {
-    {"ideal", XB_MVM_IDEAL}, {"exact", XB_MVM_EXACT}, {"newton", XB_MVM_NEWTON}, {"digital", XB_MVM_DIGITAL}, {0, 0}};
-static const name_value scaling_names[] = {{"channel", XB_SCALE_CHANNEL}, {"layer", XB_SCALE_LAYER}, {0, 0}};
-static const name_value mapping_names[] = {{"differential", XB_MAP_DIFFERENTIAL}, {"offset", XB_MAP_OFFSET}, {0, 0}};
-static const name_value offset_names[] = {
-    {"digital", XB_OFFSET_DIGITAL}, {"unit-column", XB_OFFSET_UNIT_COLUMN}, {0, 0}};
-static const name_value error_names[] = {{"none", XB_PROG_NONE},
-                                         {"independent", XB_PROG_INDEPENDENT},
-                                         {"proportional", XB_PROG_PROPORTIONAL},
-                                         {0, 0}};
-static const name_value input_names[] = {{"bit-serial", XB_INPUT_BIT_SERIAL}, {"dac", XB_INPUT_DAC}, {0, 0}};
-static const name_value access_names[] = {{"resistor", XB_ACCESS_RESISTOR}, {"nmos", XB_ACCESS_NMOS}, {0, 0}};
-static const name_value cell_names[] = {{"linear", XB_CELL_LINEAR}, {"sinh", XB_CELL_SINH}, {0, 0}};
+#define OFF(f) offsetof(xb_analog_config, f)
+#define E(k, n, f, h, help) {{k, "enum", n, help}, K_ENUM, OFF(f), 0, 0, h}
+#define I(k, f, lo, hi, h, help) {{k, "integer " #lo ".." #hi, NULL, help}, K_INT, OFF(f), lo, hi, h}
+#define N(k, f, h, help) {{k, "number", NULL, help}, K_NUM, OFF(f), 0, 0, h}
 
-static xb_status parse_name(const name_value *t, const char *key, const char *v, int *out, xb_error *err)
+/* Every parameter, in the order of the columns of a sweep's results file. */
+static const key_desc keys[] = {
+    E("mvm", mvm_names, mvm, 0, "how a tile multiplies: ideal product, exact circuit, Newton for nonlinear devices, or digital"),
+    E("mapping", mapping_names, mapping, 2, "weights to conductances: a G+/G- pair, or one cell with an offset"),
+    E("offset", offset_names, offset_sub, 3, "offset mapping: the offset removed digitally or by a unit column"),
+    {{"slicing", "KxB or 1", NULL, "K slices of B bits per weight (1: the whole weight in one cell)"}, K_SLICING, OFF(slices), 0, 0, 31},
+    I("weight_bits", weight_bits, 2, 16, 8, "signed weight bits"),
+    E("scaling", scaling_names, scaling, 1, "weight scale per output channel or per layer"),
+    N("gmax", gmax, 13, "largest conductance, siemens"),
+    {{"on_off", "number or inf", NULL, "Gmax/Gmin (inf puts Gmin at 0)"}, K_ON_OFF, OFF(on_off), 0, 0, 29},
+    E("error_model", error_names, error_model, 4, "programming errors: none, sigma = alpha Gmax, or sigma = alpha G"),
+    N("alpha", alpha, 14, "relative programming error"),
+    E("input", input_names, input, 5, "inputs: bit-serial on the gates, or a DAC driving the rows"),
+    I("input_bits", input_bits, 1, 16, 9, "activation bits per layer"),
+    N("input_percentile", input_percentile, 15, "activation range: this percentile of the absolute activations"),
+    N("v_read", v_read, 16, "read supply (bit-serial) or DAC full scale, volts"),
+    {{"adc_bits", "integer 1..24 or off", NULL, "ADC resolution (off: no conversion)"}, K_ADC_BITS, OFF(adc_bits), 1, 24, 30},
+    N("adc_percentile", adc_percentile, 17, "ADC range: this percentile of the absolute analog outputs"),
+    I("calib_images", calib_images, 1, 1000000, 10, "calibration images"),
+    I("rows_per_array", rows_per_array, 1, 65536, 11, "rows (inputs) of one array"),
+    I("cols_per_array", cols_per_array, 1, 65536, 12, "columns (outputs) of one array"),
+    N("rp", rp, 18, "normalized wire resistance R_wire Gmax per segment"),
+    N("r_drv", r_drv, 19, "driver resistance (input-source), ohms"),
+    N("r_sense", r_sense, 20, "sense resistance, ohms"),
+    E("access", access_names, access, 6, "access device (newton): a resistor or an NMOS"),
+    E("cell", cell_names, cell, 7, "cell I-V (newton): linear or sinh"),
+    N("sinh_v0", sinh_v0, 21, "V0 of sinh cells, volts"),
+    N("nmos_kp", nmos.kp, 22, "NMOS transconductance, A/V^2"),
+    N("nmos_vto", nmos.vto, 23, "NMOS threshold, volts"),
+    N("nmos_lambda", nmos.lambda, 24, "NMOS channel-length modulation, 1/V"),
+    N("nmos_w", nmos.w, 25, "NMOS width, metres"),
+    N("nmos_l", nmos.l, 26, "NMOS length, metres"),
+    N("v_gate", nmos.v_gate, 27, "gate voltage of an enabled row, volts"),
+    {{"seed", "integer >= 0", NULL, "programming errors: the same seed gives the same numbers"}, K_SEED, OFF(seed), 0, 0, 28},
+};
+#undef E
+#undef I
+#undef N
+#define N_KEYS ((int)(sizeof keys / sizeof keys[0]))
+
+const xb_analog_key *xb_analog_config_key(int i)
 {
-    for (int k = 0; t[k].name; k++)
-        if (!strcmp(t[k].name, v)) {
-            *out = t[k].value;
+    return i >= 0 && i < N_KEYS ? &keys[i].info : NULL;
+}
+
+static const key_desc *find_key(const char *key)
+{
+    for (int i = 0; key && i < N_KEYS; i++)
+        if (!strcmp(keys[i].info.key, key))
+            return &keys[i];
+    return NULL;
+}
+
+static xb_status parse_name(const char *const *names, const char *key, const char *v, int *out, xb_error *err)
+{
+    for (int k = 0; names[k]; k++)
+        if (!strcmp(names[k], v)) {
+            *out = k;
             return XB_OK;
         }
     char list[256] = "";
-    for (int k = 0; t[k].name; k++) {
+    for (int k = 0; names[k]; k++) {
         strncat(list, k ? ", " : "", sizeof list - strlen(list) - 1);
-        strncat(list, t[k].name, sizeof list - strlen(list) - 1);
+        strncat(list, names[k], sizeof list - strlen(list) - 1);
     }
     return xb_error_set(err, XB_EINVAL, "%s = '%s': must be one of %s", key, v, list);
-}
-
-static const char *name_of(const name_value *t, int v)
-{
-    for (int k = 0; t[k].name; k++)
-        if (t[k].value == v)
-            return t[k].name;
-    return "?";
 }
 
 static xb_status parse_num(const char *key, const char *v, double *out, xb_error *err)
@@ -104,57 +167,43 @@ static xb_status parse_int(const char *key, const char *v, int lo, int hi, int *
     return XB_OK;
 }
 
+static xb_status parse_slicing(xb_analog_config *c, const char *v, xb_error *err)
+{
+    int k = 0, b = 0;
+    char tail;
+    if (sscanf(v, "%dx%d%c", &k, &b, &tail) == 2 && k >= 1 && k <= 16 && b >= 1 && b <= 16) {
+        c->slices = k;
+        c->slice_bits = b;
+        return XB_OK;
+    }
+    if (!strcmp(v, "1") || !strcmp(v, "none")) {
+        c->slices = 1;
+        c->slice_bits = 0;
+        return XB_OK;
+    }
+    return xb_error_set(err, XB_EINVAL, "slicing = '%s': expected KxB (e.g. 4x2) or 1", v);
+}
+
 xb_status xb_analog_config_set(xb_analog_config *c, const char *key, const char *v, xb_error *err)
 {
-    if (!key || !v)
-        return xb_error_set(err, XB_EINVAL, "analog config: NULL key or value");
-    int e;
+    if (!c || !key || !v)
+        return xb_error_set(err, XB_EINVAL, "analog config: NULL configuration, key or value");
+    const key_desc *k = find_key(key);
+    if (!k)
+        return xb_error_set(err, XB_EINVAL, "analog config: unknown key '%s'", key);
+    char *field = (char *)c + k->offset;
     double d;
-    xb_status st = XB_OK;
-#define ENUM(k, table, field)                                                                                    \
-    if (!strcmp(key, k)) {                                                                                     \
-        if (!(st = parse_name(table, key, v, &e, err)))                                                        \
-            c->field = e;                                                                                      \
-        return st;                                                                                             \
-    }
-#define NUM(k, field)                                                                                            \
-    if (!strcmp(key, k)) {                                                                                     \
-        if (!(st = parse_num(key, v, &d, err)))                                                                \
-            c->field = d;                                                                                      \
-        return st;                                                                                             \
-    }
-#define INT(k, field, lo, hi)                                                                                    \
-    if (!strcmp(key, k))                                                                                       \
-        return parse_int(key, v, lo, hi, &c->field, err);
-    ENUM("mvm", mvm_names, mvm)
-    ENUM("scaling", scaling_names, scaling)
-    ENUM("mapping", mapping_names, mapping)
-    ENUM("offset", offset_names, offset_sub)
-    ENUM("error_model", error_names, error_model)
-    ENUM("input", input_names, input)
-    ENUM("access", access_names, access)
-    ENUM("cell", cell_names, cell)
-    INT("weight_bits", weight_bits, 2, 16)
-    INT("input_bits", input_bits, 1, 16)
-    INT("calib_images", calib_images, 1, 1000000)
-    INT("rows_per_array", rows_per_array, 1, 1 << 16)
-    INT("cols_per_array", cols_per_array, 1, 1 << 16)
-    NUM("gmax", gmax)
-    NUM("alpha", alpha)
-    NUM("input_percentile", input_percentile)
-    NUM("v_read", v_read)
-    NUM("adc_percentile", adc_percentile)
-    NUM("rp", rp)
-    NUM("r_drv", r_drv)
-    NUM("r_sense", r_sense)
-    NUM("sinh_v0", sinh_v0)
-    NUM("nmos_kp", nmos.kp)
-    NUM("nmos_vto", nmos.vto)
-    NUM("nmos_lambda", nmos.lambda)
-    NUM("nmos_w", nmos.w)
-    NUM("nmos_l", nmos.l)
-    NUM("v_gate", nmos.v_gate)
-    if (!strcmp(key, "on_off")) {
+    xb_status st;
+    switch (k->type) {
+    case K_ENUM:
+        return parse_name(k->info.choices, key, v, (int *)field, err);
+    case K_INT:
+        return parse_int(key, v, k->lo, k->hi, (int *)field, err);
+    case K_NUM:
+        if (!(st = parse_num(key, v, &d, err)))
+            *(double *)field = d;
+        return st;
+    case K_ON_OFF:
         if (!strcasecmp(v, "inf") || !strcasecmp(v, "infinity")) {
             c->on_off = INFINITY;
             return XB_OK;
@@ -162,108 +211,76 @@ xb_status xb_analog_config_set(xb_analog_config *c, const char *key, const char 
         if (!(st = parse_num(key, v, &d, err)))
             c->on_off = d;
         return st;
-    }
-    if (!strcmp(key, "adc_bits")) {
+    case K_ADC_BITS:
         if (!strcmp(v, "off") || !strcmp(v, "0")) {
             c->adc_bits = 0;
             return XB_OK;
         }
-        return parse_int(key, v, 1, 24, &c->adc_bits, err);
+        return parse_int(key, v, k->lo, k->hi, &c->adc_bits, err);
+    case K_SLICING:
+        return parse_slicing(c, v, err);
+    case K_SEED:
+        if ((st = parse_num(key, v, &d, err)))
+            return st;
+        if (d < 0 || d != floor(d) || d > 9.007199254740992e15)
+            return xb_error_set(err, XB_EINVAL, "seed = '%s': must be a non-negative integer", v);
+        c->seed = (unsigned long)d;
+        return XB_OK;
     }
-    if (!strcmp(key, "slicing")) {
-        int k = 0, b = 0;
-        char tail;
-        if (sscanf(v, "%dx%d%c", &k, &b, &tail) == 2 && k >= 1 && k <= 16 && b >= 1 && b <= 16) {
-            c->slices = k;
-            c->slice_bits = b;
-            return XB_OK;
-        }
-        if (!strcmp(v, "1") || !strcmp(v, "none")) {
-            c->slices = 1;
-            c->slice_bits = 0;
-            return XB_OK;
-        }
-        return xb_error_set(err, XB_EINVAL, "slicing = '%s': expected KxB (e.g. 4x2) or 1", v);
-    }
-    if (!strcmp(key, "seed")) {
-        if (!(st = parse_num(key, v, &d, err))) {
-            if (d < 0 || d != floor(d) || d > 9.007199254740992e15)
-                return xb_error_set(err, XB_EINVAL, "seed = '%s': must be a non-negative integer", v);
-            c->seed = (unsigned long)d;
-        }
-        return st;
-    }
-#undef ENUM
-#undef NUM
-#undef INT
-    return xb_error_set(err, XB_EINVAL, "analog config: unknown key '%s'", key);
+    return xb_error_set(err, XB_EINTERNAL, "analog config: key '%s' has no type", key);
 }
 
-xb_status xb_analog_config_get(const xb_analog_config *c, const char *key, char *buf, size_t len, xb_error *err)
+/* The text of one parameter; "%.17g" reads back as the same double. */
+static void print_value(const key_desc *k, const xb_analog_config *c, char *buf, size_t len)
 {
-#define GETE(k, table, field)                                                                                    \
-    if (!strcmp(key, k)) {                                                                                     \
-        snprintf(buf, len, "%s", name_of(table, (int)c->field));                                               \
-        return XB_OK;                                                                                          \
-    }
-#define GETN(k, field)                                                                                           \
-    if (!strcmp(key, k)) {                                                                                     \
-        snprintf(buf, len, "%.17g", (double)c->field);                                                         \
-        return XB_OK;                                                                                          \
-    }
-    GETE("mvm", mvm_names, mvm)
-    GETE("scaling", scaling_names, scaling)
-    GETE("mapping", mapping_names, mapping)
-    GETE("offset", offset_names, offset_sub)
-    GETE("error_model", error_names, error_model)
-    GETE("input", input_names, input)
-    GETE("access", access_names, access)
-    GETE("cell", cell_names, cell)
-    GETN("weight_bits", weight_bits)
-    GETN("input_bits", input_bits)
-    GETN("calib_images", calib_images)
-    GETN("rows_per_array", rows_per_array)
-    GETN("cols_per_array", cols_per_array)
-    GETN("gmax", gmax)
-    GETN("alpha", alpha)
-    GETN("input_percentile", input_percentile)
-    GETN("v_read", v_read)
-    GETN("adc_percentile", adc_percentile)
-    GETN("rp", rp)
-    GETN("r_drv", r_drv)
-    GETN("r_sense", r_sense)
-    GETN("sinh_v0", sinh_v0)
-    GETN("nmos_kp", nmos.kp)
-    GETN("nmos_vto", nmos.vto)
-    GETN("nmos_lambda", nmos.lambda)
-    GETN("nmos_w", nmos.w)
-    GETN("nmos_l", nmos.l)
-    GETN("v_gate", nmos.v_gate)
-    GETN("seed", seed)
-    if (!strcmp(key, "on_off")) {
+    const char *field = (const char *)c + k->offset;
+    int e, n = 0;
+    switch (k->type) {
+    case K_ENUM:
+        while (k->info.choices[n])
+            n++;
+        e = *(const int *)field;
+        snprintf(buf, len, "%s", e >= 0 && e < n ? k->info.choices[e] : "?");
+        return;
+    case K_INT:
+        snprintf(buf, len, "%.17g", (double)*(const int *)field);
+        return;
+    case K_NUM:
+        snprintf(buf, len, "%.17g", *(const double *)field);
+        return;
+    case K_ON_OFF:
         if (isinf(c->on_off))
             snprintf(buf, len, "inf");
         else
             snprintf(buf, len, "%.17g", c->on_off);
-        return XB_OK;
-    }
-    if (!strcmp(key, "adc_bits")) {
+        return;
+    case K_ADC_BITS:
         if (c->adc_bits == 0)
             snprintf(buf, len, "off");
         else
             snprintf(buf, len, "%d", c->adc_bits);
-        return XB_OK;
-    }
-    if (!strcmp(key, "slicing")) {
+        return;
+    case K_SLICING:
         if (c->slices == 1)
             snprintf(buf, len, "1");
         else
             snprintf(buf, len, "%dx%d", c->slices, c->slice_bits);
-        return XB_OK;
+        return;
+    case K_SEED:
+        snprintf(buf, len, "%.17g", (double)c->seed);
+        return;
     }
-#undef GETE
-#undef GETN
-    return xb_error_set(err, XB_EINVAL, "analog config: unknown key '%s'", key);
+}
+
+xb_status xb_analog_config_get(const xb_analog_config *c, const char *key, char *buf, size_t len, xb_error *err)
+{
+    const key_desc *k = find_key(key);
+    if (!k)
+        return xb_error_set(err, XB_EINVAL, "analog config: unknown key '%s'", key ? key : "(null)");
+    if (!c || !buf || len == 0)
+        return xb_error_set(err, XB_EINVAL, "analog config: NULL configuration or no room for '%s'", key);
+    print_value(k, c, buf, len);
+    return XB_OK;
 }
 
 xb_status xb_analog_config_validate(const xb_analog_config *c, xb_error *err)
@@ -305,23 +322,20 @@ xb_status xb_analog_config_validate(const xb_analog_config *c, xb_error *err)
 
 unsigned long long xb_analog_config_hash(const xb_analog_config *c)
 {
-    /* hash the text form of every key, so padding never enters the hash */
-    static const char *keys[] = {"mvm", "scaling", "mapping", "offset", "error_model", "input", "access", "cell",
-                                 "weight_bits", "input_bits", "calib_images", "rows_per_array", "cols_per_array",
-                                 "gmax", "alpha", "input_percentile", "v_read", "adc_percentile", "rp", "r_drv",
-                                 "r_sense", "sinh_v0", "nmos_kp", "nmos_vto", "nmos_lambda", "nmos_w", "nmos_l",
-                                 "v_gate", "seed", "on_off", "adc_bits", "slicing"};
+    /* FNV-1a of "key=value;" for every key, so padding never enters the hash */
     unsigned long long h = 14695981039346656037ULL;
     char buf[64];
-    for (size_t k = 0; k < sizeof keys / sizeof keys[0]; k++) {
-        if (xb_analog_config_get(c, keys[k], buf, sizeof buf, NULL))
-            continue;
-        for (const char *p = keys[k]; *p; p++)
-            h = (h ^ (unsigned char)*p) * 1099511628211ULL;
-        h = (h ^ '=') * 1099511628211ULL;
-        for (const char *p = buf; *p; p++)
-            h = (h ^ (unsigned char)*p) * 1099511628211ULL;
-        h = (h ^ ';') * 1099511628211ULL;
-    }
+    for (int order = 0; order < N_KEYS; order++)
+        for (int i = 0; i < N_KEYS; i++) {
+            if (keys[i].hash_order != order)
+                continue;
+            print_value(&keys[i], c, buf, sizeof buf);
+            for (const char *p = keys[i].info.key; *p; p++)
+                h = (h ^ (unsigned char)*p) * 1099511628211ULL;
+            h = (h ^ '=') * 1099511628211ULL;
+            for (const char *p = buf; *p; p++)
+                h = (h ^ (unsigned char)*p) * 1099511628211ULL;
+            h = (h ^ ';') * 1099511628211ULL;
+        }
     return h;
 }

@@ -88,15 +88,21 @@ typedef struct {
 
 void xb_analog_config_init(xb_analog_config *cfg);
 
-/* Set one parameter from text, as configuration files and sweep axes give them.
- * Keys: mvm (ideal|exact|newton|digital), weight_bits, scaling (channel|layer),
- * gmax, on_off (a number or "inf"), mapping (differential|offset),
- * offset (digital|unit-column), slicing ("KxB", e.g. "4x2", or "1" for unsliced),
- * error_model (none|independent|proportional), alpha, input (bit-serial|dac),
- * input_bits, input_percentile, v_read, adc_bits (a number or "off"),
- * adc_percentile, calib_images, rows_per_array, cols_per_array, rp, r_drv,
- * r_sense, access (resistor|nmos), cell (linear|sinh), sinh_v0, nmos_kp,
- * nmos_vto, nmos_lambda, nmos_w, nmos_l, v_gate, seed.
+/* One parameter of the text form, for listings and documentation. */
+typedef struct {
+    const char *key;            /* as xb_analog_config_set() takes it, e.g. "adc_bits" */
+    const char *values;         /* the text it accepts: "number", "integer 2..16", "enum", ... */
+    const char *const *choices; /* "enum": the accepted names, NULL-terminated; else NULL */
+    const char *help;           /* one line: meaning and unit */
+} xb_analog_key;
+
+/* The i-th parameter (0-based), in the order of a sweep's result columns, or
+ * NULL when i is out of range: every key that _set and _get accept. */
+const xb_analog_key *xb_analog_config_key(int i);
+
+/* Set one parameter from text, as configuration files and sweep axes give them
+ * (the keys and what they accept: xb_analog_config_key()).  "inf" is accepted
+ * for on_off, "off" for adc_bits, "KxB" (e.g. "4x2") or "1" for slicing.
  * Unknown keys and bad values are refused with a message naming both. */
 xb_status xb_analog_config_set(xb_analog_config *cfg, const char *key, const char *value, xb_error *err);
 /* Check the whole configuration (ranges, slicing covers the weight bits, ...). */

@@ -45,6 +45,7 @@
 #include <stddef.h>
 
 #include "xb_error.h"
+#include "xb_model.h"
 
 #ifdef __cplusplus
 extern "C" {
@@ -99,6 +100,11 @@ xb_status xb_dataset_open_imagenet(const char *dir, const char *labels_path, xb_
  *   "imagenet:DIR"               ImageNet-style folder, default labels file */
 xb_status xb_dataset_open(const char *spec, xb_dataset **out, xb_error *err);
 
+/* xb_dataset_open(), or with labels_path (not NULL) the imagenet:DIR folder of
+ * spec with that labels file; a labels file with any other spec is refused. */
+xb_status xb_dataset_open_spec(const char *spec, const char *labels_path, xb_dataset **out,
+                               xb_error *err);
+
 void xb_dataset_free(xb_dataset *d);
 
 xb_dataset_kind xb_dataset_get_kind(const xb_dataset *d);
@@ -114,6 +120,13 @@ int xb_dataset_num_classes(const xb_dataset *d);
  * A shape with no known preprocessing, or the other dataset's shape, gives
  * XB_EINVAL with a message that says which dataset the model needs. */
 xb_status xb_dataset_match_input(const xb_dataset *d, int c, int h, int w, xb_error *err);
+
+/* Check that model m (named path in messages) can be scored on d: it has an
+ * input shape and outputs, the shape is d's (xb_dataset_match_input), the
+ * preprocessing constants recorded in its metadata (preprocess.mean, .std,
+ * .pad) are the ones d applies, and it has an output for every label of d. */
+xb_status xb_dataset_check_model(const xb_dataset *d, const xb_model *m, const char *path,
+                                 xb_error *err);
 
 /* Read images first .. first+n-1 (0-based, first+n <= count) into x
  * (n * c*h*w floats, NCHW) and their labels into labels (n ints; may be NULL).
