@@ -37,7 +37,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "xb_base.h"
+#include "solver_internal.h"
 
 /* Convergence and step limits: the same numbers as newton.c (see there). */
 #define LD_RELTOL 1e-13
@@ -48,56 +48,6 @@
 #define LD_LIMIT_SINH 2.0 /* in units of V0 */
 #define LD_SRC_STEP 0.1
 #define LD_SRC_MIN_STEP 1e-4
-
-/* The branch of one cell, from its source-line node s to its bit-line node c. */
-typedef enum {
-    BR_LINEAR = 0, /* access resistance folded into the cell: I = g (s - c) */
-    BR_SINH,       /* no access device: I = g V0 sinh((s - c) / V0) */
-    BR_RES_SINH,   /* access resistance s-a, sinh cell a-c */
-    BR_NMOS_LIN,   /* NMOS s-a (drain s, source a), linear cell a-c */
-    BR_NMOS_SINH   /* NMOS s-a, sinh cell a-c */
-} branch_kind;
-
-/* The linearized rung of one enabled row and what the internal node's update needs. */
-typedef struct {
-    double p, q, j; /* rung current s -> c: j + p s - q c */
-    double fa;      /* internal node: device current minus cell current (amperes) */
-    double ds, ca;  /* d(device current)/ds, d(cell current)/da (siemens) */
-    double den;     /* d(cell current)/da - d(device current)/da (siemens, > 0) */
-} rung;
-
-/* Norton 2-port of everything above a row, seen at its s and c nodes: the
- * current flowing on down is J - Y v.  pinned: s is held at the supply
- * through ideal wires; then only J[1] and Y[3] (the c part) mean anything. */
-typedef struct {
-    double J[2];
-    double Y[4]; /* row-major: ss, sc, cs, cc */
-    int pinned;
-} norton;
-
-struct xb_ladder {
-    int M, N;
-    double v_read;      /* volts */
-    xb_source_line sl;  /* XB_SL_IDEAL or XB_SL_COLUMN */
-    xb_sl_drive drive;
-    branch_kind kind;
-    xb_nmos nmos;
-    double beta;        /* A/V^2: KP W / L */
-    double v0;          /* volts: sinh V0 */
-    double r_access;    /* ohms (BR_RES_SINH) */
-    double *g;          /* M*N siemens: the cell (BR_LINEAR: with its access resistance) */
-    double *rc;         /* M*N ohms: bit-line segment (i,j), leaving cell (i,j) downward */
-    double *rsense;     /* N ohms */
-    double *rsl;        /* M*N ohms: source-line segment (i,j), or NULL (ideal) */
-    double *warm;       /* 3*M*N volts: s, c, a of every cell at its last solve (warm start) */
-    int *warm_ok;       /* M*N: 1 once the cell has been solved */
-    long iters, src_steps;
-    /* one column's work, M entries each */
-    int *row;
-    double *rs_gap, *rc_gap, *s, *c, *a, *ds, *dc, *da, *keep;
-    rung *rg;
-    norton *nt;
-};
 
 int xb_ladder_applies(const xb_circuit *c)
 {
@@ -214,46 +164,6 @@ void xb_ladder_counts(const xb_ladder *l, long *iters, long *src_steps)
 
 /* ---- devices ------------------------------------------------------------------- */
 
-/* Level-1 drain current for vds >= 0 with its derivatives, as ngspice's
- * mos1load.c with GAMMA = 0 (the same model as newton.c). */
-static void mos1_forward(double beta, const xb_nmos *m, double vgs, double vds, double *ids, double *gm,
-                         double *gds)
-{
-    double vgst = vgs - m->vto;
-    if (vgst <= 0) {
-        *ids = *gm = *gds = 0;
-        return;
-    }
-    double betap = beta * (1 + m->lambda * vds);
-    if (vgst <= vds) {
-        *ids = betap * vgst * vgst * 0.5;
-        *gm = betap * vgst;
-        *gds = m->lambda * beta * vgst * vgst * 0.5;
-    } else {
-        *ids = betap * vds * (vgst - 0.5 * vds);
-        *gm = betap * vds;
-        *gds = betap * (vgst - vds) + m->lambda * beta * vds * (vgst - 0.5 * vds);
-    }
-}
-
-/* Drain-to-source current with the gate at vg, and its derivatives by the
- * drain and source voltages; a reversed device swaps roles. */
-static void mos1(const xb_ladder *l, double vg, double vd, double vs, double *i, double *di_dd, double *di_ds)
-{
-    double ids, gm, gds;
-    if (vd >= vs) {
-        mos1_forward(l->beta, &l->nmos, vg - vs, vd - vs, &ids, &gm, &gds);
-        *i = ids;
-        *di_dd = gds;
-        *di_ds = -gm - gds;
-    } else {
-        mos1_forward(l->beta, &l->nmos, vg - vd, vs - vd, &ids, &gm, &gds);
-        *i = -ids;
-        *di_dd = gm + gds;
-        *di_ds = -gds;
-    }
-}
-
 /* The cell itself from a to c: current and d/da (d/dc is its negative). */
 static void cell_iv(const xb_ladder *l, double g, double a, double c, double *i, double *di)
 {
@@ -290,7 +200,7 @@ static void branch(const xb_ladder *l, double g, double lam, double s, double a,
         ds = 1.0 / l->r_access;
         dda = -ds;
     } else {
-        mos1(l, lam * l->nmos.v_gate, s, a, &id, &ds, &dda);
+        xb_mos1(l->beta, &l->nmos, lam * l->nmos.v_gate, s, a, &id, &ds, &dda);
     }
     cell_iv(l, g, a, c, &ic, &ca);
     r->fa = id - ic;
@@ -303,7 +213,7 @@ static void branch(const xb_ladder *l, double g, double lam, double s, double a,
 }
 
 /* The branch current at (s, a, c): what flows into the bit line. */
-static double branch_current(const xb_ladder *l, double g, double s, double a, double c)
+double xb_ladder_branch_current(const xb_ladder *l, double g, double s, double a, double c)
 {
     double i, di;
     switch (l->kind) {
@@ -577,7 +487,7 @@ static void first_guess(const xb_ladder *l, double g, double *s, double *a, doub
 
 /* Column j for the gate bits x: Newton from the cells' last solutions, then
  * source stepping; the chain's s, c, a hold the solution on success. */
-static xb_status solve_column(xb_ladder *l, int j, const double *x, int *K_out, xb_error *err)
+xb_status xb_ladder_column(xb_ladder *l, int j, const double *x, int *K_out, xb_error *err)
 {
     double rc_end, rs_end;
     const int K = chain(l, j, x, &rc_end, &rs_end);
@@ -635,65 +545,3 @@ done:
     return XB_OK;
 }
 
-/* Node voltages and cell currents of column j (vector b of the detail): the
- * disabled rows' nodes from the currents that pass them (KCL along each line). */
-static void detail(const xb_ladder *l, int j, int K, const double *x, size_t b, xb_solution *d)
-{
-    const int M = l->M, N = l->N;
-    const size_t base = b * (size_t)M * N;
-    double cur = 0, total = 0; /* amperes: rung currents at and above the row; all of them */
-    for (int k = 0; k < K; k++)
-        total += branch_current(l, l->g[(size_t)l->row[k] * N + j], l->s[k], l->a[k], l->c[k]);
-    int k = 0;
-    double c = K ? l->c[0] : 0; /* bit line above the first enabled row: no current, one voltage */
-    double s = l->v_read;       /* source line, walked from the top */
-    if (l->rsl && l->drive == XB_SL_NEAR && K)
-        s = l->s[0];
-    for (int i = 0; i < M; i++) {
-        size_t q = (size_t)i * N + j;
-        double icell = 0;
-        if (k < K && l->row[k] == i) {
-            c = l->c[k];
-            icell = branch_current(l, l->g[q], l->s[k], l->a[k], l->c[k]);
-            s = l->s[k];
-            cur += icell;
-            k++;
-        } else if (l->rsl && l->drive == XB_SL_FAR) {
-            s -= l->rsl[q] * (total - cur); /* current still going down the source line */
-        }
-        if (d->v_col)
-            d->v_col[base + q] = c;
-        if (d->v_row)
-            d->v_row[base + q] = x[i] != 0.0 ? (l->rsl ? s : l->v_read) : 0.0;
-        if (d->i_cell)
-            d->i_cell[base + q] = icell;
-        if (d->i_src)
-            d->i_src[b * (size_t)M + i] += icell;
-        c -= l->rc[q] * cur;
-        if (l->rsl && l->drive == XB_SL_NEAR)
-            s += l->rsl[q] * cur; /* the current of the rows above comes up this segment */
-    }
-}
-
-xb_status xb_ladder_solve(xb_ladder *l, const double *x, size_t k, double *out, xb_solution *d, xb_error *err)
-{
-    const int M = l->M, N = l->N;
-    if (d && d->i_src)
-        memset(d->i_src, 0, k * (size_t)M * sizeof *d->i_src);
-    for (size_t b = 0; b < k; b++) {
-        const double *xb = x + b * (size_t)M;
-        for (int j = 0; j < N; j++) {
-            int K;
-            xb_status st = solve_column(l, j, xb, &K, err);
-            if (st != XB_OK)
-                return xb_error_prefix(err, "vector %zu", b);
-            double sum = 0;
-            for (int q = 0; q < K; q++)
-                sum += branch_current(l, l->g[(size_t)l->row[q] * N + j], l->s[q], l->a[q], l->c[q]);
-            out[b * (size_t)N + j] = sum;
-            if (d)
-                detail(l, j, K, xb, b, d);
-        }
-    }
-    return XB_OK;
-}

@@ -170,47 +170,6 @@ static xb_status build(xb_solver *s, newton_state *t, xb_error *err)
     return XB_OK;
 }
 
-/* Level-1 drain current and its derivatives for a forward-biased device
- * (vds >= 0), exactly as ngspice's mos1load.c with GAMMA = 0, LD = 0. */
-static void mos1_forward(double beta, double vto, double lambda, double vgs, double vds, double *ids, double *gm,
-                         double *gds)
-{
-    double vgst = vgs - vto;
-    if (vgst <= 0) {
-        *ids = *gm = *gds = 0;
-        return;
-    }
-    double betap = beta * (1 + lambda * vds);
-    if (vgst <= vds) {
-        *ids = betap * vgst * vgst * 0.5;
-        *gm = betap * vgst;
-        *gds = lambda * beta * vgst * vgst * 0.5;
-    } else {
-        *ids = betap * vds * (vgst - 0.5 * vds);
-        *gm = betap * vds;
-        *gds = betap * (vgst - vds) + lambda * beta * vds * (vgst - 0.5 * vds);
-    }
-}
-
-/* Current from drain to source and its partial derivatives by the drain and
- * source voltages, for a gate held at vg.  A reversed device swaps roles. */
-static void mos1(double beta, const xb_nmos *m, double vg, double vd, double vs, double *i, double *di_dd,
-                 double *di_ds)
-{
-    double ids, gm, gds;
-    if (vd >= vs) {
-        mos1_forward(beta, m->vto, m->lambda, vg - vs, vd - vs, &ids, &gm, &gds);
-        *i = ids;
-        *di_dd = gds;
-        *di_ds = -gm - gds;
-    } else {
-        mos1_forward(beta, m->vto, m->lambda, vg - vd, vs - vd, &ids, &gm, &gds);
-        *i = -ids;
-        *di_dd = gm + gds;
-        *di_ds = -gds;
-    }
-}
-
 typedef struct {
     const double *vin;  /* input vector */
     double lambda;      /* source level in [0, 1] */
@@ -246,7 +205,7 @@ static void elem_eval(const xb_solver *s, const nl_elem *e, double va, double vb
     }
     case NL_NMOS:
     default: /* the only other kind */
-        mos1(e->y, &c->nmos, lambda * c->nmos.v_gate, va, vb, i, di_da, di_db);
+        xb_mos1(e->y, &c->nmos, lambda * c->nmos.v_gate, va, vb, i, di_da, di_db);
         break;
     }
 }

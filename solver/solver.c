@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "ladder.h"
 #include "solver_internal.h"
 
 void xb_solver_options_init(xb_solver_options *opt)
@@ -71,20 +72,27 @@ static double gib(size_t b) { return (double)b / (1024.0 * 1024 * 1024); }
 
 xb_backend xb_backend_choose(const xb_circuit *c)
 {
-    return xb_circuit_is_nonlinear(c)                                          ? XB_BACKEND_NEWTON
-           : xb_circuit_is_ideal(c)                                            ? XB_BACKEND_IDEAL
-           : c->topology == XB_TOPO_GATE_INPUT && c->source_line == XB_SL_IDEAL ? XB_BACKEND_COLUMN
-                                                                               : XB_BACKEND_CHOLMOD;
+    const int nonlinear = xb_circuit_is_nonlinear(c);
+    if (!nonlinear && xb_circuit_is_ideal(c))
+        return XB_BACKEND_IDEAL;
+    /* gate-input columns are independent unless a source line runs along the rows */
+    if (xb_ladder_applies(c))
+        return XB_BACKEND_COLUMN;
+    return nonlinear ? XB_BACKEND_NEWTON : XB_BACKEND_CHOLMOD;
 }
 
-static const xb_backend_ops *backend_ops(xb_backend b)
+/* The column backend's linear kernels need linear cells fed by an ideal
+ * supply; the ladders (ladder.c) take every other independent-column circuit. */
+static const xb_backend_ops *backend_ops(xb_backend b, const xb_circuit *c)
 {
     switch (b) {
     case XB_BACKEND_CHOLMOD: return &xb_cholmod_backend;
     case XB_BACKEND_KLU: return &xb_klu_backend;
     case XB_BACKEND_IDEAL: return &xb_ideal_backend;
     case XB_BACKEND_TRANSFER: return &xb_transfer_backend;
-    case XB_BACKEND_COLUMN: return &xb_column_backend;
+    case XB_BACKEND_COLUMN:
+        return xb_circuit_is_nonlinear(c) || c->source_line != XB_SL_IDEAL ? &xb_ladder_backend
+                                                                          : &xb_column_backend;
     case XB_BACKEND_NEWTON: return &xb_newton_backend;
     case XB_BACKEND_AUTO: break;
     }
@@ -99,13 +107,16 @@ static xb_status backend_resolve(const xb_circuit *c, xb_backend asked, xb_backe
         *b = xb_backend_choose(c);
         return XB_OK;
     }
-    if (!backend_ops(asked))
+    if (!backend_ops(asked, c))
         return xb_error_set(err, XB_EINVAL, "backend %d: not a backend", (int)asked);
-    if (xb_circuit_is_nonlinear(c) && asked != XB_BACKEND_NEWTON)
-        return xb_error_set(err, XB_EINVAL, "backend %s: the circuit has nonlinear devices; use newton (or auto)",
+    if (xb_circuit_is_nonlinear(c) && asked != XB_BACKEND_NEWTON && asked != XB_BACKEND_COLUMN)
+        return xb_error_set(err, XB_EINVAL,
+                            "backend %s: the circuit has nonlinear devices; use newton or column (or auto)",
                             xb_backend_name(asked));
-    if (asked == XB_BACKEND_COLUMN && c->source_line != XB_SL_IDEAL)
-        return xb_error_set(err, XB_EUNSUPPORTED, "backend column: not yet for source lines; use cholmod or klu");
+    if (asked == XB_BACKEND_COLUMN && c->source_line == XB_SL_ROW)
+        return xb_error_set(err, XB_EINVAL,
+                            "backend column: a source line along the rows couples the columns; use cholmod, klu "
+                            "or newton (or auto)");
     if ((asked == XB_BACKEND_TRANSFER && c->topology != XB_TOPO_INPUT_SOURCE) ||
         (asked == XB_BACKEND_COLUMN && c->topology != XB_TOPO_GATE_INPUT))
         return xb_error_set(err, XB_EINVAL, "backend %s: needs the %s topology, the circuit is %s",
@@ -135,7 +146,7 @@ xb_solver *xb_solver_new(const xb_circuit *c, const xb_solver_options *opt, xb_e
     xb_backend b = XB_BACKEND_AUTO;
     if (xb_circuit_validate(c, err) || backend_resolve(c, o.backend, &b, err))
         return NULL;
-    const xb_backend_ops *ops = backend_ops(b);
+    const xb_backend_ops *ops = backend_ops(b, c);
     size_t budget = o.max_memory ? o.max_memory : xb_physical_memory();
     size_t need = ops->estimate_bytes(c, &o);
     if (budget && need > budget) {

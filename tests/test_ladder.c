@@ -1,0 +1,207 @@
+/* The column ladders (nonlinear devices and column source lines in gate-input)
+ * against Newton with KLU over the whole array: random tiles of every device
+ * combination, with uniform and per-segment wires (some segments ideal), both
+ * source-line drives, node voltages and cell currents; the automatic choice;
+ * a circuit Newton cannot solve refused with XB_ECONVERGE by both. */
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "xb_solver.h"
+#include "xb_test.h"
+
+static unsigned long long rng_state = 88172645463325252ULL;
+static double urand(void)
+{
+    rng_state ^= rng_state << 13;
+    rng_state ^= rng_state >> 7;
+    rng_state ^= rng_state << 17;
+    return (double)(rng_state >> 11) * 0x1.0p-53;
+}
+
+/* A random gate-input tile: G in [Gmin, Gmax] with some open cells, wires of
+ * R^p up to 1e-3 (uniform or per segment, a fifth of the segments ideal). */
+static xb_circuit *random_tile(int M, int N, int access_nmos, int sinh, double r_access, xb_source_line sl,
+                               xb_sl_drive drive, int per_segment)
+{
+    xb_error e;
+    xb_circuit *c = xb_circuit_new(M, N, &e);
+    if (!c)
+        return NULL;
+    const double gmax = 1e-5; /* siemens */
+    c->topology = XB_TOPO_GATE_INPUT;
+    c->v_read = 0.2;
+    for (int q = 0; q < M * N; q++)
+        c->g[q] = urand() < 0.05 ? 0 : gmax * (0.01 + 0.99 * urand());
+    double rp = pow(10, -6 + 3 * urand()); /* R^p from 1e-6 to 1e-3 */
+    c->r_col = rp / gmax;
+    c->r_sense = 50 * urand();
+    if (access_nmos)
+        c->access = XB_ACCESS_NMOS;
+    else
+        c->r_access = r_access;
+    if (sinh) {
+        c->cell = XB_CELL_SINH;
+        c->sinh_v0 = 0.1 + 0.2 * urand();
+    }
+    c->source_line = sl;
+    c->sl_drive = drive;
+    if (sl != XB_SL_IDEAL)
+        c->r_sl = rp / gmax * (0.5 + urand());
+    if (per_segment) {
+        xb_circuit_use_col_segments(c, &e);
+        for (int q = 0; q < M * N; q++)
+            c->r_col_seg[q] = urand() < 0.2 ? 0 : c->r_col * (0.5 + urand());
+        if (sl != XB_SL_IDEAL) {
+            xb_circuit_use_sl_segments(c, &e);
+            for (int q = 0; q < M * N; q++)
+                c->r_sl_seg[q] = urand() < 0.2 ? 0 : c->r_sl * (0.5 + urand());
+        }
+    }
+    return c;
+}
+
+static xb_status run(const xb_circuit *c, xb_backend b, const double *x, size_t k, double *out,
+                     xb_solution *d, const char **name, xb_error *err)
+{
+    xb_solver_options opt;
+    xb_solver_options_init(&opt);
+    opt.backend = b;
+    xb_solver *s = xb_solver_new(c, &opt, err);
+    if (!s)
+        return err->code;
+    if (name)
+        *name = xb_solver_get_stats(s)->backend;
+    xb_status st = xb_solver_solve(s, x, k, out, d, err);
+    xb_solver_free(s);
+    return st;
+}
+
+static double max_rel(const double *a, const double *b, size_t n)
+{
+    double num = 0, den = 0;
+    for (size_t q = 0; q < n; q++) {
+        num = fmax(num, fabs(a[q] - b[q]));
+        den = fmax(den, fabs(b[q]));
+    }
+    return den > 0 ? num / den : num;
+}
+
+static void compare_one(int M, int N, int access_nmos, int sinh, double r_access, xb_source_line sl,
+                        xb_sl_drive drive, int per_segment, double *worst)
+{
+    xb_circuit *c = random_tile(M, N, access_nmos, sinh, r_access, sl, drive, per_segment);
+    XB_CHECK(c != NULL);
+    if (!c)
+        return;
+    const size_t K = 3;
+    double *x = malloc(K * M * sizeof *x);
+    double *ia = malloc(K * N * sizeof *ia), *ib = malloc(K * N * sizeof *ib);
+    size_t mn = (size_t)M * N;
+    double *vca = malloc(K * mn * sizeof(double)), *vcb = malloc(K * mn * sizeof(double));
+    double *ica = malloc(K * mn * sizeof(double)), *icb = malloc(K * mn * sizeof(double));
+    for (size_t q = 0; q < K * M; q++)
+        x[q] = urand() < 0.5;
+    x[0] = 1; /* at least one enabled row */
+    xb_solution da = {NULL, vca, ica, NULL}, db = {NULL, vcb, icb, NULL};
+    xb_error e;
+    const char *name = "";
+    xb_status sa = run(c, XB_BACKEND_AUTO, x, K, ia, &da, &name, &e);
+    XB_CHECK_MSG(sa == XB_OK, "auto: %s", e.msg);
+    XB_CHECK_MSG(!strcmp(name, "column"), "auto chose %s, not the column backend", name);
+    /* the reference: Newton with KLU for nonlinear circuits, CHOLMOD for linear ones */
+    int nonlinear = xb_circuit_is_nonlinear(c);
+    xb_status sb = run(c, nonlinear ? XB_BACKEND_NEWTON : XB_BACKEND_CHOLMOD, x, K, ib, nonlinear ? &db : NULL,
+                       NULL, &e);
+    XB_CHECK_MSG(sb == XB_OK, "reference: %s", e.msg);
+    if (sa == XB_OK && sb == XB_OK) {
+        double r = max_rel(ia, ib, K * N);
+        *worst = fmax(*worst, r);
+        XB_CHECK_MSG(r <= 1e-10, "%dx%d nmos=%d sinh=%d r_access=%g sl=%d drive=%d seg=%d: rel err %.3g", M, N,
+                     access_nmos, sinh, r_access, (int)sl, (int)drive, per_segment, r);
+        if (nonlinear) {
+            double rv = max_rel(vca, vcb, K * mn), ri = max_rel(ica, icb, K * mn);
+            XB_CHECK_MSG(rv <= 1e-9 && ri <= 1e-9, "node voltages %.3g, cell currents %.3g apart", rv, ri);
+        }
+    }
+    free(x);
+    free(ia);
+    free(ib);
+    free(vca);
+    free(vcb);
+    free(ica);
+    free(icb);
+    xb_circuit_free(c);
+}
+
+static void test_random_tiles(void)
+{
+    double worst = 0;
+    int cases = 0;
+    static const int shapes[][2] = {{1, 1}, {7, 3}, {24, 5}, {64, 4}};
+    for (size_t sh = 0; sh < sizeof shapes / sizeof shapes[0]; sh++)
+        for (int dev = 0; dev < 5; dev++)
+            for (int sl = 0; sl < 3; sl++)
+                for (int seg = 0; seg < 2; seg++) {
+                    int nmos = dev == 1 || dev == 2, sinh = dev == 2 || dev == 3 || dev == 4;
+                    double r_access = dev == 4 ? 3000 : dev == 0 ? 1000 : 0;
+                    xb_source_line s = sl == 0 ? XB_SL_IDEAL : XB_SL_COLUMN;
+                    xb_sl_drive d = sl == 2 ? XB_SL_FAR : XB_SL_NEAR;
+                    compare_one(shapes[sh][0], shapes[sh][1], nmos, sinh, r_access, s, d, seg, &worst);
+                    cases++;
+                }
+    printf("ladder vs Newton/KLU (CHOLMOD for linear): %d tiles, worst relative difference %.3g\n", cases, worst);
+}
+
+/* Cells whose sinh I-V overflows a double before V_read is reached: no
+ * solver can answer, and both must say so instead of returning a number. */
+static void test_refused(void)
+{
+    xb_error e;
+    xb_circuit *c = xb_circuit_new(4, 2, &e);
+    XB_CHECK(c != NULL);
+    if (!c)
+        return;
+    c->topology = XB_TOPO_GATE_INPUT;
+    c->v_read = 0.2;
+    c->cell = XB_CELL_SINH;
+    c->sinh_v0 = 1e-4; /* sinh(0.2 / 1e-4) is far beyond 1.8e308 */
+    c->r_col = 0;      /* nothing but the cells limits the current */
+    for (int q = 0; q < 8; q++)
+        c->g[q] = 1e-5;
+    double x[4] = {1, 1, 0, 1}, out[2] = {NAN, NAN};
+    xb_status a = run(c, XB_BACKEND_COLUMN, x, 1, out, NULL, NULL, &e);
+    XB_CHECK_MSG(a == XB_ECONVERGE, "column: %s (%s)", xb_status_str(a), e.msg);
+    printf("column refuses: %s\n", e.msg);
+    xb_status b = run(c, XB_BACKEND_NEWTON, x, 1, out, NULL, NULL, &e);
+    XB_CHECK_MSG(b == XB_ECONVERGE, "newton: %s (%s)", xb_status_str(b), e.msg);
+    xb_circuit_free(c);
+}
+
+/* A source line along the rows couples the columns: not the column backend. */
+static void test_row_source_line(void)
+{
+    xb_circuit *c = random_tile(5, 3, 1, 0, 0, XB_SL_ROW, XB_SL_NEAR, 0);
+    XB_CHECK(c != NULL);
+    if (!c)
+        return;
+    XB_CHECK(xb_backend_choose(c) == XB_BACKEND_NEWTON);
+    xb_error e;
+    xb_solver_options opt;
+    xb_solver_options_init(&opt);
+    opt.backend = XB_BACKEND_COLUMN;
+    xb_solver *s = xb_solver_new(c, &opt, &e);
+    XB_CHECK(s == NULL && e.code == XB_EINVAL);
+    xb_solver_free(s);
+    c->access = XB_ACCESS_RESISTOR;
+    XB_CHECK(xb_backend_choose(c) == XB_BACKEND_CHOLMOD);
+    xb_circuit_free(c);
+}
+
+int main(void)
+{
+    test_random_tiles();
+    test_refused();
+    test_row_source_line();
+    XB_TEST_DONE();
+}
