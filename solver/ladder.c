@@ -33,6 +33,10 @@
  * XB_ECONVERGE, never a number. */
 #include "ladder.h"
 
+#ifdef _OPENMP
+#include <omp.h>
+#endif
+
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -57,7 +61,8 @@ int xb_ladder_applies(const xb_circuit *c)
 size_t xb_ladder_bytes(const xb_circuit *c)
 {
     size_t mn = (size_t)c->rows * c->cols, m = (size_t)c->rows;
-    return mn * sizeof(double) * (3 + 3 + (c->source_line == XB_SL_COLUMN)) + mn * sizeof(int) +
+    return mn * sizeof(double) * (3 + 3 + 2 * (c->source_line == XB_SL_COLUMN) + (c->r_col_seg != NULL)) +
+           mn * sizeof(int) +
            m * (sizeof(int) + 9 * sizeof(double) + sizeof(rung) + sizeof(norton));
 }
 
@@ -69,6 +74,12 @@ void xb_ladder_free(xb_ladder *l)
     free(l->rc);
     free(l->rsense);
     free(l->rsl);
+    free(l->pc);
+    free(l->ps);
+    for (int t = 0; t < l->n_work; t++)
+        xb_ladder_work_free(l->work[t]);
+    free(l->work);
+    free(l->retry);
     free(l->warm);
     free(l->warm_ok);
     free(l->row);
@@ -93,6 +104,20 @@ static branch_kind kind_of(const xb_circuit *c)
     if (c->cell == XB_CELL_SINH)
         return c->r_access > 0 ? BR_RES_SINH : BR_SINH;
     return BR_LINEAR;
+}
+
+/* (M+1) x N: row i holds the sum of rows 0 .. i-1 of r, per column. */
+static double *prefix(const double *r, int M, int N)
+{
+    double *p = malloc((size_t)(M + 1) * N * sizeof *p);
+    if (!p)
+        return NULL;
+    for (int j = 0; j < N; j++)
+        p[j] = 0;
+    for (int i = 0; i < M; i++)
+        for (int j = 0; j < N; j++)
+            p[(size_t)(i + 1) * N + j] = p[(size_t)i * N + j] + r[(size_t)i * N + j];
+    return p;
 }
 
 xb_ladder *xb_ladder_new(const xb_circuit *c, xb_error *err)
@@ -153,6 +178,35 @@ xb_ladder *xb_ladder_new(const xb_circuit *c, xb_error *err)
         }
     for (int j = 0; j < N; j++)
         l->rsense[j] = xb_circuit_r_sense(c, j);
+    int threads = 1;
+#ifdef _OPENMP
+    threads = omp_get_max_threads();
+#endif
+    l->work = calloc((size_t)threads, sizeof *l->work);
+    l->retry = calloc((size_t)N, 1);
+    int ok = l->work && l->retry;
+    for (int t = 0; ok && t < threads; t++, l->n_work++)
+        ok = (l->work[t] = xb_ladder_work_new(M, N < LADDER_BLOCK_COLS ? N : LADDER_BLOCK_COLS)) != NULL;
+    if (!ok) {
+        xb_ladder_free(l);
+        xb_error_set(err, XB_ENOMEM, "ladder path: out of memory for %d x %d", M, N);
+        return NULL;
+    }
+    l->par = threads > 1;
+    /* Prefix sums of the segments for the block path's gaps: a difference of
+     * two sums is exact to a few ulps of the larger, far below what changes a
+     * current at 1e-10. */
+    l->rc_value = c->r_col;
+    if (c->r_col_seg && !(l->pc = prefix(l->rc, M, N))) {
+        xb_ladder_free(l);
+        xb_error_set(err, XB_ENOMEM, "ladder path: out of memory for %d x %d", M, N);
+        return NULL;
+    }
+    if (l->rsl && !(l->ps = prefix(l->rsl, M, N))) {
+        xb_ladder_free(l);
+        xb_error_set(err, XB_ENOMEM, "ladder path: out of memory for %d x %d", M, N);
+        return NULL;
+    }
     return l;
 }
 
@@ -164,54 +218,6 @@ void xb_ladder_counts(const xb_ladder *l, long *iters, long *src_steps)
 
 /* ---- devices ------------------------------------------------------------------- */
 
-/* The cell itself from a to c: current and d/da (d/dc is its negative). */
-static void cell_iv(const xb_ladder *l, double g, double a, double c, double *i, double *di)
-{
-    if (l->kind == BR_NMOS_LIN) {
-        *i = g * (a - c);
-        *di = g;
-        return;
-    }
-    double u = (a - c) / l->v0;
-    *i = g * l->v0 * sinh(u);
-    *di = g * cosh(u);
-}
-
-/* Linearize the branch of conductance g at (s, a, c), sources at level lam. */
-static void branch(const xb_ladder *l, double g, double lam, double s, double a, double c, rung *r)
-{
-    switch (l->kind) {
-    case BR_LINEAR:
-        r->p = r->q = g;
-        r->j = 0;
-        return;
-    case BR_SINH: {
-        double u = (s - c) / l->v0, i = g * l->v0 * sinh(u), gd = g * cosh(u);
-        r->p = r->q = gd;
-        r->j = i - gd * (s - c);
-        return;
-    }
-    default:
-        break;
-    }
-    double id, ds, dda, ic, ca;
-    if (l->kind == BR_RES_SINH) {
-        id = (s - a) / l->r_access;
-        ds = 1.0 / l->r_access;
-        dda = -ds;
-    } else {
-        xb_mos1(l->beta, &l->nmos, lam * l->nmos.v_gate, s, a, &id, &ds, &dda);
-    }
-    cell_iv(l, g, a, c, &ic, &ca);
-    r->fa = id - ic;
-    r->ds = ds;
-    r->ca = ca;
-    r->den = ca - dda;
-    r->p = ca * ds / r->den;
-    r->q = -ca * dda / r->den;
-    r->j = ic + ca * r->fa / r->den - r->p * s + r->q * c;
-}
-
 /* The branch current at (s, a, c): what flows into the bit line. */
 double xb_ladder_branch_current(const xb_ladder *l, double g, double s, double a, double c)
 {
@@ -222,7 +228,7 @@ double xb_ladder_branch_current(const xb_ladder *l, double g, double s, double a
     case BR_SINH:
         return g * l->v0 * sinh((s - c) / l->v0);
     default:
-        cell_iv(l, g, a, c, &i, &di);
+        xb_ladder_cell(l, g, a, c, &i, &di);
         return i;
     }
 }
@@ -271,8 +277,8 @@ static int chain(xb_ladder *l, int j, const double *x, double *rc_end, double *r
     return K;
 }
 
-/* Solve the linear ladder of the rungs l->rg[0..K-1] for s and c. */
-static void sweep(xb_ladder *l, int K, double vs, double rc_end, double rs_end)
+void xb_ladder_sweep(const xb_ladder *l, int K, const rung *rg, const double *rs_gap, const double *rc_gap,
+                     double rc_end, double rs_end, double vs, norton *nt, double *s_out, double *c_out)
 {
     const int column_sl = l->rsl != NULL, near = l->drive == XB_SL_NEAR;
     norton t = {{0, 0}, {0, 0, 0, 0}, 1};
@@ -284,7 +290,7 @@ static void sweep(xb_ladder *l, int K, double vs, double rc_end, double rs_end)
         t.Y[0] = 1.0 / rs_end;
     }
     for (int k = 0; k < K; k++) {
-        const rung *r = &l->rg[k];
+        const rung *r = &rg[k];
         if (t.pinned) {
             t.J[1] += r->j + r->p * vs;
             t.Y[3] += r->q;
@@ -296,10 +302,10 @@ static void sweep(xb_ladder *l, int K, double vs, double rc_end, double rs_end)
             t.Y[2] -= r->p;
             t.Y[3] += r->q;
         }
-        l->nt[k] = t;
+        nt[k] = t;
         if (k == K - 1)
             break;
-        double Rs = column_sl ? l->rs_gap[k] : 0, Rc = l->rc_gap[k];
+        double Rs = column_sl ? rs_gap[k] : 0, Rc = rc_gap[k];
         if (t.pinned) {
             double d = 1 + Rc * t.Y[3];
             t.J[1] /= d;
@@ -322,7 +328,7 @@ static void sweep(xb_ladder *l, int K, double vs, double rc_end, double rs_end)
     }
     /* the last row: the bit line to the virtual ground, the source line to the
      * supply (near) or open (far) */
-    const norton *e = &l->nt[K - 1];
+    const norton *e = &nt[K - 1];
     double s, c;
     if (e->pinned) {
         s = vs;
@@ -343,22 +349,22 @@ static void sweep(xb_ladder *l, int K, double vs, double rc_end, double rs_end)
         s = (b0 * m11 - m01 * b1) / det;
         c = (m00 * b1 - m10 * b0) / det;
     }
-    l->s[K - 1] = s;
-    l->c[K - 1] = c;
+    s_out[K - 1] = s;
+    c_out[K - 1] = c;
     for (int k = K - 2; k >= 0; k--) {
-        const norton *n = &l->nt[k];
-        double Rs = column_sl ? l->rs_gap[k] : 0, Rc = l->rc_gap[k];
+        const norton *n = &nt[k];
+        double Rs = column_sl ? rs_gap[k] : 0, Rc = rc_gap[k];
         if (n->pinned) {
-            l->s[k] = vs;
-            l->c[k] = (l->c[k + 1] + Rc * n->J[1]) / (1 + Rc * n->Y[3]);
+            s_out[k] = vs;
+            c_out[k] = (c_out[k + 1] + Rc * n->J[1]) / (1 + Rc * n->Y[3]);
             continue;
         }
         /* v_k = (I + R Y)^-1 (v_k+1 + R J) */
         double b00 = 1 + Rs * n->Y[0], b01 = Rs * n->Y[1], b10 = Rc * n->Y[2], b11 = 1 + Rc * n->Y[3];
-        double r0 = l->s[k + 1] + Rs * n->J[0], r1 = l->c[k + 1] + Rc * n->J[1];
+        double r0 = s_out[k + 1] + Rs * n->J[0], r1 = c_out[k + 1] + Rc * n->J[1];
         double det = b00 * b11 - b01 * b10;
-        l->s[k] = (r0 * b11 - b01 * r1) / det;
-        l->c[k] = (b00 * r1 - b10 * r0) / det;
+        s_out[k] = (r0 * b11 - b01 * r1) / det;
+        c_out[k] = (b00 * r1 - b10 * r0) / det;
     }
 }
 
@@ -366,7 +372,7 @@ static void sweep(xb_ladder *l, int K, double vs, double rc_end, double rs_end)
 static void linearize(xb_ladder *l, int j, int K, double lam)
 {
     for (int k = 0; k < K; k++)
-        branch(l, l->g[(size_t)l->row[k] * l->N + j], lam, l->s[k], l->a[k], l->c[k], &l->rg[k]);
+        xb_ladder_branch(l, l->g[(size_t)l->row[k] * l->N + j], lam, l->s[k], l->a[k], l->c[k], &l->rg[k]);
 }
 
 /* The largest step fraction (<= 1) that keeps every device's controlling
@@ -417,7 +423,7 @@ static int newton(xb_ladder *l, int j, int K, double lam, double rc_end, double 
             l->ds[k] = l->s[k];
             l->dc[k] = l->c[k];
         }
-        sweep(l, K, vs, rc_end, rs_end);
+        xb_ladder_sweep(l, K, l->rg, l->rs_gap, l->rc_gap, rc_end, rs_end, vs, l->nt, l->s, l->c);
         for (int k = 0; k < K; k++) {
             double s1 = l->s[k], c1 = l->c[k];
             l->s[k] = l->ds[k];
@@ -473,7 +479,7 @@ static void restore(xb_ladder *l, int K)
 /* A starting point for a cell never solved before: the supply on s, 0 V on the
  * bit line, and the internal node where a device of its small-signal
  * conductance at zero drain-source voltage would put it. */
-static void first_guess(const xb_ladder *l, double g, double *s, double *a, double *c)
+void xb_ladder_first_guess(const xb_ladder *l, double g, double *s, double *a, double *c)
 {
     *s = l->v_read;
     *c = 0;
@@ -502,12 +508,12 @@ xb_status xb_ladder_column(xb_ladder *l, int j, const double *x, int *K_out, xb_
             l->c[k] = l->warm[mn + q];
             l->a[k] = l->warm[2 * mn + q];
         } else {
-            first_guess(l, l->g[q], &l->s[k], &l->a[k], &l->c[k]);
+            xb_ladder_first_guess(l, l->g[q], &l->s[k], &l->a[k], &l->c[k]);
         }
     }
     if (l->kind == BR_LINEAR) { /* a linear ladder: one sweep is the answer */
         linearize(l, j, K, 1.0);
-        sweep(l, K, l->v_read, rc_end, rs_end);
+        xb_ladder_sweep(l, K, l->rg, l->rs_gap, l->rc_gap, rc_end, rs_end, l->v_read, l->nt, l->s, l->c);
         return XB_OK;
     }
     if (newton(l, j, K, 1.0, rc_end, rs_end))

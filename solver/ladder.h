@@ -12,6 +12,9 @@
 
 #include <stddef.h>
 
+#include <math.h>
+
+#include "device.h"
 #include "xb_solver.h"
 
 /* The branch of one cell, from its source-line node s to its bit-line node c. */
@@ -54,15 +57,65 @@ typedef struct xb_ladder {
     double *rc;         /* M*N ohms: bit-line segment (i,j), leaving cell (i,j) downward */
     double *rsense;     /* N ohms */
     double *rsl;        /* M*N ohms: source-line segment (i,j), or NULL (ideal) */
+    double rc_value;    /* ohms: every bit-line segment, when pc is NULL */
+    double *pc;         /* (M+1)*N ohms or NULL (uniform): bit-line segments 0 .. i-1 of column j summed */
+    double *ps;         /* (M+1)*N ohms or NULL (ideal): the same along the source line */
     double *warm;       /* 3*M*N volts: s, c, a of every cell at its last solve (warm start) */
     int *warm_ok;       /* M*N: 1 once the cell has been solved */
     long iters, src_steps;
+    /* the block path: one work area per thread, the columns to retry alone */
+    struct xb_ladder_work **work;
+    int n_work;
+    int par;            /* 1: blocks of columns on several threads */
+    char *retry;        /* N */
     /* one column's work, M entries each */
     int *row;
     double *rs_gap, *rc_gap, *s, *c, *a, *ds, *dc, *da, *keep;
     rung *rg;
     norton *nt;
 } xb_ladder;
+
+/* The work of one block of columns for one vector (ladder_block.c): every
+ * array holds max_rows x B entries, row k of column jj at k*B + jj. */
+/* Columns per block of the block path: a block's per-row state stays in cache
+ * while Newton sweeps it (64 columns x 8 doubles = 4 KiB a row). */
+#define LADDER_BLOCK_COLS 64
+
+typedef struct xb_ladder_work {
+    int B;               /* columns in a block */
+    int K;               /* enabled rows of the vector */
+    int *row;            /* K: the enabled rows */
+    double *rc, *rs;     /* gaps below row k (bit line; its last to the virtual ground) and along
+                            the source line (near: below row k, the last to the supply; far:
+                            above row k, the first from the supply) */
+    double *s, *c, *a;   /* the iterate */
+    double *s1, *c1;     /* the sweep's solution */
+    double *ds, *dc, *da;
+    double *st;          /* 3 x: the 1-port's J, y, w */
+    double *p, *q, *jr;  /* the rungs (see rung), one array per field */
+    double *fa, *dsd, *ca, *iden; /* and the internal nodes' terms; iden = 1 / den */
+    int *done;           /* B: 1 converged, -1 failed, 0 going on */
+    double *alpha, *step, *dmax, *xmax; /* B */
+    /* one column of a 2-port sweep: max_rows each */
+    rung *rg_col;
+    double *rs_col, *rc_col, *s_col, *c_col;
+    norton *nt;
+    long iters;          /* column-iterations of Newton */
+} xb_ladder_work;
+
+xb_ladder_work *xb_ladder_work_new(int max_rows, int B);
+void xb_ladder_work_free(xb_ladder_work *w);
+/* Newton on columns j0 .. j0+B-1 for one vector x: out[jj] the column
+ * currents of those that converged; w->done[jj] != 1 marks the others for
+ * the one-column path.  Thread-safe for disjoint blocks (each its own w). */
+void xb_ladder_block(xb_ladder *l, xb_ladder_work *w, const double *x, int j0, int B, double *out);
+/* The linear ladder of rungs rg[0..K-1] (gaps rs_gap, rc_gap between rows k
+ * and k+1; rc_end to the virtual ground, rs_end to the supply) into s and c;
+ * nt: K states of work. */
+void xb_ladder_sweep(const xb_ladder *l, int K, const rung *rg, const double *rs_gap, const double *rc_gap,
+                     double rc_end, double rs_end, double vs, norton *nt, double *s_out, double *c_out);
+/* A starting point for a cell never solved before. */
+void xb_ladder_first_guess(const xb_ladder *l, double g, double *s, double *a, double *c);
 
 /* 1 when the ladder path applies to c: gate-input with an ideal or column
  * source line. */
@@ -76,6 +129,62 @@ void xb_ladder_free(xb_ladder *l);
  * returned for that vector then. */
 xb_status xb_ladder_solve(xb_ladder *l, const double *x, size_t k, double *out, xb_solution *d,
                           xb_error *err);
+/* ---- the devices of a branch (inline: every cell of every Newton step) ---- */
+
+/* The cell itself from a to c: current and d/da (d/dc is its negative). */
+static inline void xb_ladder_cell(const xb_ladder *l, double g, double a, double c, double *i, double *di)
+{
+    if (l->kind == BR_NMOS_LIN) {
+        *i = g * (a - c);
+        *di = g;
+        return;
+    }
+    double u = (a - c) / l->v0;
+    *i = g * l->v0 * sinh(u);
+    *di = g * cosh(u);
+}
+
+/* Linearize the branch of conductance g at (s, a, c), sources at level lam.
+ * An open cell (g = 0) is a rung of nothing. */
+static inline void xb_ladder_branch(const xb_ladder *l, double g, double lam, double s, double a, double c, rung *r)
+{
+    if (g == 0.0) {
+        r->p = r->q = r->j = r->fa = r->ds = r->ca = 0;
+        r->den = 1;
+        return;
+    }
+    switch (l->kind) {
+    case BR_LINEAR:
+        r->p = r->q = g;
+        r->j = 0;
+        return;
+    case BR_SINH: {
+        double u = (s - c) / l->v0, i = g * l->v0 * sinh(u), gd = g * cosh(u);
+        r->p = r->q = gd;
+        r->j = i - gd * (s - c);
+        return;
+    }
+    default:
+        break;
+    }
+    double id, ds, dda, ic, ca;
+    if (l->kind == BR_RES_SINH) {
+        id = (s - a) / l->r_access;
+        ds = 1.0 / l->r_access;
+        dda = -ds;
+    } else {
+        xb_mos1(l->beta, &l->nmos, lam * l->nmos.v_gate, s, a, &id, &ds, &dda);
+    }
+    xb_ladder_cell(l, g, a, c, &ic, &ca);
+    r->fa = id - ic;
+    r->ds = ds;
+    r->ca = ca;
+    r->den = ca - dda;
+    r->p = ca * ds / r->den;
+    r->q = -ca * dda / r->den;
+    r->j = ic + ca * r->fa / r->den - r->p * s + r->q * c;
+}
+
 /* Newton iterations and source-stepping levels so far. */
 void xb_ladder_counts(const xb_ladder *l, long *iters, long *src_steps);
 /* Bytes xb_ladder_new will hold for c. */

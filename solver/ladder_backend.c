@@ -2,6 +2,9 @@
  * not cover (nonlinear devices, column source lines): every vector's columns
  * through ladder.c, node voltages and cell currents for the detail. */
 #include <string.h>
+#ifdef _OPENMP
+#include <omp.h>
+#endif
 
 #include "ladder.h"
 #include "solver_internal.h"
@@ -46,27 +49,70 @@ static void detail(const xb_ladder *l, int j, int K, const double *x, size_t b, 
     }
 }
 
+/* One column on the one-column path (source stepping included): its current
+ * into out, its nodes into d (may be NULL) for vector b. */
+static xb_status one_column(xb_ladder *l, const double *xb, int j, size_t b, double *out, xb_solution *d,
+                            xb_error *err)
+{
+    int K;
+    xb_status st = xb_ladder_column(l, j, xb, &K, err);
+    if (st != XB_OK)
+        return xb_error_prefix(err, "vector %zu", b);
+    double sum = 0;
+    for (int q = 0; q < K; q++)
+        sum += xb_ladder_branch_current(l, l->g[(size_t)l->row[q] * l->N + j], l->s[q], l->a[q], l->c[q]);
+    out[b * (size_t)l->N + j] = sum;
+    if (d)
+        detail(l, j, K, xb, b, d);
+    return XB_OK;
+}
+
 xb_status xb_ladder_solve(xb_ladder *l, const double *x, size_t k, double *out, xb_solution *d, xb_error *err)
 {
     const int M = l->M, N = l->N;
     if (d && d->i_src)
         memset(d->i_src, 0, k * (size_t)M * sizeof *d->i_src);
-    for (size_t b = 0; b < k; b++) {
-        const double *xb = x + b * (size_t)M;
-        for (int j = 0; j < N; j++) {
-            int K;
-            xb_status st = xb_ladder_column(l, j, xb, &K, err);
-            if (st != XB_OK)
-                return xb_error_prefix(err, "vector %zu", b);
-            double sum = 0;
-            for (int q = 0; q < K; q++)
-                sum += xb_ladder_branch_current(l, l->g[(size_t)l->row[q] * N + j], l->s[q], l->a[q], l->c[q]);
-            out[b * (size_t)N + j] = sum;
-            if (d)
-                detail(l, j, K, xb, b, d);
-        }
+    if (d) { /* node voltages: every column on the one-column path */
+        for (size_t b = 0; b < k; b++)
+            for (int j = 0; j < N; j++) {
+                xb_status st = one_column(l, x + b * (size_t)M, j, b, out, d, err);
+                if (st != XB_OK)
+                    return st;
+            }
+        return XB_OK;
     }
-    return XB_OK;
+    const int B = LADDER_BLOCK_COLS < N ? LADDER_BLOCK_COLS : N, nblk = (N + B - 1) / B;
+    xb_status st = XB_OK;
+    for (size_t b = 0; b < k && st == XB_OK; b++) {
+        const double *xb = x + b * (size_t)M;
+        double *ob = out + b * (size_t)N;
+        int failed = 0;
+        /* blocks of columns in parallel: each column's result is the same in any
+         * block and on any thread (see ladder_block.c) */
+#pragma omp parallel for schedule(dynamic, 1) reduction(+ : failed) if (nblk > 1 && l->par)
+        for (int blk = 0; blk < nblk; blk++) {
+            int t = 0;
+#ifdef _OPENMP
+            t = omp_get_thread_num();
+#endif
+            xb_ladder_work *w = l->work[t];
+            int j0 = blk * B, nb = j0 + B <= N ? B : N - j0;
+            xb_ladder_block(l, w, xb, j0, nb, ob + j0);
+            for (int jj = 0; jj < nb; jj++)
+                if (w->done[jj] != 1)
+                    l->retry[j0 + jj] = 1, failed++;
+        }
+        for (int j = 0; j < N && failed && st == XB_OK; j++)
+            if (l->retry[j]) {
+                l->retry[j] = 0;
+                st = one_column(l, xb, j, b, out, NULL, err);
+            }
+    }
+    for (int t = 0; t < l->n_work; t++) {
+        l->iters += l->work[t]->iters;
+        l->work[t]->iters = 0;
+    }
+    return st;
 }
 
 static xb_status ladder_backend_new(xb_solver *s, xb_error *err)

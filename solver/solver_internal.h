@@ -17,6 +17,7 @@
 #define XB_SOLVER_INTERNAL_H
 
 #include "xb_base.h"
+#include "device.h"
 #include "xb_graph.h"
 #include "xb_solver.h"
 
@@ -147,12 +148,6 @@ void xb_nodal_stats(const xb_solver *s, xb_solver_stats *st);
 void xb_nodal_free(xb_solver *s);
 /* Input vectors per dense right-hand-side block. */
 int xb_nodal_rhs_block(const xb_solver *s);
-
-/* device.c: level-1 NMOS drain-to-source current with the gate at vg, and its
- * derivatives by the drain and source voltages (beta = KP W / L, A/V^2); a
- * reversed device swaps drain and source. */
-void xb_mos1(double beta, const xb_nmos *m, double vg, double vd, double vs, double *i, double *di_dd,
-             double *di_ds);
 
 /* gemm.c: out (K x N) = alpha * v (K x M) * B (M x N), row-major, with the
  * same bits for any thread count and any batch (see gemm.c). */
