@@ -14,6 +14,9 @@
 #include "commands.h"
 #include "xb_bench.h"
 
+/* Vectors of the 1T1R comparisons (fewer than bench mvm: a nonlinear vector
+ * costs milliseconds). */
+#define XB_BENCH_DEVICE_VECTORS 32
 #define CMD "bench"
 
 static void machine_line(void)
@@ -80,6 +83,28 @@ static int run_relax_table(const xb_bench_relax_options *o)
 
 /* ---- bench mvm ------------------------------------------------------------------ */
 
+/* The real 1T1R array against the idealized one, on the gate-input tile.  The
+ * nonlinear solves cost milliseconds a vector, so they get fewer vectors. */
+static int run_device(const xb_bench_mvm_options *o)
+{
+    const size_t K = o->vectors < XB_BENCH_DEVICE_VECTORS ? o->vectors : XB_BENCH_DEVICE_VECTORS;
+    xb_bench_device_result res[XB_BENCH_DEVICE_PAIRS];
+    xb_error err = {0};
+    if (xb_bench_device(o, K, res, &err))
+        return xb_cli_fail(CMD, "%s", err.msg);
+    printf("\n| gate-input %dx%d, %zu vectors | solved by | us/vector | idealized us/vector | ratio | Newton "
+           "iterations per column |\n|---|---|---|---|---|---|\n",
+           res[0].rows, res[0].cols, K);
+    for (int t = 0; t < XB_BENCH_DEVICE_PAIRS; t++)
+        printf("| %s | %s | %.4g | %.4g | %.3g | %.2f |\n", res[t].what, res[t].backend, 1e6 * res[t].t_new,
+               1e6 * res[t].t_base, res[t].ratio, res[t].newton_iters);
+    printf("\n");
+    for (int t = 0; t < XB_BENCH_DEVICE_PAIRS; t++)
+        printf("ratio_%s gate-input %dx%d: %.3g\n", res[t].what, res[t].rows, res[t].cols, res[t].ratio);
+    fflush(stdout);
+    return 0;
+}
+
 static int run_mvm(const xb_bench_mvm_options *o, double max_ratio, int *over)
 {
     printf("bench mvm: %zu vectors per tile, %d repeats (medians), seed %lu, R̂p = %g (%g ohm per segment), "
@@ -109,7 +134,7 @@ static int run_mvm(const xb_bench_mvm_options *o, double max_ratio, int *over)
             *over = 1;
     }
     fflush(stdout);
-    return 0;
+    return run_device(o);
 }
 
 static void usage(FILE *f)

@@ -86,6 +86,33 @@ void xb_bench_mvm_options_init(xb_bench_mvm_options *o);
 xb_status xb_bench_mvm(const xb_bench_mvm_options *o, xb_bench_mvm_result res[XB_BENCH_MVM_TILES],
                        xb_error *err);
 
+/* ---- the real 1T1R array against the idealized one ---------------------------------- */
+
+#define XB_BENCH_DEVICE_PAIRS 2    /* pairs of xb_bench_device */
+#define XB_BENCH_DEVICE_ROWS 1152  /* the gate-input tile of xb_bench_mvm */
+#define XB_BENCH_DEVICE_COLS 256
+
+typedef struct {
+    const char *what;     /* "nonlinear_vs_linear" or "source_line_column_vs_ideal" (static) */
+    int rows, cols;
+    size_t vectors;       /* K */
+    double t_new;         /* seconds per vector of the costlier circuit, median */
+    double t_base;        /* seconds per vector of its idealized twin, median */
+    double ratio;         /* median over the samples of t_new / t_base, each pair run together */
+    const char *backend;  /* what solved the costlier circuit (static) */
+    double newton_iters;  /* Newton iterations per column and vector (0 for a linear circuit) */
+} xb_bench_device_result;
+
+/* On the gate-input tile of xb_bench_mvm (R̂p o->rhat, bits of density
+ * o->density, o->repeat samples, seed o->seed) with `vectors` vectors:
+ * res[0], level-1 NMOS access (xb_nmos_defaults) against a linear access
+ * resistance equal to the transistor's channel resistance at zero V_ds;
+ * res[1], a column source line of the bit line's resistance per segment
+ * (driven at the sense end) against the ideal supply, both with that linear
+ * access. */
+xb_status xb_bench_device(const xb_bench_mvm_options *o, size_t vectors,
+                          xb_bench_device_result res[XB_BENCH_DEVICE_PAIRS], xb_error *err);
+
 /* ---- the relaxation baseline ------------------------------------------------------ */
 
 typedef struct {
