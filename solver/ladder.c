@@ -192,7 +192,10 @@ xb_ladder *xb_ladder_new(const xb_circuit *c, xb_error *err)
         xb_error_set(err, XB_ENOMEM, "ladder path: out of memory for %d x %d", M, N);
         return NULL;
     }
-    l->par = threads > 1;
+    /* One thread: a parallel region per vector costs more than it saves at these
+     * sizes on a busy machine (measured: 1152x256, 1.6 ms alone, 11 ms on two
+     * threads beside other work). */
+    l->par = 0;
     /* Prefix sums of the segments for the block path's gaps: a difference of
      * two sums is exact to a few ulps of the larger, far below what changes a
      * current at 1e-10. */

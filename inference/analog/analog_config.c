@@ -38,6 +38,9 @@ void xb_analog_config_init(xb_analog_config *c)
     c->cell = XB_CELL_LINEAR;
     c->sinh_v0 = 0.25;
     c->seed = 1;
+    c->source_line = XB_SL_IDEAL;
+    c->sl_drive = XB_SL_NEAR;
+    c->r_sl = XB_R_SL_AS_RP;
 }
 
 /* Names of the enumerated parameters, indexed by their enum value. */
@@ -49,6 +52,9 @@ static const char *const error_names[] = {"none", "independent", "proportional",
 static const char *const input_names[] = {"bit-serial", "dac", NULL};
 static const char *const access_names[] = {"resistor", "nmos", NULL};
 static const char *const cell_names[] = {"linear", "sinh", NULL};
+/* In the order of xb_source_line and xb_sl_drive. */
+static const char *const sl_names[] = {"ideal", "column", "row", NULL};
+static const char *const drive_names[] = {"near", "far", NULL};
 
 /* How a parameter's text maps onto its field. */
 typedef enum {
@@ -58,7 +64,8 @@ typedef enum {
     K_ON_OFF,   /* a double, or "inf" */
     K_ADC_BITS, /* an integer 1..24, or "off" (stored as 0) */
     K_SLICING,  /* "KxB" or "1": slices and slice_bits */
-    K_SEED      /* a non-negative integer below 2^53 (it travels as a double) */
+    K_SEED,     /* a non-negative integer below 2^53 (it travels as a double) */
+    K_R_SL      /* a number >= 0, or "rp" (stored as XB_R_SL_AS_RP) */
 } key_type;
 
 typedef struct {
@@ -67,7 +74,9 @@ typedef struct {
     size_t offset; /* of the field in xb_analog_config */
     int lo, hi;    /* K_INT */
     /* Position in xb_analog_config_hash(): the order the hash has always used,
-     * so that result files and calibration caches stay valid. */
+     * so that result files and calibration caches stay valid.  -1: a key
+     * added later, hashed after the others and only when it is not at its
+     * default, so the hashes of configurations without it do not change. */
     int hash_order;
 } key_desc;
 
@@ -110,6 +119,11 @@ static const key_desc keys[] = {
     N("nmos_l", nmos.l, 26, "NMOS length, metres"),
     N("v_gate", nmos.v_gate, 27, "gate voltage of an enabled row, volts"),
     {{"seed", "integer >= 0", NULL, "programming errors: the same seed gives the same numbers"}, K_SEED, OFF(seed), 0, 0, 28},
+    E("source_line", sl_names, source_line, -1,
+      "bit-serial arrays: V_read at every cell (ideal), or a source line beside each bit line (column) or along each row (row)"),
+    E("sl_drive", drive_names, sl_drive, -1, "column source lines: the supply at the sense end (near) or the other (far)"),
+    {{"r_sl", "number >= 0 or rp", NULL, "source-line resistance per segment, normalized as rp (rp: the bit line's)"},
+     K_R_SL, OFF(r_sl), 0, 0, -1},
 };
 #undef E
 #undef I
@@ -219,6 +233,17 @@ xb_status xb_analog_config_set(xb_analog_config *c, const char *key, const char 
         return parse_int(key, v, k->lo, k->hi, &c->adc_bits, err);
     case K_SLICING:
         return parse_slicing(c, v, err);
+    case K_R_SL:
+        if (!strcmp(v, "rp")) {
+            c->r_sl = XB_R_SL_AS_RP;
+            return XB_OK;
+        }
+        if ((st = parse_num(key, v, &d, err)))
+            return st;
+        if (!(d >= 0))
+            return xb_error_set(err, XB_EINVAL, "r_sl = '%s': must be >= 0 or rp", v);
+        c->r_sl = d;
+        return XB_OK;
     case K_SEED:
         if ((st = parse_num(key, v, &d, err)))
             return st;
@@ -269,6 +294,12 @@ static void print_value(const key_desc *k, const xb_analog_config *c, char *buf,
     case K_SEED:
         snprintf(buf, len, "%.17g", (double)c->seed);
         return;
+    case K_R_SL:
+        if (c->r_sl == XB_R_SL_AS_RP)
+            snprintf(buf, len, "rp");
+        else
+            snprintf(buf, len, "%.17g", c->r_sl);
+        return;
     }
 }
 
@@ -298,6 +329,11 @@ xb_status xb_analog_config_validate(const xb_analog_config *c, xb_error *err)
                             c->r_sense);
     if (!(c->v_read > 0) || !isfinite(c->v_read))
         return xb_error_set(err, XB_EINVAL, "v_read = %g: must be finite and > 0 volts", c->v_read);
+    if (c->source_line != XB_SL_IDEAL && c->input != XB_INPUT_BIT_SERIAL)
+        return xb_error_set(err, XB_EINVAL, "source_line = %s: source lines feed bit-serial (gate-input) arrays; "
+                            "the DAC drives the rows", xb_source_line_name(c->source_line));
+    if (!(c->r_sl == XB_R_SL_AS_RP || (c->r_sl >= 0 && isfinite(c->r_sl))))
+        return xb_error_set(err, XB_EINVAL, "r_sl = %g: must be finite and >= 0 (or rp)", c->r_sl);
     if (!(c->adc_percentile > 0 && c->adc_percentile <= 100))
         return xb_error_set(err, XB_EINVAL, "adc_percentile = %g: must be in (0, 100]", c->adc_percentile);
     if (!(c->input_percentile > 0 && c->input_percentile <= 100))
@@ -313,8 +349,8 @@ xb_status xb_analog_config_validate(const xb_analog_config *c, xb_error *err)
         return xb_error_set(err, XB_EINVAL, "slicing %dx%d holds %d bits; %s mapping of %d-bit weights needs %d",
                             c->slices, c->slice_bits, c->slices * c->slice_bits,
                             c->mapping == XB_MAP_DIFFERENTIAL ? "differential" : "offset", c->weight_bits, need);
-    if (c->mvm == XB_MVM_NEWTON && c->access == XB_ACCESS_RESISTOR && c->cell == XB_CELL_LINEAR)
-        return xb_error_set(err, XB_EINVAL, "mvm = newton: set access = nmos and/or cell = sinh (the circuit is linear)");
+    /* mvm = newton with linear devices is the exact circuit (the solver needs
+     * no iteration for it), so one sweep can set access or cell as an axis */
     if (c->mvm != XB_MVM_NEWTON && (c->access != XB_ACCESS_RESISTOR || c->cell != XB_CELL_LINEAR))
         return xb_error_set(err, XB_EINVAL, "access/cell devices are nonlinear: they need mvm = newton");
     return XB_OK;
@@ -324,12 +360,21 @@ unsigned long long xb_analog_config_hash(const xb_analog_config *c)
 {
     /* FNV-1a of "key=value;" for every key, so padding never enters the hash */
     unsigned long long h = 14695981039346656037ULL;
-    char buf[64];
-    for (int order = 0; order < N_KEYS; order++)
+    char buf[64], dflt[64];
+    xb_analog_config d;
+    xb_analog_config_init(&d);
+    /* the keys in their hash order, then the added ones that are not at their default */
+    for (int order = 0; order <= N_KEYS; order++)
         for (int i = 0; i < N_KEYS; i++) {
-            if (keys[i].hash_order != order)
+            const int added = keys[i].hash_order < 0;
+            if (order < N_KEYS ? keys[i].hash_order != order : !added)
                 continue;
             print_value(&keys[i], c, buf, sizeof buf);
+            if (added) {
+                print_value(&keys[i], &d, dflt, sizeof dflt);
+                if (!strcmp(buf, dflt))
+                    continue;
+            }
             for (const char *p = keys[i].info.key; *p; p++)
                 h = (h ^ (unsigned char)*p) * 1099511628211ULL;
             h = (h ^ '=') * 1099511628211ULL;

@@ -78,6 +78,11 @@ xb_circuit *an_array_circuit(xb_analog *a, an_layer *l, int g, int dt, int ot, i
         cc->r_row = r_wire;
         cc->r_drv = c->r_drv;
     }
+    if (cc->topology == XB_TOPO_GATE_INPUT && c->source_line != XB_SL_IDEAL) {
+        cc->source_line = c->source_line;
+        cc->sl_drive = c->sl_drive;
+        cc->r_sl = c->r_sl == XB_R_SL_AS_RP ? r_wire : c->r_sl / c->gmax; /* ohms per segment */
+    }
     cc->access = c->access;
     cc->nmos = c->nmos;
     cc->cell = c->cell;

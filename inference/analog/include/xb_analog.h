@@ -43,7 +43,8 @@ typedef enum {
     XB_MVM_IDEAL = 0,  /* ideal product of the programmed conductances: no wires */
     XB_MVM_EXACT,      /* the circuit with its parasitics, solved exactly (column path for
                           gate-input, transfer matrix for input-source) */
-    XB_MVM_NEWTON,     /* nonlinear devices (access NMOS, sinh cells) with wires: Newton/KLU */
+    XB_MVM_NEWTON,     /* nonlinear devices (access NMOS, sinh cells) with wires: Newton on each
+                          column's ladder (bit-serial), Newton/KLU over the array (DAC) */
     XB_MVM_DIGITAL     /* no arrays: the same quantized weights and inputs multiplied
                           exactly in software (the digital baseline) */
 } xb_mvm_kind;
@@ -84,7 +85,15 @@ typedef struct {
     xb_cell_kind cell;         /* newton: cell I-V */
     double sinh_v0;            /* newton: V0 of sinh cells, volts */
     unsigned long seed;        /* programming errors: the same seed gives the same numbers */
+    xb_source_line source_line; /* bit-serial (gate-input) arrays: how V_read reaches the cells
+                                  (default ideal) */
+    xb_sl_drive sl_drive;      /* column source lines: the end the supply drives (default near) */
+    double r_sl;               /* normalized source-line resistance per segment R_sl Gmax, or
+                                  XB_R_SL_AS_RP (default): the bit line's R^p, so rp scales both */
 } xb_analog_config;
+
+/* r_sl: the source line is the same wire as the bit line (R_sl = R_wire). */
+#define XB_R_SL_AS_RP (-1.0)
 
 void xb_analog_config_init(xb_analog_config *cfg);
 
