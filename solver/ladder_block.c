@@ -81,22 +81,46 @@ static void gaps(const xb_ladder *l, xb_ladder_work *w, int j0, int B)
 static inline double dmax2(double a, double b) { return a > b || a != a ? a : b; }
 
 /* The level-1 NMOS (device.h) without branches, for the vectorizer: drain d,
- * source s, gate vg; current d -> s and its derivatives by vd and vs. */
+ * source s, gate vg; current d -> s and its derivatives by vd and vs.  Every
+ * select is on doubles, so the vector lanes stay doubles. */
 static inline void mos1_vec(double beta, double vto, double lambda, double vg, double vd, double vs, double *i,
                             double *di_dd, double *di_ds)
 {
-    const int fwd = vd >= vs;
-    const double vh = fwd ? vd : vs, vl = fwd ? vs : vd;
+    const double vh = vd >= vs ? vd : vs, vl = vd >= vs ? vs : vd, sg = vd >= vs ? 1.0 : -1.0;
     const double vgst = vg - vl - vto, vds = vh - vl, on = vgst > 0 ? 1.0 : 0.0;
     const double betap = beta * (1 + lambda * vds);
-    const int sat = vgst <= vds;
-    const double ids = on * (sat ? betap * vgst * vgst * 0.5 : betap * vds * (vgst - 0.5 * vds));
-    const double gm = on * (sat ? betap * vgst : betap * vds);
-    const double gds = on * (sat ? lambda * beta * vgst * vgst * 0.5
-                                 : betap * (vgst - vds) + lambda * beta * vds * (vgst - 0.5 * vds));
-    *i = fwd ? ids : -ids;
-    *di_dd = fwd ? gds : gm + gds;
-    *di_ds = fwd ? -gm - gds : -gds;
+    const double ids = on * (vgst <= vds ? betap * vgst * vgst * 0.5 : betap * vds * (vgst - 0.5 * vds));
+    const double gm = on * (vgst <= vds ? betap * vgst : betap * vds);
+    const double gds = on * (vgst <= vds ? lambda * beta * vgst * vgst * 0.5
+                                         : betap * (vgst - vds) + lambda * beta * vds * (vgst - 0.5 * vds));
+    *i = sg * ids;
+    *di_dd = vd >= vs ? gds : gm + gds;
+    *di_ds = vd >= vs ? -gm - gds : -gds;
+}
+
+/* One row of NMOS + linear-cell rungs (the common 1T1R case), every array its
+ * own restrict parameter so the vectorizer knows they do not overlap. */
+static void rungs_nmos_lin(int B, double beta, double vto, double lmb, double vg, const double *restrict g,
+                           const double *restrict s, const double *restrict a, const double *restrict c,
+                           double *restrict p, double *restrict qq, double *restrict jr, double *restrict fa,
+                           double *restrict dsd, double *restrict ca, double *restrict iden)
+{
+    for (int jj = 0; jj < B; jj++) {
+        double id, ds, dda;
+        mos1_vec(beta, vto, lmb, vg, s[jj], a[jj], &id, &ds, &dda);
+        const double ic = g[jj] * (a[jj] - c[jj]), dc = g[jj];
+        const double open = g[jj] == 0.0 ? 1.0 : 0.0; /* no cell: den 1, nothing else */
+        const double inv = 1.0 / ((dc - dda) + open);
+        const double f = (id - ic) * (1 - open), d = ds * (1 - open);
+        const double pp = dc * d * inv, q = -dc * dda * inv * (1 - open);
+        fa[jj] = f;
+        dsd[jj] = d;
+        ca[jj] = dc;
+        iden[jj] = inv;
+        p[jj] = pp;
+        qq[jj] = q;
+        jr[jj] = ic + dc * f * inv - pp * s[jj] + q * c[jj];
+    }
 }
 
 /* The rungs of row k, columns of the block, at the current iterate (as
@@ -137,12 +161,7 @@ static void linearize_row(const xb_ladder *l, xb_ladder_work *w, const double *g
     qq[jj] = -dc * dda * inv * (1 - open);                                                              \
     jr[jj] = ic + dc * fa[jj] * inv - p[jj] * s[jj] + qq[jj] * c[jj];
     if (l->kind == BR_NMOS_LIN) {
-        for (int jj = 0; jj < B; jj++) {
-            double id, ds, dda;
-            mos1_vec(beta, vto, lmb, vg, s[jj], a[jj], &id, &ds, &dda);
-            const double ic = g[jj] * (a[jj] - c[jj]), dc = g[jj];
-            LB_RUNG_TAIL
-        }
+        rungs_nmos_lin(B, beta, vto, lmb, vg, g, s, a, c, p, qq, jr, fa, dsd, ca, iden);
     } else if (l->kind == BR_NMOS_SINH) {
         for (int jj = 0; jj < B; jj++) {
             double id, ds, dda;
@@ -168,48 +187,53 @@ static void linearize(const xb_ladder *l, xb_ladder_work *w, int j0, int B, doub
 }
 
 /* The 1-port: an ideal source line holds every s at V. */
+/* Row k of the 1-port going down: through the gap R from row k-1's state
+ * (Jp, yp, wp), rescaled when w grows large, then row k's rungs. */
+static void down1(int B, double V, const double *restrict R, const double *restrict Jp, const double *restrict yp,
+                  const double *restrict wp, const double *restrict p, const double *restrict qq,
+                  const double *restrict jr, double *restrict Jk, double *restrict yk, double *restrict wk)
+{
+    for (int jj = 0; jj < B; jj++) {
+        const double wn = wp[jj] + R[jj] * yp[jj];
+        const double sc = wn > LB_RESCALE ? 1.0 / wn : 1.0;
+        const double w1 = wn * sc, y1 = yp[jj] * sc + qq[jj] * w1;
+        wk[jj] = w1;
+        yk[jj] = y1;
+        Jk[jj] = Jp[jj] * sc + (jr[jj] + p[jj] * V) * w1;
+    }
+}
+
+/* Row k going back up from row k+1's bit-line voltages cn. */
+static void up1(int B, const double *restrict R, const double *restrict Jk, const double *restrict yk,
+                const double *restrict wk, const double *restrict cn, double *restrict ck)
+{
+    for (int jj = 0; jj < B; jj++)
+        ck[jj] = (R[jj] * Jk[jj] + wk[jj] * cn[jj]) / (wk[jj] + R[jj] * yk[jj]);
+}
+
 static void sweep1(xb_ladder_work *w, int B, double V)
 {
     const int K = w->K;
     double *J = w->st, *y = w->st + (size_t)K * B, *ww = w->st + 2 * (size_t)K * B;
     for (int jj = 0; jj < B; jj++) {
-        J[jj] = 0;
-        y[jj] = 0;
-        ww[jj] = 1;
+        const double w1 = 1.0;
+        ww[jj] = w1;
+        y[jj] = w->q[jj] * w1;
+        J[jj] = (w->jr[jj] + w->p[jj] * V) * w1;
     }
-    for (int k = 0; k < K; k++) {
-        const double *restrict p = w->p + at(k, 0, B), *restrict qq = w->q + at(k, 0, B);
-        const double *restrict jr = w->jr + at(k, 0, B);
-        double *restrict Jk = J + at(k, 0, B), *restrict yk = y + at(k, 0, B), *restrict wk = ww + at(k, 0, B);
-        if (k > 0) {
-            const double *Jp = J + at(k - 1, 0, B), *yp = y + at(k - 1, 0, B), *wp = ww + at(k - 1, 0, B);
-            const double *R = w->rc + at(k - 1, 0, B);
-            for (int jj = 0; jj < B; jj++) {
-                double wn = wp[jj] + R[jj] * yp[jj];
-                double sc = wn > LB_RESCALE ? 1.0 / wn : 1.0;
-                Jk[jj] = Jp[jj] * sc;
-                yk[jj] = yp[jj] * sc;
-                wk[jj] = wn * sc;
-            }
-        }
-        for (int jj = 0; jj < B; jj++) {
-            yk[jj] += qq[jj] * wk[jj];
-            Jk[jj] += (jr[jj] + p[jj] * V) * wk[jj];
-        }
-    }
+    for (int k = 1; k < K; k++)
+        down1(B, V, w->rc + at(k - 1, 0, B), J + at(k - 1, 0, B), y + at(k - 1, 0, B), ww + at(k - 1, 0, B),
+              w->p + at(k, 0, B), w->q + at(k, 0, B), w->jr + at(k, 0, B), J + at(k, 0, B), y + at(k, 0, B),
+              ww + at(k, 0, B));
     const double *Re = w->rc + at(K - 1, 0, B);
     double *cK = w->c1 + at(K - 1, 0, B);
     for (int jj = 0; jj < B; jj++) {
         size_t q = at(K - 1, jj, B);
         cK[jj] = Re[jj] * J[q] / (ww[q] + Re[jj] * y[q]);
     }
-    for (int k = K - 2; k >= 0; k--) {
-        const double *R = w->rc + at(k, 0, B), *cn = w->c1 + at(k + 1, 0, B);
-        const double *Jk = J + at(k, 0, B), *yk = y + at(k, 0, B), *wk = ww + at(k, 0, B);
-        double *ck = w->c1 + at(k, 0, B);
-        for (int jj = 0; jj < B; jj++)
-            ck[jj] = (R[jj] * Jk[jj] + wk[jj] * cn[jj]) / (wk[jj] + R[jj] * yk[jj]);
-    }
+    for (int k = K - 2; k >= 0; k--)
+        up1(B, w->rc + at(k, 0, B), J + at(k, 0, B), y + at(k, 0, B), ww + at(k, 0, B), w->c1 + at(k + 1, 0, B),
+            w->c1 + at(k, 0, B));
     for (size_t q = 0; q < (size_t)K * B; q++)
         w->s1[q] = V;
 }
