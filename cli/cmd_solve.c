@@ -69,7 +69,7 @@ int xb_cmd_solve(int argc, char **argv)
     xb_solver_options opt;
     xb_solver_options_init(&opt);
     if (xb_backend_parse(backend, &opt.backend, &err) || xb_ordering_parse(ordering, &opt.ordering, &err) ||
-        (max_mem && xb_parse_bytes(max_mem, &opt.max_memory, &err)))
+        (max_mem && xb_cli_parse_bytes(max_mem, &opt.max_memory, &err)))
         return xb_cli_fail(cmd, "%s", err.msg);
     xb_circuit *c;
     xb_matrix in;
