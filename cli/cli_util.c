@@ -2,9 +2,11 @@
 #define _POSIX_C_SOURCE 200809L
 #include "cli_util.h"
 
+#include <ctype.h>
 #include <errno.h>
 #include <math.h>
 #include <stdarg.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -38,6 +40,40 @@ void xb_cli_duration(double s, char *buf, size_t cap)
         s = 359999;
     long t = (long)(s + 0.5);
     snprintf(buf, cap, "%ld:%02ld:%02ld", t / 3600, t / 60 % 60, t % 60);
+}
+
+xb_status xb_cli_parse_bytes(const char *s, size_t *bytes, xb_error *err)
+{
+    if (!s || !*s)
+        return xb_error_set(err, XB_EINVAL, "byte count: empty");
+    char *end;
+    double v = strtod(s, &end);
+    if (end == s || !isfinite(v) || v <= 0)
+        return xb_error_set(err, XB_EINVAL, "byte count '%s': expected a positive number such as 8G or 512M", s);
+    double mult = 1;
+    if (*end) {
+        switch (toupper((unsigned char)*end)) {
+        case 'K': mult = 1024.0; break;
+        case 'M': mult = 1024.0 * 1024; break;
+        case 'G': mult = 1024.0 * 1024 * 1024; break;
+        case 'T': mult = 1024.0 * 1024 * 1024 * 1024; break;
+        case 'B': mult = 1; break;
+        default:
+            return xb_error_set(err, XB_EINVAL, "byte count '%s': unknown unit '%c' (use K, M, G or T)", s, *end);
+        }
+        end++;
+        if (*end == 'i' || *end == 'I')
+            end++;
+        if (*end == 'B' || *end == 'b')
+            end++;
+        if (*end)
+            return xb_error_set(err, XB_EINVAL, "byte count '%s': trailing characters '%s'", s, end);
+    }
+    double b = v * mult;
+    if (b >= (double)SIZE_MAX)
+        return xb_error_set(err, XB_EINVAL, "byte count '%s': too large", s);
+    *bytes = (size_t)b;
+    return XB_OK;
 }
 
 void xb_circuit_args_init(xb_circuit_args *a)

@@ -16,6 +16,10 @@ int xb_cli_fail(const char *cmd, const char *fmt, ...) __attribute__((format(pri
 int xb_cli_usage_error(const char *cmd, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 /* "H:MM:SS" of s seconds (capped at 99:59:59; negative or NaN shows the cap). */
 void xb_cli_duration(double s, char *buf, size_t cap);
+/* A byte count as users type it on the command line: "8G", "512M", "1.5e9",
+ * "100K", "2GiB" (binary units, K = 1024 bytes) into *bytes, > 0.  The library
+ * takes plain byte counts; this is the command's convenience. */
+xb_status xb_cli_parse_bytes(const char *s, size_t *bytes, xb_error *err);
 
 
 /* The circuit flags shared by solve and netlist. */

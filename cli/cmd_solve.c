@@ -30,15 +30,25 @@ static void usage(FILE *f)
             xb_circuit_args_help);
 }
 
-int xb_cmd_solve(int argc, char **argv)
-{
-    const char *cmd = "solve";
+#define CMD "solve"
+
+/* The command line of one solve. */
+typedef struct {
     xb_circuit_args ca;
-    xb_circuit_args_init(&ca);
-    const char *out_path = NULL, *nv_path = NULL, *backend = "auto", *max_mem = NULL, *ordering = "default";
-    int quiet = 0;
+    const char *out_path, *nv_path, *backend, *max_mem, *ordering;
+    int quiet;
+} solve_args;
+
+/* argv into a: -1 to go on, else the exit status. */
+static int parse_args(int argc, char **argv, solve_args *a)
+{
+    xb_circuit_args_init(&a->ca);
+    a->out_path = a->nv_path = a->max_mem = NULL;
+    a->backend = "auto";
+    a->ordering = "default";
+    a->quiet = 0;
     for (int i = 1; i < argc; i++) {
-        int r = xb_circuit_args_parse(&ca, cmd, argc, argv, &i);
+        int r = xb_circuit_args_parse(&a->ca, CMD, argc, argv, &i);
         if (r < 0)
             return 1;
         if (r > 0)
@@ -47,155 +57,185 @@ int xb_cmd_solve(int argc, char **argv)
             usage(stdout);
             return 0;
         } else if (!strcmp(argv[i], "--quiet")) {
-            quiet = 1;
+            a->quiet = 1;
         } else if (i + 1 < argc && !strcmp(argv[i], "--out")) {
-            out_path = argv[++i];
+            a->out_path = argv[++i];
         } else if (i + 1 < argc && !strcmp(argv[i], "--node-voltages")) {
-            nv_path = argv[++i];
+            a->nv_path = argv[++i];
         } else if (i + 1 < argc && !strcmp(argv[i], "--backend")) {
-            backend = argv[++i];
+            a->backend = argv[++i];
         } else if (i + 1 < argc && !strcmp(argv[i], "--ordering")) {
-            ordering = argv[++i];
+            a->ordering = argv[++i];
         } else if (i + 1 < argc && !strcmp(argv[i], "--max-memory")) {
-            max_mem = argv[++i];
+            a->max_mem = argv[++i];
         } else {
             usage(stderr);
-            return xb_cli_fail(cmd, "unknown or incomplete option '%s'", argv[i]);
+            return xb_cli_fail(CMD, "unknown or incomplete option '%s'", argv[i]);
         }
     }
-    if (!out_path)
-        return xb_cli_fail(cmd, "--out is required (see xbar solve --help)");
+    if (!a->out_path)
+        return xb_cli_fail(CMD, "--out is required (see xbar solve --help)");
+    return -1;
+}
+
+/* One solve: the circuit, its K input vectors and what the solver gives back. */
+typedef struct {
+    xb_circuit *c;
+    xb_matrix in;          /* K x M inputs */
+    size_t k;              /* K */
+    int single;            /* 1: the inputs were one vector */
+    xb_solver *s;
+    double *out;           /* K x N amperes */
+    double *vrow, *vcol;   /* volts at the row and column nodes, M x N per vector in detail */
+    size_t kd;             /* vectors with node voltages: 1 for the summary, K for --node-voltages */
+} solve_run;
+
+static void run_release(solve_run *r)
+{
+    free(r->out);
+    free(r->vrow);
+    free(r->vcol);
+    xb_solver_free(r->s);
+    xb_matrix_release(&r->in);
+    xb_circuit_free(r->c);
+}
+
+/* Build the solver and solve every vector; node voltages for the first kd. */
+static int run_solve(solve_run *r, const solve_args *a, const xb_solver_options *opt)
+{
+    xb_error err = {0};
+    const int M = r->c->rows, N = r->c->cols;
+    r->s = xb_solver_new(r->c, opt, &err);
+    if (!r->s)
+        return xb_cli_fail(CMD, "%s", err.msg);
+    r->out = malloc(r->k * (size_t)N * sizeof *r->out);
+    size_t mn = (size_t)M * N;
+    /* Detail for the summary: the first vector (all of them for --node-voltages). */
+    r->kd = a->nv_path ? r->k : 1;
+    if (r->kd > 0 && mn > ((size_t)1 << 40) / r->kd)
+        return xb_cli_fail(CMD, "--node-voltages: %zu x 2 x %d x %d values are too many", r->kd, M, N);
+    r->vrow = malloc(r->kd * mn * sizeof *r->vrow);
+    r->vcol = malloc(r->kd * mn * sizeof *r->vcol);
+    if (!r->out || !r->vrow || !r->vcol)
+        return xb_cli_fail(CMD, "out of memory for %zu vectors of %d x %d node voltages", r->kd, M, N);
+    xb_solution d = {r->vrow, r->vcol, NULL, NULL};
+    if (xb_solver_solve(r->s, r->in.data, r->kd, r->out, &d, &err) ||
+        (r->k > r->kd &&
+         xb_solver_solve(r->s, r->in.data + r->kd * M, r->k - r->kd, r->out + r->kd * N, NULL, &err)))
+        return xb_cli_fail(CMD, "%s", err.msg);
+    return 0;
+}
+
+/* The currents, and the node voltages as [K,] 2 x M x N ([0] rows, [1] columns). */
+static int write_outputs(const solve_run *r, const solve_args *a)
+{
+    xb_error err = {0};
+    const int M = r->c->rows, N = r->c->cols;
+    size_t shape[4];
+    int nd = 0;
+    if (!r->single)
+        shape[nd++] = r->k;
+    shape[nd++] = (size_t)N;
+    if (xb_matrix_write(a->out_path, r->out, nd, shape, &err))
+        return xb_cli_fail(CMD, "%s", err.msg);
+    if (!a->nv_path)
+        return 0;
+    size_t mn = (size_t)M * N;
+    double *nv = malloc(r->k * 2 * mn * sizeof *nv);
+    if (!nv)
+        return xb_cli_fail(CMD, "out of memory for %zu vectors of %d x %d node voltages", r->k, M, N);
+    for (size_t b = 0; b < r->k; b++) {
+        memcpy(nv + b * 2 * mn, r->vrow + b * mn, mn * sizeof *nv);
+        memcpy(nv + b * 2 * mn + mn, r->vcol + b * mn, mn * sizeof *nv);
+    }
+    nd = 0;
+    if (!r->single)
+        shape[nd++] = r->k;
+    shape[nd++] = 2;
+    shape[nd++] = (size_t)M;
+    shape[nd++] = (size_t)N;
+    int rc = xb_matrix_write(a->nv_path, nv, nd, shape, &err) ? xb_cli_fail(CMD, "%s", err.msg) : 0;
+    free(nv);
+    return rc;
+}
+
+/* Volts an ideal array applies to the cells of row i for input x. */
+static double applied_volts(const xb_circuit *c, double x)
+{
+    return c->topology == XB_TOPO_GATE_INPUT ? (x != 0 ? c->v_read : 0) : x;
+}
+
+/* The array, the solver's statistics, the IR drop and the error against the
+ * ideal product of the first vector. */
+static void print_summary(const solve_run *r, const solve_args *a)
+{
+    const xb_circuit *c = r->c;
+    const double *x = r->in.data;
+    const int M = c->rows, N = c->cols;
+    /* IR drop of the first vector: how far each cell's voltage falls short of
+     * the voltage an ideal array would apply to it, as a fraction of the
+     * largest applied voltage. */
+    double vmax = 0, worst = 0, sum = 0;
+    int wi = 0, wj = 0;
+    for (int i = 0; i < M; i++)
+        if (fabs(applied_volts(c, x[i])) > vmax)
+            vmax = fabs(applied_volts(c, x[i]));
+    for (int i = 0; i < M; i++) {
+        if (c->topology == XB_TOPO_GATE_INPUT && x[i] == 0)
+            continue;
+        for (int j = 0; j < N; j++) {
+            size_t q = (size_t)i * N + j;
+            double drop = fabs(applied_volts(c, x[i]) - (r->vrow[q] - r->vcol[q]));
+            sum += drop;
+            if (drop > worst) {
+                worst = drop;
+                wi = i;
+                wj = j;
+            }
+        }
+    }
+    /* Error against the ideal product G^T v of the first vector. */
+    double num = 0, den = 0;
+    for (int j = 0; j < N; j++) {
+        double ideal = 0;
+        for (int i = 0; i < M; i++)
+            ideal += xb_circuit_cell_g(c, i, j) * (c->topology == XB_TOPO_GATE_INPUT ? x[i] * c->v_read : x[i]);
+        num += (r->out[j] - ideal) * (r->out[j] - ideal);
+        den += ideal * ideal;
+    }
+    const xb_solver_stats *st = xb_solver_get_stats(r->s);
+    printf("array: %d x %d, %s, %zu vector(s)\n", M, N, xb_topology_name(c->topology), r->k);
+    printf("solver: %s, %d unknowns, %ld matrix entries, %.4g factor entries, %.3g MiB estimated\n", st->backend,
+           st->n_unknowns, st->nnz_matrix, st->nnz_factor, st->mem_estimate / 1048576.0);
+    printf("time: assemble %.3g s, analyze %.3g s, factor %.3g s (%ld), solve %.3g s (%.3g s per vector)\n",
+           st->t_assemble, st->t_analyze, st->t_factor, st->n_factor, st->t_solve, st->t_solve / (double)r->k);
+    printf("ir_drop (vector 0): worst %.6g V = %.4g%% of %.4g V at cell (%d,%d), mean %.6g V\n", worst,
+           vmax > 0 ? 100 * worst / vmax : 0.0, vmax, wi, wj, sum / ((double)M * N > 0 ? (double)M * N : 1));
+    printf("rel_err_vs_ideal (vector 0): %.6g\n", den > 0 ? sqrt(num / den) : 0.0);
+    printf("wrote %s\n", a->out_path);
+}
+
+int xb_cmd_solve(int argc, char **argv)
+{
+    solve_args a;
+    int rc = parse_args(argc, argv, &a);
+    if (rc >= 0)
+        return rc;
     xb_error err = {0};
     xb_solver_options opt;
     xb_solver_options_init(&opt);
-    if (xb_backend_parse(backend, &opt.backend, &err) || xb_ordering_parse(ordering, &opt.ordering, &err) ||
-        (max_mem && xb_parse_bytes(max_mem, &opt.max_memory, &err)))
-        return xb_cli_fail(cmd, "%s", err.msg);
-    xb_circuit *c;
-    xb_matrix in;
-    size_t k;
-    int single;
-    if (xb_circuit_args_load(&ca, &c, &in, &k, &single, &err))
-        return xb_cli_fail(cmd, "%s", err.msg);
-    const int M = c->rows, N = c->cols;
-    int rc = 1;
-    double *out = NULL, *nv = NULL, *vrow = NULL, *vcol = NULL;
-    xb_solver *s = xb_solver_new(c, &opt, &err);
-    if (!s) {
-        xb_cli_fail(cmd, "%s", err.msg);
-        goto done;
-    }
-    out = malloc(k * (size_t)N * sizeof *out);
-    size_t mn = (size_t)M * N;
-    /* Detail for the summary: the first vector (all of them for --node-voltages). */
-    size_t kd = nv_path ? k : 1;
-    if (kd > 0 && mn > ((size_t)1 << 40) / kd) {
-        xb_cli_fail(cmd, "--node-voltages: %zu x 2 x %d x %d values are too many", kd, M, N);
-        goto done;
-    }
-    nv = malloc(kd * 2 * mn * sizeof *nv);
-    vrow = malloc(kd * mn * sizeof *vrow);
-    vcol = malloc(kd * mn * sizeof *vcol);
-    if (!out || !nv || !vrow || !vcol) {
-        xb_cli_fail(cmd, "out of memory for %zu vectors of %d x %d node voltages", kd, M, N);
-        goto done;
-    }
-    xb_solution d = {vrow, vcol, NULL, NULL};
-    if (xb_solver_solve(s, in.data, kd, out, &d, &err) ||
-        (k > kd && xb_solver_solve(s, in.data + kd * M, k - kd, out + kd * N, NULL, &err))) {
-        xb_cli_fail(cmd, "%s", err.msg);
-        goto done;
-    }
-    size_t shape[4];
-    if (single) {
-        shape[0] = (size_t)N;
-        if (xb_matrix_write(out_path, out, 1, shape, &err)) {
-            xb_cli_fail(cmd, "%s", err.msg);
-            goto done;
-        }
-    } else {
-        shape[0] = k;
-        shape[1] = (size_t)N;
-        if (xb_matrix_write(out_path, out, 2, shape, &err)) {
-            xb_cli_fail(cmd, "%s", err.msg);
-            goto done;
-        }
-    }
-    if (nv_path) {
-        for (size_t b = 0; b < k; b++) {
-            memcpy(nv + b * 2 * mn, vrow + b * mn, mn * sizeof *nv);
-            memcpy(nv + b * 2 * mn + mn, vcol + b * mn, mn * sizeof *nv);
-        }
-        int nd = 0;
-        if (!single)
-            shape[nd++] = k;
-        shape[nd++] = 2;
-        shape[nd++] = (size_t)M;
-        shape[nd++] = (size_t)N;
-        if (xb_matrix_write(nv_path, nv, nd, shape, &err)) {
-            xb_cli_fail(cmd, "%s", err.msg);
-            goto done;
-        }
-    }
-    if (!quiet) {
-        /* IR drop of the first vector: how far each cell's voltage falls short of
-         * the voltage an ideal array would apply to it, as a fraction of the
-         * largest applied voltage. */
-        double vmax = 0, worst = 0, sum = 0;
-        int wi = 0, wj = 0;
-        for (int i = 0; i < M; i++) {
-            double x = in.data[i];
-            double applied = c->topology == XB_TOPO_GATE_INPUT ? (x != 0 ? c->v_read : 0) : x;
-            if (fabs(applied) > vmax)
-                vmax = fabs(applied);
-        }
-        for (int i = 0; i < M; i++) {
-            double x = in.data[i];
-            double applied = c->topology == XB_TOPO_GATE_INPUT ? (x != 0 ? c->v_read : 0) : x;
-            if (c->topology == XB_TOPO_GATE_INPUT && x == 0)
-                continue;
-            for (int j = 0; j < N; j++) {
-                double drop = fabs(applied - (vrow[(size_t)i * N + j] - vcol[(size_t)i * N + j]));
-                sum += drop;
-                if (drop > worst) {
-                    worst = drop;
-                    wi = i;
-                    wj = j;
-                }
-            }
-        }
-        /* Error against the ideal product G^T v of the first vector. */
-        double num = 0, den = 0;
-        for (int j = 0; j < N; j++) {
-            double ideal = 0;
-            for (int i = 0; i < M; i++) {
-                double x = in.data[i];
-                double applied = c->topology == XB_TOPO_GATE_INPUT ? x * c->v_read : x;
-                ideal += xb_circuit_cell_g(c, i, j) * applied;
-            }
-            num += (out[j] - ideal) * (out[j] - ideal);
-            den += ideal * ideal;
-        }
-        const xb_solver_stats *st = xb_solver_get_stats(s);
-        printf("array: %d x %d, %s, %zu vector(s)\n", M, N, xb_topology_name(c->topology), k);
-        printf("solver: %s, %d unknowns, %ld matrix entries, %.4g factor entries, %.3g MiB estimated\n",
-               st->backend, st->n_unknowns, st->nnz_matrix, st->nnz_factor, st->mem_estimate / 1048576.0);
-        printf("time: assemble %.3g s, analyze %.3g s, factor %.3g s (%ld), solve %.3g s (%.3g s per vector)\n",
-               st->t_assemble, st->t_analyze, st->t_factor, st->n_factor, st->t_solve, st->t_solve / (double)k);
-        printf("ir_drop (vector 0): worst %.6g V = %.4g%% of %.4g V at cell (%d,%d), mean %.6g V\n", worst,
-               vmax > 0 ? 100 * worst / vmax : 0.0, vmax, wi, wj,
-               sum / ((double)M * N > 0 ? (double)M * N : 1));
-        printf("rel_err_vs_ideal (vector 0): %.6g\n", den > 0 ? sqrt(num / den) : 0.0);
-        printf("wrote %s\n", out_path);
-    }
-    rc = 0;
-done:
-    free(out);
-    free(nv);
-    free(vrow);
-    free(vcol);
-    xb_solver_free(s);
-    xb_matrix_release(&in);
-    xb_circuit_free(c);
+    if (xb_backend_parse(a.backend, &opt.backend, &err) || xb_ordering_parse(a.ordering, &opt.ordering, &err) ||
+        (a.max_mem && xb_cli_parse_bytes(a.max_mem, &opt.max_memory, &err)))
+        return xb_cli_fail(CMD, "%s", err.msg);
+    solve_run r;
+    memset(&r, 0, sizeof r);
+    if (xb_circuit_args_load(&a.ca, &r.c, &r.in, &r.k, &r.single, &err))
+        return xb_cli_fail(CMD, "%s", err.msg);
+    rc = run_solve(&r, &a, &opt);
+    if (!rc)
+        rc = write_outputs(&r, &a);
+    if (!rc && !a.quiet)
+        print_summary(&r, &a);
+    run_release(&r);
     return rc;
 }

@@ -118,7 +118,37 @@ static void summary(const xb_study_result *r)
 typedef struct {
     const char *out_dir;
     int large, plots, quiet;
+    int sizes[XB_STUDY_MAX_SIZES]; /* the sizes with LARGE_SIZE added (--large) */
 } wires_args;
+
+/* "8G" into the plain byte count the library takes. */
+static int set_max_memory(xb_study_options *o, const char *v)
+{
+    xb_error err = {0};
+    size_t bytes;
+    char num[32];
+    if (xb_cli_parse_bytes(v, &bytes, &err))
+        return xb_cli_fail(CMD, "--max-memory: %s", err.msg);
+    snprintf(num, sizeof num, "%zu", bytes);
+    if (xb_study_options_set(o, "max-memory", num, &err))
+        return xb_cli_fail(CMD, "--%s", err.msg);
+    return 0;
+}
+
+/* --large: LARGE_SIZE after the sizes given, unless it is one of them. */
+static int add_large(xb_study_options *o, wires_args *w)
+{
+    for (int k = 0; k < o->n_sizes; k++)
+        if (o->sizes[k] == LARGE_SIZE)
+            return 0;
+    if (o->n_sizes == XB_STUDY_MAX_SIZES)
+        return xb_cli_fail(CMD, "--large: at most %d sizes", XB_STUDY_MAX_SIZES);
+    memcpy(w->sizes, o->sizes, (size_t)o->n_sizes * sizeof *w->sizes);
+    w->sizes[o->n_sizes] = LARGE_SIZE;
+    o->sizes = w->sizes;
+    o->n_sizes++;
+    return 0;
+}
 
 /* argv into o and w: -1 to go on, else the exit status. */
 static int parse_args(int argc, char **argv, xb_study_options *o, wires_args *w)
@@ -143,6 +173,10 @@ static int parse_args(int argc, char **argv, xb_study_options *o, wires_args *w)
                 return xb_cli_fail(CMD, "--out: empty directory name");
             w->out_dir = v;
             i++;
+        } else if (!strcmp(a, "--max-memory")) {
+            if (set_max_memory(o, v))
+                return 1;
+            i++;
         } else if (strncmp(a, "--", 2) || (st = xb_study_options_set(o, a + 2, v, &err)) == XB_EUNSUPPORTED) {
             return xb_cli_fail(CMD, "unknown option '%s' (see xbar study wires --help)", a);
         } else if (st) {
@@ -151,51 +185,50 @@ static int parse_args(int argc, char **argv, xb_study_options *o, wires_args *w)
             i++;
         }
     }
-    if (w->large) {
-        int have = 0;
-        for (int k = 0; k < o->n_sizes; k++)
-            have |= o->sizes[k] == LARGE_SIZE;
-        if (!have) {
-            if (o->n_sizes == XB_STUDY_MAX_SIZES)
-                return xb_cli_fail(CMD, "--large: at most %d sizes", XB_STUDY_MAX_SIZES);
-            o->sizes[o->n_sizes++] = LARGE_SIZE;
-        }
-    }
+    if (w->large && add_large(o, w))
+        return 1;
     return -1;
+}
+
+/* Run the study of o and write its files into w's folder. */
+static int run_study(xb_study_options *o, const wires_args *w)
+{
+    xb_error err = {0};
+    if (xb_study_options_validate(o, &err))
+        return xb_cli_fail(CMD, "%s", err.msg);
+    /* The folder first: a run of minutes should not fail at its last step. */
+    xb_study_files files;
+    if (xb_study_files_open(&files, w->out_dir, &err))
+        return xb_cli_fail(CMD, "--out: %s", err.msg);
+    if (xb_cli_progress_enabled())
+        o->progress = progress;
+    xb_study_result *r = xb_study_wires(o, &err);
+    if (!r && o->progress)
+        fprintf(stderr, "\r\033[K");
+    if (!r || xb_study_write_outputs(r, w->plots, &files, &err)) {
+        xb_study_files_undo(&files);
+        xb_study_result_free(r);
+        return xb_cli_fail(CMD, "%s", err.msg);
+    }
+    if (!w->quiet) {
+        summary(r);
+        printf("wrote %s/wires.csv%s\n", w->out_dir, w->plots ? " and the plots (PNG, SVG)" : "");
+    }
+    xb_study_files_close(&files);
+    xb_study_result_free(r);
+    return 0;
 }
 
 static int run_wires(int argc, char **argv)
 {
     xb_study_options o;
     xb_study_options_init(&o);
-    wires_args w = {"wires_out", 0, 1, 0};
+    wires_args w = {"wires_out", 0, 1, 0, {0}};
     int rc = parse_args(argc, argv, &o, &w);
-    if (rc >= 0)
-        return rc;
-    xb_error err = {0};
-    if (xb_study_options_validate(&o, &err))
-        return xb_cli_fail(CMD, "%s", err.msg);
-    /* The folder first: a run of minutes should not fail at its last step. */
-    xb_study_files files;
-    if (xb_study_files_open(&files, w.out_dir, &err))
-        return xb_cli_fail(CMD, "--out: %s", err.msg);
-    if (xb_cli_progress_enabled())
-        o.progress = progress;
-    xb_study_result *r = xb_study_wires(&o, &err);
-    if (!r && o.progress)
-        fprintf(stderr, "\r\033[K");
-    if (!r || xb_study_write_outputs(r, w.plots, &files, &err)) {
-        xb_study_files_undo(&files);
-        xb_study_result_free(r);
-        return xb_cli_fail(CMD, "%s", err.msg);
-    }
-    if (!w.quiet) {
-        summary(r);
-        printf("wrote %s/wires.csv%s\n", w.out_dir, w.plots ? " and the plots (PNG, SVG)" : "");
-    }
-    xb_study_files_close(&files);
-    xb_study_result_free(r);
-    return 0;
+    if (rc < 0)
+        rc = run_study(&o, &w);
+    xb_study_options_release(&o);
+    return rc;
 }
 
 int xb_cmd_study(int argc, char **argv)

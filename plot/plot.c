@@ -1,5 +1,7 @@
 /* plot.c: figures through PLplot's cairo drivers (see xb_plot.h). */
 #define _XOPEN_SOURCE 700
+#include <errno.h>
+#include <fcntl.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -107,6 +109,18 @@ xb_plot *xb_plot_open(const char *path, int width, int height, int nx, int ny, x
         xb_error_set(err, XB_ENOMEM, "plot %s: out of memory", path);
         return NULL;
     }
+    /* PLplot's file opener, when it cannot create the file, asks for another
+     * name on stdin and then ends the process (plexit exits whatever the
+     * handler returns): create the file here first, where a failure is a status. */
+    int fd = open(p->tmp, O_WRONLY | O_CREAT | O_TRUNC, 0666);
+    if (fd < 0) {
+        xb_error_set(err, XB_EIO, "plot %s: cannot write %s: %s", path, p->tmp, strerror(errno));
+        free(p->path);
+        free(p->tmp);
+        free(p);
+        return NULL;
+    }
+    close(fd);
     pl_failed = 0;
     pl_msg[0] = '\0';
     plgstrm(&p->prev_stream);

@@ -1,10 +1,7 @@
-/* memory.c: memory budget, estimates and byte-count parsing. */
+/* memory.c: the memory budget and the estimates checked against it. */
 #define _POSIX_C_SOURCE 200809L
-#include <ctype.h>
 #include <stdint.h>
-#include <math.h>
 #include <stdlib.h>
-#include <string.h>
 #include <unistd.h>
 
 #include "solver_internal.h"
@@ -28,38 +25,4 @@ size_t xb_estimate_assembly_bytes(int rows, int cols)
     double cells = (double)rows * (double)cols;
     double bytes = cells * (double)XB_BYTES_PER_CELL + 64.0 * (rows + cols);
     return bytes > (double)SIZE_MAX ? SIZE_MAX : (size_t)bytes;
-}
-
-xb_status xb_parse_bytes(const char *s, size_t *bytes, xb_error *err)
-{
-    if (!s || !*s)
-        return xb_error_set(err, XB_EINVAL, "byte count: empty");
-    char *end;
-    double v = strtod(s, &end);
-    if (end == s || !isfinite(v) || v <= 0)
-        return xb_error_set(err, XB_EINVAL, "byte count '%s': expected a positive number such as 8G or 512M", s);
-    double mult = 1;
-    if (*end) {
-        switch (toupper((unsigned char)*end)) {
-        case 'K': mult = 1024.0; break;
-        case 'M': mult = 1024.0 * 1024; break;
-        case 'G': mult = 1024.0 * 1024 * 1024; break;
-        case 'T': mult = 1024.0 * 1024 * 1024 * 1024; break;
-        case 'B': mult = 1; break;
-        default:
-            return xb_error_set(err, XB_EINVAL, "byte count '%s': unknown unit '%c' (use K, M, G or T)", s, *end);
-        }
-        end++;
-        if (*end == 'i' || *end == 'I')
-            end++;
-        if (*end == 'B' || *end == 'b')
-            end++;
-        if (*end)
-            return xb_error_set(err, XB_EINVAL, "byte count '%s': trailing characters '%s'", s, end);
-    }
-    double b = v * mult;
-    if (b >= (double)SIZE_MAX)
-        return xb_error_set(err, XB_EINVAL, "byte count '%s': too large", s);
-    *bytes = (size_t)b;
-    return XB_OK;
 }

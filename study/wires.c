@@ -286,7 +286,32 @@ void xb_study_result_free(xb_study_result *r)
     free(r->points);
     for (int k = 0; k < r->n_maps; k++)
         free(r->maps[k].drop);
+    free((void *)r->opt.sizes); /* the result's own copies (keep_options) */
+    free((void *)r->opt.rp);
     free(r);
+}
+
+/* The options of the run into r->opt, with copies of the lists that r owns: the
+ * caller may release or change its options while r lives. */
+static xb_status keep_options(xb_study_result *r, const xb_study_options *o, xb_error *err)
+{
+    int *sizes = malloc((size_t)o->n_sizes * sizeof *sizes);
+    double *rp = malloc((size_t)o->n_rp * sizeof *rp);
+    if (!sizes || !rp) {
+        free(sizes);
+        free(rp);
+        return xb_error_set(err, XB_ENOMEM, "study: out of memory for the options");
+    }
+    memcpy(sizes, o->sizes, (size_t)o->n_sizes * sizeof *sizes);
+    memcpy(rp, o->rp, (size_t)o->n_rp * sizeof *rp);
+    r->opt = *o;
+    r->opt.sizes = sizes;
+    r->opt.rp = rp;
+    r->opt.own_sizes = NULL;
+    r->opt.own_rp = NULL;
+    r->opt.progress = NULL;
+    r->opt.user = NULL;
+    return XB_OK;
 }
 
 xb_study_result *xb_study_wires(const xb_study_options *o, xb_error *err)
@@ -312,6 +337,10 @@ xb_study_result *xb_study_wires(const xb_study_options *o, xb_error *err)
     if (!r || !r->points) {
         xb_study_result_free(r);
         xb_error_set(err, XB_ENOMEM, "study: out of memory for %d points", total);
+        return NULL;
+    }
+    if (keep_options(r, o, err)) {
+        xb_study_result_free(r);
         return NULL;
     }
     for (int t = 0; t < nt; t++) {
@@ -389,9 +418,6 @@ xb_study_result *xb_study_wires(const xb_study_options *o, xb_error *err)
         }
         free(g);
     }
-    r->opt = *o;
-    r->opt.progress = NULL;
-    r->opt.user = NULL;
     r->n_points = total;
     r->t_total = xb_clock_now() - t_start;
     return r;

@@ -1,6 +1,7 @@
 /* wires_options.c: the wire study's options: defaults, validation, and each
  * option set from text by name (xb_study.h). */
 #include <math.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -19,13 +20,19 @@
 #define DEF_VECTORS 32        /* random input vectors per point */
 #define DEF_MAP_RP 1e-4       /* R^p of the IR-drop maps */
 
+/* The default lists: the powers of two of 32 x 32 to 1024 x 1024, and R^p one
+ * per decade from DEF_RP_LO to DEF_RP_HI (what xb_study_rp_logspace gives for
+ * them: exact decades). */
+static const int default_sizes[] = {32, 64, 128, 256, 512, 1024};
+static const double default_rp[DEF_RP_N] = {DEF_RP_LO, 1e-6, 1e-5, 1e-4, 1e-3, DEF_RP_HI};
+
 void xb_study_options_init(xb_study_options *opt)
 {
     memset(opt, 0, sizeof *opt);
-    opt->n_sizes = 0;
-    for (int s = 32; s <= 1024; s *= 2)
-        opt->sizes[opt->n_sizes++] = s;
-    xb_study_rp_logspace(opt, DEF_RP_LO, DEF_RP_HI, DEF_RP_N, NULL);
+    opt->sizes = default_sizes;
+    opt->n_sizes = (int)(sizeof default_sizes / sizeof default_sizes[0]);
+    opt->rp = default_rp;
+    opt->n_rp = DEF_RP_N;
     opt->topologies = XB_STUDY_BOTH;
     opt->on_off = DEF_ON_OFF;
     opt->g_max = DEF_G_MAX;
@@ -44,25 +51,65 @@ void xb_study_options_init(xb_study_options *opt)
     opt->map_size = 0;
 }
 
+void xb_study_options_release(xb_study_options *opt)
+{
+    if (!opt)
+        return;
+    if (opt->own_sizes && opt->sizes == opt->own_sizes) {
+        opt->sizes = NULL;
+        opt->n_sizes = 0;
+    }
+    if (opt->own_rp && opt->rp == opt->own_rp) {
+        opt->rp = NULL;
+        opt->n_rp = 0;
+    }
+    free(opt->own_sizes);
+    free(opt->own_rp);
+    opt->own_sizes = NULL;
+    opt->own_rp = NULL;
+}
+
+/* Hand a list to the options: they own it from now on, and free the one it replaces. */
+static void own_sizes(xb_study_options *o, int *sizes, int n)
+{
+    free(o->own_sizes);
+    o->own_sizes = sizes;
+    o->sizes = sizes;
+    o->n_sizes = n;
+}
+
+static void own_rp(xb_study_options *o, double *rp, int n)
+{
+    free(o->own_rp);
+    o->own_rp = rp;
+    o->rp = rp;
+    o->n_rp = n;
+}
+
 xb_status xb_study_rp_logspace(xb_study_options *opt, double lo, double hi, int n, xb_error *err)
 {
+    if (!opt)
+        return xb_error_set(err, XB_EINVAL, "R^p range: NULL options");
     if (!(isfinite(lo) && isfinite(hi) && lo > 0 && hi >= lo))
         return xb_error_set(err, XB_EINVAL, "R^p range %g..%g: need 0 < first <= last, both finite", lo, hi);
     if (n < 1 || n > XB_STUDY_MAX_RP)
         return xb_error_set(err, XB_EINVAL, "R^p points: %d, must be 1..%d", n, XB_STUDY_MAX_RP);
     if (n > 1 && hi == lo)
         return xb_error_set(err, XB_EINVAL, "R^p range %g..%g: %d points need first < last", lo, hi, n);
+    double *rp = malloc((size_t)n * sizeof *rp);
+    if (!rp)
+        return xb_error_set(err, XB_ENOMEM, "R^p range: out of memory for %d values", n);
     double a = log10(lo), b = log10(hi);
     for (int k = 0; k < n; k++) {
         /* Exact decades stay exact: pow(10, -4) rather than exp of a rounded sum. */
         double e = n == 1 ? a : a + (b - a) * k / (n - 1);
         double er = nearbyint(e);
-        opt->rp[k] = fabs(e - er) < 1e-12 ? pow(10.0, er) : pow(10.0, e);
+        rp[k] = fabs(e - er) < 1e-12 ? pow(10.0, er) : pow(10.0, e);
     }
-    opt->rp[0] = lo;
+    rp[0] = lo;
     if (n > 1)
-        opt->rp[n - 1] = hi;
-    opt->n_rp = n;
+        rp[n - 1] = hi;
+    own_rp(opt, rp, n);
     return XB_OK;
 }
 
@@ -72,6 +119,8 @@ xb_status xb_study_options_validate(const xb_study_options *o, xb_error *err)
         return xb_error_set(err, XB_EINVAL, "study: NULL options");
     if (o->n_sizes < 1 || o->n_sizes > XB_STUDY_MAX_SIZES)
         return xb_error_set(err, XB_EINVAL, "sizes: %d given, need 1..%d", o->n_sizes, XB_STUDY_MAX_SIZES);
+    if (!o->sizes)
+        return xb_error_set(err, XB_EINVAL, "sizes: NULL list of %d sizes", o->n_sizes);
     for (int k = 0; k < o->n_sizes; k++) {
         if (o->sizes[k] < 1 || o->sizes[k] > 65536)
             return xb_error_set(err, XB_EINVAL, "sizes[%d] = %d: must be 1..65536", k, o->sizes[k]);
@@ -81,6 +130,8 @@ xb_status xb_study_options_validate(const xb_study_options *o, xb_error *err)
     }
     if (o->n_rp < 1 || o->n_rp > XB_STUDY_MAX_RP)
         return xb_error_set(err, XB_EINVAL, "rp: %d values given, need 1..%d", o->n_rp, XB_STUDY_MAX_RP);
+    if (!o->rp)
+        return xb_error_set(err, XB_EINVAL, "rp: NULL list of %d values", o->n_rp);
     for (int k = 0; k < o->n_rp; k++)
         if (!(isfinite(o->rp[k]) && o->rp[k] > 0))
             return xb_error_set(err, XB_EINVAL, "rp[%d] = %g: must be finite and > 0", k, o->rp[k]);
@@ -129,83 +180,116 @@ xb_status xb_study_options_validate(const xb_study_options *o, xb_error *err)
  * Every message starts with the option's name, so that a caller can prefix it
  * ("--" on the command line). */
 
-#define TEXT_MAX 256 /* bytes of a list value */
-
-static xb_status set_sizes(xb_study_options *o, const char *s, xb_error *err)
+/* A writable copy of a list value, for strtok-style splitting; NULL when out of memory. */
+static char *list_copy(const char *key, const char *s, xb_error *err)
 {
-    char buf[TEXT_MAX];
-    if (!*s)
-        return xb_error_set(err, XB_EINVAL, "sizes: empty list");
-    if (strlen(s) >= sizeof buf)
-        return xb_error_set(err, XB_EINVAL, "sizes: argument too long");
-    snprintf(buf, sizeof buf, "%s", s);
-    int n = 0, sizes[XB_STUDY_MAX_SIZES];
+    char *buf = malloc(strlen(s) + 1);
+    if (!buf)
+        xb_error_set(err, XB_ENOMEM, "%s: out of memory for the list", key);
+    else
+        strcpy(buf, s);
+    return buf;
+}
+
+/* The comma-separated sizes of s into sizes (XB_STUDY_MAX_SIZES entries) and *n;
+ * buf is a writable copy of s. */
+static xb_status parse_sizes(const char *s, char *buf, int *sizes, int *n, xb_error *err)
+{
+    *n = 0;
     for (char *tok = buf, *next; tok; tok = next) {
         next = strchr(tok, ',');
         if (next)
             *next++ = '\0';
         long v;
-        if (!*tok && !next && n)
+        if (!*tok && !next && *n)
             return xb_error_set(err, XB_EINVAL, "sizes '%s': trailing comma", s);
         if (!xb_parse_long(tok, &v))
             return xb_error_set(err, XB_EINVAL,
                                 "sizes '%s': expected a comma-separated list of integers such as 32,64,128", s);
         if (v < 1 || v > 65536)
             return xb_error_set(err, XB_EINVAL, "sizes '%s': size %ld must be 1..65536", s, v);
-        if (n == XB_STUDY_MAX_SIZES)
+        if (*n == XB_STUDY_MAX_SIZES)
             return xb_error_set(err, XB_EINVAL, "sizes '%s': at most %d sizes", s, XB_STUDY_MAX_SIZES);
-        for (int k = 0; k < n; k++)
+        for (int k = 0; k < *n; k++)
             if (sizes[k] == v)
                 return xb_error_set(err, XB_EINVAL, "sizes '%s': %ld appears twice", s, v);
-        sizes[n++] = (int)v;
+        sizes[(*n)++] = (int)v;
     }
-    memcpy(o->sizes, sizes, (size_t)n * sizeof *sizes);
-    o->n_sizes = n;
+    return XB_OK;
+}
+
+static xb_status set_sizes(xb_study_options *o, const char *s, xb_error *err)
+{
+    if (!*s)
+        return xb_error_set(err, XB_EINVAL, "sizes: empty list");
+    int n, sizes[XB_STUDY_MAX_SIZES];
+    char *buf = list_copy("sizes", s, err);
+    if (!buf)
+        return XB_ENOMEM;
+    xb_status st = parse_sizes(s, buf, sizes, &n, err);
+    free(buf);
+    if (st)
+        return st;
+    int *own = malloc((size_t)n * sizeof *own);
+    if (!own)
+        return xb_error_set(err, XB_ENOMEM, "sizes: out of memory for %d sizes", n);
+    memcpy(own, sizes, (size_t)n * sizeof *own);
+    own_sizes(o, own, n);
+    return XB_OK;
+}
+
+/* "FIRST:LAST:POINTS", log-spaced; buf is a writable copy of s and c1 its first ':'. */
+static xb_status set_rp_range(xb_study_options *o, const char *s, char *buf, char *c1, xb_error *err)
+{
+    char *c2 = strchr(c1 + 1, ':');
+    double lo, hi;
+    long n;
+    if (c2)
+        *c1 = *c2 = '\0';
+    if (!c2 || !xb_parse_double(buf, &lo) || !xb_parse_double(c1 + 1, &hi) || !xb_parse_long(c2 + 1, &n))
+        return xb_error_set(err, XB_EINVAL, "rp '%s': expected FIRST:LAST:POINTS such as 1e-7:1e-2:11", s);
+    if (n < 1 || n > XB_STUDY_MAX_RP)
+        return xb_error_set(err, XB_EINVAL, "rp '%s': %ld points, must be 1..%d", s, n, XB_STUDY_MAX_RP);
+    xb_status st = xb_study_rp_logspace(o, lo, hi, (int)n, err);
+    if (st)
+        xb_error_prefix(err, "rp '%s'", s);
+    return st;
+}
+
+/* A comma-separated list of R^p values; buf is a writable copy of s. */
+static xb_status set_rp_list(xb_study_options *o, const char *s, char *buf, xb_error *err)
+{
+    double *rp = malloc(XB_STUDY_MAX_RP * sizeof *rp);
+    if (!rp)
+        return xb_error_set(err, XB_ENOMEM, "rp: out of memory for the list");
+    int n = 0;
+    for (char *tok = buf, *next; tok; tok = next) {
+        next = strchr(tok, ',');
+        if (next)
+            *next++ = '\0';
+        if (!xb_parse_double(tok, &rp[n]) || !(rp[n] > 0)) {
+            free(rp);
+            return xb_error_set(err, XB_EINVAL, "rp '%s': '%s' is not a positive number", s, tok);
+        }
+        if (++n == XB_STUDY_MAX_RP && next) {
+            free(rp);
+            return xb_error_set(err, XB_EINVAL, "rp '%s': at most %d values", s, XB_STUDY_MAX_RP);
+        }
+    }
+    own_rp(o, rp, n);
     return XB_OK;
 }
 
 /* "FIRST:LAST:POINTS" (log-spaced) or a comma-separated list. */
 static xb_status set_rp(xb_study_options *o, const char *s, xb_error *err)
 {
-    char buf[TEXT_MAX];
-    if (strlen(s) >= sizeof buf)
-        return xb_error_set(err, XB_EINVAL, "rp: argument too long");
-    snprintf(buf, sizeof buf, "%s", s);
+    char *buf = list_copy("rp", s, err);
+    if (!buf)
+        return XB_ENOMEM;
     char *c1 = strchr(buf, ':');
-    if (c1) {
-        char *c2 = strchr(c1 + 1, ':');
-        double lo, hi;
-        long n;
-        if (c2)
-            *c1 = *c2 = '\0';
-        if (!c2 || !xb_parse_double(buf, &lo) || !xb_parse_double(c1 + 1, &hi) || !xb_parse_long(c2 + 1, &n))
-            return xb_error_set(err, XB_EINVAL, "rp '%s': expected FIRST:LAST:POINTS such as 1e-7:1e-2:11", s);
-        if (n < 1 || n > XB_STUDY_MAX_RP)
-            return xb_error_set(err, XB_EINVAL, "rp '%s': %ld points, must be 1..%d", s, n, XB_STUDY_MAX_RP);
-        xb_study_options t = *o;
-        xb_status st = xb_study_rp_logspace(&t, lo, hi, (int)n, err);
-        if (st) {
-            xb_error_prefix(err, "rp '%s'", s);
-            return st;
-        }
-        memcpy(o->rp, t.rp, sizeof o->rp);
-        o->n_rp = t.n_rp;
-        return XB_OK;
-    }
-    int n = 0;
-    double rp[XB_STUDY_MAX_RP];
-    for (char *tok = buf, *next; tok; tok = next) {
-        next = strchr(tok, ',');
-        if (next)
-            *next++ = '\0';
-        if (!xb_parse_double(tok, &rp[n]) || !(rp[n] > 0))
-            return xb_error_set(err, XB_EINVAL, "rp '%s': '%s' is not a positive number", s, tok);
-        if (++n == XB_STUDY_MAX_RP && next)
-            return xb_error_set(err, XB_EINVAL, "rp '%s': at most %d values", s, XB_STUDY_MAX_RP);
-    }
-    memcpy(o->rp, rp, (size_t)n * sizeof *rp);
-    o->n_rp = n;
-    return XB_OK;
+    xb_status st = c1 ? set_rp_range(o, s, buf, c1, err) : set_rp_list(o, s, buf, err);
+    free(buf);
+    return st;
 }
 
 /* A number > 0 (>= 0 with allow_zero). */
@@ -263,13 +347,13 @@ static xb_status set_named(xb_study_options *o, const char *key, const char *v, 
             return xb_error_set(err, XB_EINVAL, "on-off '%s': expected a number >= 1, or inf", v);
         o->on_off = x;
     } else if (!strcmp(key, "max-memory")) {
-        size_t bytes;
-        xb_status st = xb_parse_bytes(v, &bytes, err);
-        if (st) {
-            xb_error_prefix(err, "max-memory");
-            return st;
-        }
-        o->max_memory = bytes;
+        /* Bytes as a plain number: units such as "8G" are the command's notation
+         * (cli/cli_util.c), not the library's. */
+        double x;
+        if (!xb_parse_double(v, &x) || x < 0 || x != floor(x) || x >= (double)SIZE_MAX)
+            return xb_error_set(err, XB_EINVAL, "max-memory '%s': expected a whole number of bytes >= 0 (0: physical RAM)",
+                                v);
+        o->max_memory = (size_t)x;
     } else {
         return xb_error_set(err, XB_EUNSUPPORTED, "%s: unknown option", key);
     }

@@ -8,6 +8,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "xbar.h"
 #include "xb_test.h"
@@ -83,11 +85,16 @@ static void circuit_module(void)
     FAILS(XB_EINVAL, xb_circuit_check_inputs(c, v, 1, err));
     xb_topology t;
     FAILS(XB_EINVAL, xb_topology_parse("diagonal", &t, err));
+    xb_source_line sl;
+    FAILS(XB_EINVAL, xb_source_line_parse("diagonal", &sl, err));
+    xb_sl_drive drive;
+    FAILS(XB_EINVAL, xb_sl_drive_parse("middle", &drive, err));
     /* the segment arrays only fail when memory does: a huge circuit's would */
     FAILS(XB_OK, xb_circuit_use_row_segments(c, err));
     FAILS(XB_OK, xb_circuit_use_col_segments(c, err));
     FAILS(XB_OK, xb_circuit_use_driver_rows(c, err));
     FAILS(XB_OK, xb_circuit_use_sense_cols(c, err));
+    FAILS(XB_OK, xb_circuit_use_sl_segments(c, err));
 
     /* netgen: a bad circuit is refused before anything is written */
     c->g[1] = NAN;
@@ -155,8 +162,6 @@ static void solver_module(void)
     FAILS(XB_EINVAL, xb_backend_parse("gauss", &b, err));
     xb_ordering ord;
     FAILS(XB_EINVAL, xb_ordering_parse("random", &ord, err));
-    size_t bytes;
-    FAILS(XB_EINVAL, xb_parse_bytes("8Q", &bytes, err));
     xb_tcache *tc = xb_tcache_new(0, NULL); /* fails only when memory does */
     XB_CHECK(tc != NULL);
     xb_tcache_free(tc);
@@ -299,6 +304,119 @@ static void sweep_module(void)
     }
 }
 
+/* Open an empty figure and close it: the status of the close. */
+static xb_status draw_and_close(const char *path, xb_error *err)
+{
+    xb_error e;
+    xb_plot *p = xb_plot_open(path, 900, 700, 1, 1, &e);
+    XB_CHECK_MSG(p != NULL, "%s", e.msg);
+    return p ? xb_plot_close(p, err) : XB_EINTERNAL;
+}
+
+static void plot_module(void)
+{
+    FAILS_NULL(XB_EINVAL, xb_plot_open(xb_test_tmp("figure.txt"), 900, 700, 1, 1, err));
+    FAILS_NULL(XB_EINVAL, xb_plot_open(xb_test_tmp("figure.png"), 10, 700, 1, 1, err));
+    FAILS_NULL(XB_EIO, xb_plot_open(xb_test_tmp("no/such/folder/figure.png"), 900, 700, 1, 1, err));
+    FAILS(XB_EINVAL, xb_plot_close(NULL, err));
+    /* a folder where the figure should go: drawn, but it cannot take the folder's place */
+    const char *dir = xb_test_tmp("figure-folder.svg");
+    XB_CHECK(mkdir(dir, 0777) == 0);
+    FAILS(XB_EIO, draw_and_close(dir, err));
+}
+
+static int stop_at_once(void *user, const xb_bench_relax_row *row, int k, int n)
+{
+    (void)user, (void)row, (void)k, (void)n;
+    return 1;
+}
+
+static void bench_module(void)
+{
+    xb_bench_mvm_options mo;
+    xb_bench_mvm_options_init(&mo);
+    mo.vectors = 0;
+    xb_bench_mvm_result res[XB_BENCH_MVM_TILES];
+    FAILS(XB_EINVAL, xb_bench_mvm(&mo, res, err));
+    mo.vectors = 4;
+    mo.density = 2;
+    FAILS(XB_EINVAL, xb_bench_mvm(&mo, res, err));
+
+    xb_bench_relax_options ro;
+    xb_bench_relax_options_init(&ro);
+    FAILS(XB_EINVAL, xb_bench_relax_options_set(&ro, "rhat", "abc", err));
+    FAILS(XB_EUNSUPPORTED, xb_bench_relax_options_set(&ro, "frobnicate", "1", err));
+    /* a tile small enough to build in no time */
+    ro.rows = 4;
+    ro.cols = 3;
+    ro.vectors = 2;
+    ro.repeat = 1;
+    ro.n_rhat = 1;
+    ro.rhat[0] = 1e-4;
+    xb_bench_relax_row row;
+    FAILS(XB_EINVAL, xb_bench_relax_point(&ro, -1, &row, err));
+    FAILS(XB_EINVAL, xb_bench_relax(&ro, NULL, stop_at_once, NULL, err)); /* cancelled after the first row */
+    ro.relax.damping = 3; /* refused by the relaxation, past the tile and the exact solve */
+    FAILS(XB_EINVAL, xb_bench_relax_point(&ro, 1e-4, &row, err));
+    ro.n_rhat = 0;
+    FAILS(XB_EINVAL, xb_bench_relax(&ro, NULL, NULL, NULL, err));
+}
+
+static void study_module(void)
+{
+    xb_study_options o;
+    xb_study_options_init(&o);
+    FAILS(XB_EINVAL, xb_study_options_set(&o, "sizes", "8,8", err));
+    FAILS(XB_EINVAL, xb_study_options_set(&o, "max-memory", "8G", err));
+    FAILS(XB_EUNSUPPORTED, xb_study_options_set(&o, "frobnicate", "1", err));
+    FAILS(XB_EINVAL, xb_study_rp_logspace(&o, 1e-3, 1e-6, 3, err));
+    FAILS(XB_EINVAL, xb_study_rp_logspace(NULL, 1e-6, 1e-3, 3, err));
+    static const int sizes[] = {2, 3};
+    static const double rp[] = {1e-4};
+    o.sizes = sizes;
+    o.n_sizes = 2;
+    o.rp = rp;
+    o.n_rp = 1;
+    o.vectors = 2;
+    o.map_size = 3;
+    o.vectors = 0;
+    FAILS(XB_EINVAL, xb_study_options_validate(&o, err));
+    FAILS_NULL(XB_EINVAL, xb_study_wires(&o, err));
+    o.vectors = 2;
+    o.max_memory = 1024; /* bytes: far too few, refused by the solver of the first point */
+    FAILS_NULL(XB_ETOOBIG, xb_study_wires(&o, err));
+    o.max_memory = 0;
+
+    xb_study_files f;
+    FAILS(XB_EINVAL, xb_study_files_open(&f, "", err));
+    FILE *plain = fopen(xb_test_tmp("plain_file"), "w");
+    if (plain)
+        fclose(plain);
+    FAILS(XB_EIO, xb_study_files_open(&f, xb_test_tmp("plain_file"), err));
+    xb_study_files closed = {0};
+    FAILS(XB_EINVAL, xb_study_write_outputs(NULL, 1, &closed, err));
+    FAILS(XB_EINVAL, xb_study_write_figures(NULL, &closed, err));
+    FAILS(XB_EINVAL, xb_study_write_csv(NULL, "wires.csv", err));
+
+    xb_error e;
+    xb_study_result *r = xb_study_wires(&o, &e);
+    XB_CHECK_MSG(r != NULL, "%s", e.msg);
+    if (!r)
+        return;
+    FAILS(XB_EIO, xb_study_write_csv(r, missing(), err));
+    /* a folder that went away after it was opened: the first file fails */
+    const char *gone = xb_test_tmp("study-gone");
+    if (xb_study_files_open(&f, gone, &e) == XB_OK) {
+        rmdir(gone);
+        FAILS(XB_EIO, xb_study_write_outputs(r, 0, &f, err));
+        FAILS(XB_EIO, xb_study_write_figures(r, &f, err));
+        xb_study_files_undo(&f);
+    } else {
+        XB_CHECK_MSG(0, "%s", e.msg);
+    }
+    xb_study_result_free(r);
+}
+
 int main(void)
 {
     base_module();
@@ -307,5 +425,8 @@ int main(void)
     onnx_module();
     data_module();
     sweep_module();
+    plot_module();
+    bench_module();
+    study_module();
     XB_TEST_DONE();
 }

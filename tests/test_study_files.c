@@ -23,10 +23,20 @@ static void test_options_set(void)
     xb_study_options_init(&o);
     xb_error err = {0};
     XB_CHECK(xb_study_options_set(&o, "sizes", "8,16,4", &err) == XB_OK);
-    XB_CHECK(o.n_sizes == 3 && o.sizes[0] == 8 && o.sizes[2] == 4);
+    XB_CHECK(o.n_sizes == 3 && o.sizes[0] == 8 && o.sizes[2] == 4 && o.sizes == o.own_sizes);
+    XB_CHECK(xb_study_options_set(&o, "sizes", "8,16,4,2", &err) == XB_OK && o.n_sizes == 4 && o.sizes[3] == 2);
     XB_CHECK(xb_study_options_set(&o, "rp", "1e-6:1e-4:3", &err) == XB_OK);
-    XB_CHECK(o.n_rp == 3 && o.rp[0] == 1e-6 && o.rp[1] == 1e-5 && o.rp[2] == 1e-4);
+    XB_CHECK(o.n_rp == 3 && o.rp[0] == 1e-6 && o.rp[1] == 1e-5 && o.rp[2] == 1e-4 && o.rp == o.own_rp);
     XB_CHECK(xb_study_options_set(&o, "rp", "2e-5,3e-3", &err) == XB_OK && o.n_rp == 2 && o.rp[1] == 3e-3);
+    /* Lists longer than any fixed buffer of text: the limits are counts of values. */
+    char list[XB_STUDY_MAX_RP * 24 + 1];
+    size_t len = 0;
+    for (int k = 0; k < XB_STUDY_MAX_RP; k++)
+        len += (size_t)snprintf(list + len, sizeof list - len, "%s%.17g", k ? "," : "", 1e-6 * (1 + k * 1e-3));
+    XB_CHECK(xb_study_options_set(&o, "rp", list, &err) == XB_OK && o.n_rp == XB_STUDY_MAX_RP);
+    snprintf(list + len, sizeof list - len, ",1e-3");
+    XB_CHECK(xb_study_options_set(&o, "rp", list, &err) == XB_EINVAL && !strncmp(err.msg, "rp", 2));
+    XB_CHECK(xb_study_options_set(&o, "rp", "2e-5,3e-3", &err) == XB_OK && o.n_rp == 2);
     XB_CHECK(xb_study_options_set(&o, "on-off", "inf", &err) == XB_OK && isinf(o.on_off));
     XB_CHECK(xb_study_options_set(&o, "topology", "gate-input", &err) == XB_OK &&
              o.topologies == XB_STUDY_GATE_INPUT);
@@ -35,14 +45,17 @@ static void test_options_set(void)
     XB_CHECK(xb_study_options_set(&o, "refine", "0", &err) == XB_OK && o.refine == -1);
     XB_CHECK(xb_study_options_set(&o, "fixed-rp", "3e-4", &err) == XB_OK && o.map_rp == 3e-4);
     XB_CHECK(xb_study_options_set(&o, "r-sense", "0", &err) == XB_OK && o.r_sense == 0);
-    XB_CHECK(xb_study_options_set(&o, "max-memory", "1M", &err) == XB_OK && o.max_memory == 1024 * 1024);
+    /* Bytes as a plain number: "1M" is the command's notation, not the library's. */
+    XB_CHECK(xb_study_options_set(&o, "max-memory", "1048576", &err) == XB_OK && o.max_memory == 1024 * 1024);
+    XB_CHECK(xb_study_options_set(&o, "max-memory", "8e9", &err) == XB_OK && o.max_memory == 8000000000u);
     XB_CHECK(xb_study_options_set(&o, "seed", "7", &err) == XB_OK && o.seed == 7);
 
     static const struct {
         const char *key, *value;
     } bad[] = {{"sizes", "8,8"}, {"sizes", "8,"}, {"sizes", ""}, {"rp", "1e-3:1e-6:3"}, {"rp", "1e-4,zero"},
                {"gmax", "0"}, {"r-drv", "-1"}, {"vectors", "2.5"}, {"seed", "-3"}, {"backend", "column"},
-               {"ordering", "fast"}, {"max-memory", "lots"}, {"on-off", "0.5"}, {"map-size", "0"}};
+               {"ordering", "fast"}, {"max-memory", "lots"}, {"max-memory", "1M"}, {"max-memory", "1.5"},
+               {"max-memory", "-1"}, {"on-off", "0.5"}, {"map-size", "0"}};
     for (size_t k = 0; k < sizeof bad / sizeof bad[0]; k++) {
         before = o;
         xb_error_clear(&err);
@@ -55,6 +68,8 @@ static void test_options_set(void)
     XB_CHECK(xb_study_options_set(&o, "frobnicate", "1", NULL) == XB_EUNSUPPORTED);
     XB_CHECK(xb_study_options_set(&o, "out", "x", &err) == XB_EUNSUPPORTED && strstr(err.msg, "out"));
     XB_CHECK(xb_study_options_set(NULL, "sizes", "8", NULL) == XB_EINVAL);
+    xb_study_options_release(&o);
+    XB_CHECK(o.sizes == NULL && o.n_sizes == 0 && o.rp == NULL && o.n_rp == 0);
 }
 
 static xb_study_result *small_run(void)
@@ -66,6 +81,7 @@ static xb_study_result *small_run(void)
     XB_CHECK(xb_study_options_set(&o, "rp", "1e-5:1e-3:3", &err) == XB_OK);
     o.vectors = 4;
     xb_study_result *r = xb_study_wires(&o, &err);
+    xb_study_options_release(&o);
     XB_CHECK_MSG(r != NULL, "%s", err.msg);
     return r;
 }
@@ -107,9 +123,11 @@ static void test_files(void)
     XB_CHECK(xb_study_files_open(&f, "", NULL) == XB_EINVAL);
     /* Failures with err NULL: a status, no crash. */
     XB_CHECK(xb_study_write_csv(r, "/nonexistent-folder/wires.csv", NULL) == XB_EIO);
-    xb_study_options o = r->opt;
-    o.max_memory = 1024; /* far below what any solver needs */
+    xb_study_options o = r->opt; /* the result's options own nothing: a copy may change */
+    o.max_memory = 1024;          /* far below what any solver needs */
     XB_CHECK(xb_study_wires(&o, NULL) == NULL);
+    XB_CHECK(xb_study_options_set(&o, "sizes", "4", NULL) == XB_OK && r->opt.n_sizes == 2 && r->opt.sizes[1] == 8);
+    xb_study_options_release(&o);
     xb_study_files none = {0};
     XB_CHECK(xb_study_write_outputs(r, 1, &none, NULL) == XB_EINVAL);
     XB_CHECK(xb_study_write_figures(NULL, &none, &err) == XB_EINVAL);

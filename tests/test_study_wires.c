@@ -9,12 +9,15 @@
 #include "xb_study.h"
 #include "xb_test.h"
 
+static const int small_sizes[] = {8, 16};
+
+/* Sizes from the caller's (static) array, R^p in storage the options own:
+ * xb_study_options_release after use. */
 static void small_options(xb_study_options *o)
 {
     xb_study_options_init(o);
+    o->sizes = small_sizes;
     o->n_sizes = 2;
-    o->sizes[0] = 8;
-    o->sizes[1] = 16;
     xb_study_rp_logspace(o, 1e-5, 1e-3, 3, NULL);
     o->vectors = 8;
     o->map_size = 16;
@@ -65,9 +68,16 @@ static void test_shape_and_physics(void)
     small_options(&o);
     xb_error err = {0};
     xb_study_result *r = xb_study_wires(&o, &err);
+    const double *rp_of_options = o.rp;
+    xb_study_options_release(&o); /* the result keeps copies of the lists */
+    XB_CHECK(o.rp == NULL && o.n_rp == 0 && o.sizes == small_sizes && o.n_sizes == 2);
     XB_CHECK_MSG(r != NULL, "%s", err.msg);
     if (!r)
         return;
+    XB_CHECK(r->opt.sizes != small_sizes && r->opt.rp != rp_of_options);
+    XB_CHECK(r->opt.own_sizes == NULL && r->opt.own_rp == NULL);
+    XB_CHECK(r->opt.n_sizes == 2 && r->opt.sizes[0] == 8 && r->opt.sizes[1] == 16);
+    XB_CHECK(r->opt.n_rp == 3 && r->opt.rp[0] == 1e-5 && r->opt.rp[1] == 1e-4 && r->opt.rp[2] == 1e-3);
     XB_CHECK(r->n_points == 2 * 2 * 3);
     XB_CHECK(r->n_maps == 2);
     for (int k = 0; k < r->n_points; k++) {
@@ -156,10 +166,11 @@ static void test_tiny_rp(void)
 {
     xb_study_options o;
     small_options(&o);
-    xb_study_rp_logspace(&o, 1e-9, 1e-9, 1, NULL);
+    xb_study_rp_logspace(&o, 1e-9, 1e-9, 1, NULL); /* replaces (and frees) the list small_options made */
     o.map_rp = 1e-9;
     xb_error err = {0};
     xb_study_result *r = xb_study_wires(&o, &err);
+    xb_study_options_release(&o);
     XB_CHECK_MSG(r != NULL, "%s", err.msg);
     for (int k = 0; r && k < r->n_points; k++) {
         XB_CHECK_MSG(r->points[k].rel_rms_err <= 1e-6, "%s %d: %.3g", xb_topology_name(r->points[k].topology),
@@ -178,13 +189,15 @@ static void test_closed_form_1x1(void)
 {
     xb_study_options o;
     xb_study_options_init(&o);
+    static const int one[] = {1};
+    o.sizes = one;
     o.n_sizes = 1;
-    o.sizes[0] = 1;
     xb_study_rp_logspace(&o, 1e-4, 1e-1, 4, NULL);
     o.vectors = 16;
     o.p_on = 1.0; /* every gate-input vector enables the one row */
     xb_error err = {0};
     xb_study_result *r = xb_study_wires(&o, &err);
+    xb_study_options_release(&o);
     XB_CHECK_MSG(r != NULL, "%s", err.msg);
     if (!r)
         return;
@@ -216,15 +229,18 @@ static void test_closed_form_known_g(void)
 {
     xb_study_options o;
     xb_study_options_init(&o);
+    static const int one[] = {1};
+    static const double rp[] = {1e-3};
+    o.sizes = one;
     o.n_sizes = 1;
-    o.sizes[0] = 1;
-    xb_study_rp_logspace(&o, 1e-3, 1e-3, 1, NULL);
+    o.rp = rp;
+    o.n_rp = 1;
     o.on_off = 1.0;
     o.p_on = 1.0;
     o.vectors = 4;
     o.g_max = 1e-4;
     xb_error err = {0};
-    xb_study_result *r = xb_study_wires(&o, &err);
+    xb_study_result *r = xb_study_wires(&o, &err); /* o owns nothing: no release needed */
     XB_CHECK_MSG(r != NULL, "%s", err.msg);
     if (!r)
         return;
@@ -249,6 +265,7 @@ static void test_reproducible(void)
     xb_study_result *a = xb_study_wires(&o, &err), *b = xb_study_wires(&o, &err);
     o.seed = 2;
     xb_study_result *c = xb_study_wires(&o, &err);
+    xb_study_options_release(&o);
     XB_CHECK_MSG(a && b && c, "%s", err.msg);
     if (a && b && c) {
         int differ = 0;
@@ -264,9 +281,10 @@ static void test_reproducible(void)
     /* A size's numbers do not depend on the other sizes of the study. */
     xb_study_options o1;
     small_options(&o1);
+    o1.sizes = small_sizes + 1; /* 16 alone */
     o1.n_sizes = 1;
-    o1.sizes[0] = 16;
     xb_study_result *d = xb_study_wires(&o1, &err);
+    xb_study_options_release(&o1);
     XB_CHECK_MSG(d != NULL, "%s", err.msg);
     if (a && d)
         for (int k = 0; k < 3; k++) {
@@ -291,6 +309,7 @@ static void test_backends(void)
     xb_study_result *a = xb_study_wires(&o, &err);
     o.backend = XB_BACKEND_KLU;
     xb_study_result *b = xb_study_wires(&o, &err);
+    xb_study_options_release(&o);
     XB_CHECK_MSG(a && b, "%s", err.msg);
     if (a && b) {
         XB_CHECK(!strcmp(a->points[0].backend, "transfer"));
@@ -315,6 +334,16 @@ static int cancel_after_two(void *user, const xb_study_progress *p)
     return p->done >= 2;
 }
 
+static void spoil_on_off(xb_study_options *o) { o->on_off = 0.5; }
+static void spoil_vectors(xb_study_options *o) { o->vectors = 0; }
+static void spoil_map_size(xb_study_options *o) { o->map_size = 12; }
+static void spoil_backend(xb_study_options *o) { o->backend = XB_BACKEND_COLUMN; }
+static void spoil_r_drv(xb_study_options *o)
+{
+    o->topologies = XB_STUDY_GATE_INPUT;
+    o->r_drv = 10;
+}
+
 static void test_progress_and_errors(void)
 {
     xb_study_options o;
@@ -326,44 +355,77 @@ static void test_progress_and_errors(void)
     xb_study_result *r = xb_study_wires(&o, &err);
     XB_CHECK(r == NULL && err.code == XB_EINVAL && strstr(err.msg, "cancelled"));
     XB_CHECK(calls == 3);
+    xb_study_options_release(&o);
 
+    /* Lists from the caller's arrays: the message names the entry. */
     xb_study_options b;
+    const int zero_size[] = {8, 0}, twice[] = {8, 8};
+    const double negative[] = {1e-5, -1, 1e-3}, not_a_number[] = {1e-5, 1e-4, NAN};
     small_options(&b);
-    b.sizes[1] = 0;
+    b.sizes = zero_size;
     XB_CHECK(xb_study_wires(&b, &err) == NULL && strstr(err.msg, "sizes[1] = 0"));
-    small_options(&b);
-    b.sizes[1] = 8;
+    b.sizes = twice;
     XB_CHECK(xb_study_wires(&b, &err) == NULL && strstr(err.msg, "twice"));
-    small_options(&b);
-    b.rp[1] = -1;
+    b.sizes = NULL;
+    XB_CHECK(xb_study_wires(&b, &err) == NULL && strstr(err.msg, "sizes: NULL"));
+    b.sizes = small_sizes;
+    b.n_sizes = XB_STUDY_MAX_SIZES + 1;
+    XB_CHECK(xb_study_wires(&b, &err) == NULL && strstr(err.msg, "sizes"));
+    b.n_sizes = 2;
+    b.rp = negative;
     XB_CHECK(xb_study_wires(&b, &err) == NULL && strstr(err.msg, "rp[1]"));
-    small_options(&b);
-    b.rp[2] = NAN;
+    b.rp = not_a_number;
     XB_CHECK(xb_study_wires(&b, &err) == NULL && strstr(err.msg, "rp[2]"));
-    small_options(&b);
-    b.on_off = 0.5;
-    XB_CHECK(xb_study_wires(&b, &err) == NULL && strstr(err.msg, "on_off"));
-    small_options(&b);
-    b.vectors = 0;
-    XB_CHECK(xb_study_wires(&b, &err) == NULL && strstr(err.msg, "vectors"));
-    small_options(&b);
-    b.map_size = 12;
-    XB_CHECK(xb_study_wires(&b, &err) == NULL && strstr(err.msg, "map_size"));
-    small_options(&b);
-    b.backend = XB_BACKEND_COLUMN;
-    XB_CHECK(xb_study_wires(&b, &err) == NULL && strstr(err.msg, "backend"));
-    small_options(&b);
-    b.topologies = XB_STUDY_GATE_INPUT;
-    b.r_drv = 10;
-    XB_CHECK(xb_study_wires(&b, &err) == NULL && strstr(err.msg, "r_drv"));
+    b.rp = NULL;
+    XB_CHECK(xb_study_wires(&b, &err) == NULL && strstr(err.msg, "rp: NULL"));
+    xb_study_options_release(&b); /* frees the R^p list small_options made, though rp points elsewhere */
+    XB_CHECK(b.own_rp == NULL && b.rp == NULL);
+
+    static const struct {
+        const char *field;
+        void (*spoil)(xb_study_options *);
+    } bad[] = {{"on_off", spoil_on_off}, {"vectors", spoil_vectors}, {"map_size", spoil_map_size},
+               {"backend", spoil_backend}, {"r_drv", spoil_r_drv}};
+    for (size_t k = 0; k < sizeof bad / sizeof bad[0]; k++) {
+        small_options(&b);
+        bad[k].spoil(&b);
+        XB_CHECK_MSG(xb_study_wires(&b, &err) == NULL && strstr(err.msg, bad[k].field), "%s: %s", bad[k].field,
+                     err.msg);
+        xb_study_options_release(&b);
+    }
     small_options(&b);
     b.max_memory = 1024; /* far too little */
     XB_CHECK(xb_study_wires(&b, &err) == NULL && err.code == XB_ETOOBIG);
+
+    /* A failed logspace leaves the list as it was; a good one replaces it. */
+    const double *before = b.rp;
     XB_CHECK(xb_study_rp_logspace(&b, 1e-3, 1e-6, 3, &err) == XB_EINVAL);
     XB_CHECK(xb_study_rp_logspace(&b, 0, 1e-6, 3, &err) == XB_EINVAL);
     XB_CHECK(xb_study_rp_logspace(&b, 1e-6, 1e-6, 3, &err) == XB_EINVAL);
+    XB_CHECK(xb_study_rp_logspace(&b, 1e-6, 1e-3, XB_STUDY_MAX_RP + 1, &err) == XB_EINVAL);
+    XB_CHECK(b.rp == before && b.n_rp == 3);
     XB_CHECK(xb_study_rp_logspace(&b, 1e-7, 1e-2, 11, &err) == XB_OK && b.rp[6] == 1e-4 && b.rp[0] == 1e-7 &&
-             b.rp[10] == 1e-2 && b.rp[2] == 1e-6);
+             b.rp[10] == 1e-2 && b.rp[2] == 1e-6 && b.n_rp == 11 && b.rp == b.own_rp);
+    xb_study_options_release(&b);
+    xb_study_options_release(NULL);
+}
+
+/* The defaults are static lists the options do not own; they equal what
+ * xb_study_rp_logspace makes of the default range. */
+static void test_defaults(void)
+{
+    xb_study_options o, l;
+    xb_study_options_init(&o);
+    XB_CHECK(o.own_sizes == NULL && o.own_rp == NULL);
+    XB_CHECK(o.n_sizes == 6 && o.sizes[0] == 32 && o.sizes[5] == 1024);
+    xb_study_options_init(&l);
+    XB_CHECK(xb_study_rp_logspace(&l, 1e-7, 1e-2, 6, NULL) == XB_OK && l.n_rp == o.n_rp);
+    for (int k = 0; k < o.n_rp; k++)
+        XB_CHECK_MSG(l.rp[k] == o.rp[k], "rp[%d]: %.17g vs %.17g", k, l.rp[k], o.rp[k]);
+    XB_CHECK(xb_study_options_validate(&o, NULL) == XB_OK);
+    xb_study_options_release(&o); /* owns nothing: the static lists stay */
+    XB_CHECK(o.sizes != NULL && o.n_sizes == 6 && o.rp != NULL && o.n_rp == 6);
+    xb_study_options_release(&l);
 }
 
 int main(void)
@@ -375,5 +437,6 @@ int main(void)
     test_reproducible();
     test_backends();
     test_progress_and_errors();
+    test_defaults();
     XB_TEST_DONE();
 }

@@ -118,9 +118,6 @@ xb_status xb_solver_huge_pages_enable(xb_error *err);
 /* Bytes of physical memory on this machine (0 if unknown). */
 size_t xb_physical_memory(void);
 
-/* Parse a byte count such as "8G", "512M", "1.5e9" or "100K" (binary units). */
-xb_status xb_parse_bytes(const char *s, size_t *bytes, xb_error *err);
-
 /* The transfer matrix (transfer backend): M x N row-major, T[i*N+j] = amperes into
  * column j per volt on row i, so out = v T.  NULL for other backends. */
 const double *xb_solver_transfer(const xb_solver *s);

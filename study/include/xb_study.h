@@ -31,6 +31,8 @@
 extern "C" {
 #endif
 
+/* Validation limits: a study of more sizes draws a figure nobody can read, and
+ * 256 R^p values resolve any curve of error against R^p. */
 #define XB_STUDY_MAX_SIZES 32 /* entries of xb_study_options.sizes */
 #define XB_STUDY_MAX_RP 256   /* entries of xb_study_options.rp */
 
@@ -84,11 +86,22 @@ typedef struct {
  * "cancelled"). */
 typedef int (*xb_study_progress_fn)(void *user, const xb_study_progress *p);
 
+/* The options of a study.
+ *
+ * The two lists, sizes and rp, are a pointer and a length.  They point at
+ * memory that outlives the options' use: the library's static defaults after
+ * xb_study_options_init, the caller's own arrays when the caller sets them, or
+ * storage the options own.  xb_study_options_set ("sizes", "rp") and
+ * xb_study_rp_logspace allocate that storage (own_sizes, own_rp) and free what
+ * they replace; xb_study_options_release frees it.  So: init, set or point,
+ * run, release.  A copy made by assignment shares the owned storage: release
+ * one copy only, and do not set a list on a copy while the other is in use.
+ * xb_study_result keeps its own copies of the lists (see below). */
 typedef struct {
-    int n_sizes;
-    int sizes[XB_STUDY_MAX_SIZES]; /* square arrays, each >= 1, ascending order not required */
-    int n_rp;
-    double rp[XB_STUDY_MAX_RP];    /* R^p values, each finite and > 0 */
+    const int *sizes;              /* n_sizes square array sizes, each 1..65536, distinct, any order */
+    int n_sizes;                   /* 1..XB_STUDY_MAX_SIZES */
+    const double *rp;              /* n_rp R^p values, each finite and > 0 */
+    int n_rp;                      /* 1..XB_STUDY_MAX_RP */
     int topologies;                /* XB_STUDY_INPUT_SOURCE, XB_STUDY_GATE_INPUT or both */
     double on_off;                 /* Gmax / Gmin, >= 1 (infinite: Gmin = 0 is on_off = INFINITY) */
     double g_max;                  /* siemens */
@@ -112,6 +125,8 @@ typedef struct {
                                       <= 256, else the smallest */
     xb_study_progress_fn progress; /* may be NULL */
     void *user;                    /* passed to progress */
+    int *own_sizes;                /* private: the sizes the options own (NULL: none) */
+    double *own_rp;                /* private: the R^p values the options own (NULL: none) */
 } xb_study_options;
 
 typedef struct {
@@ -120,17 +135,27 @@ typedef struct {
     int n_maps;
     xb_study_map maps[2];    /* one per topology studied, at (map_size, map_rp) */
     double t_total;          /* seconds */
-    xb_study_options opt;    /* the options of the run (progress and user cleared) */
+    xb_study_options opt;    /* the options of the run (progress and user cleared); its
+                                sizes and rp point at copies the result owns, freed by
+                                xb_study_result_free, and it owns nothing itself, so a
+                                copy of it may be changed and released freely */
 } xb_study_result;
 
 /* Defaults: sizes 32..1024 (powers of two), R^p = 1e-7 .. 1e-2 with 6 points (one
  * per decade), both topologies, On/Off 100, Gmax 1e-5 S, v_in = v_read = 0.2 V,
  * p_on 0.5, r_drv = r_sense = 0, K = 32, seed 1, AUTO backend, ordering by size,
- * no refinement, map at R^p = 1e-4 on the 256 x 256 array. */
+ * no refinement, map at R^p = 1e-4 on the 256 x 256 array.  The lists point at
+ * static arrays and the options own nothing yet.  init does not free: release
+ * options that own storage before initializing them again. */
 void xb_study_options_init(xb_study_options *opt);
 
-/* Fill rp[0..n-1] with n values log-spaced from lo to hi (both included; n = 1
- * gives lo).  Requires 0 < lo <= hi and 1 <= n <= XB_STUDY_MAX_RP. */
+/* Free the lists the options own and clear every list that pointed at them
+ * (n = 0, NULL); lists that point elsewhere stay.  opt may be NULL. */
+void xb_study_options_release(xb_study_options *opt);
+
+/* Point rp at n values log-spaced from lo to hi (both included; n = 1 gives lo),
+ * in storage the options own.  Requires 0 < lo <= hi and 1 <= n <=
+ * XB_STUDY_MAX_RP.  On failure opt is unchanged. */
 xb_status xb_study_rp_logspace(xb_study_options *opt, double lo, double hi, int n, xb_error *err);
 
 /* Set one option from text, by the name `xbar study wires` gives it without its
@@ -138,15 +163,18 @@ xb_status xb_study_rp_logspace(xb_study_options *opt, double lo, double hi, int 
  * topology (both, input-source, gate-input), on-off (a number >= 1 or inf), gmax,
  * v-in, v-read, fixed-rp (map_rp) (numbers > 0), r-drv, r-sense (>= 0), vectors,
  * seed, backend (auto, cholmod, transfer, klu), ordering (auto, amd, metis,
- * cholmod), refine (0..10 steps), max-memory ("8G"), map-size.  The message
- * starts with the name ("sizes '8,8': 8 appears twice"); an unknown name is
+ * cholmod), refine (0..10 steps), max-memory (a whole number of bytes, 0 for
+ * physical RAM; the command converts "8G"), map-size.  sizes and rp go into
+ * storage the options own (xb_study_options_release).  The message starts with
+ * the name ("sizes '8,8': 8 appears twice"); an unknown name is
  * XB_EUNSUPPORTED.  On failure opt is unchanged. */
 xb_status xb_study_options_set(xb_study_options *opt, const char *key, const char *value, xb_error *err);
 
 /* Check every field; the message names the field and the value. */
 xb_status xb_study_options_validate(const xb_study_options *opt, xb_error *err);
 
-/* Run the study.  NULL (and err set) on failure; nothing is half-returned. */
+/* Run the study.  NULL (and err set) on failure; nothing is half-returned.  The
+ * result copies what it keeps of opt, so opt may be released at once. */
 xb_study_result *xb_study_wires(const xb_study_options *opt, xb_error *err);
 void xb_study_result_free(xb_study_result *r);
 
