@@ -341,6 +341,11 @@ static void bench_module(void)
     mo.vectors = 4;
     mo.density = 2;
     FAILS(XB_EINVAL, xb_bench_mvm(&mo, res, err));
+    xb_bench_device_result dres[XB_BENCH_DEVICE_PAIRS];
+    xb_bench_mvm_options_init(&mo);
+    FAILS(XB_EINVAL, xb_bench_device(&mo, 0, dres, err)); /* no vectors */
+    mo.density = 2;
+    FAILS(XB_EINVAL, xb_bench_device(&mo, 4, dres, err));
 
     xb_bench_relax_options ro;
     xb_bench_relax_options_init(&ro);
