@@ -252,15 +252,16 @@ int xb_cmd_bench(int argc, char **argv)
     xb_bench_relax_options_init(&r);
     double max_ratio = 0;
     int rc = parse_args(argc, argv, is_mvm, &m, &r, &baseline, &max_ratio);
-    if (rc >= 0)
-        return rc;
-    machine_line();
-    if (!is_mvm)
-        return run_relax_table(&r);
-    int over = 0;
-    if (run_mvm(&m, max_ratio, &over) || (baseline && run_relax_table(&r)))
-        return 1;
-    if (over)
-        return xb_cli_fail(CMD, "a ratio exceeds --max-ratio %g", max_ratio);
-    return 0;
+    if (rc < 0) {
+        machine_line();
+        int over = 0;
+        if (!is_mvm)
+            rc = run_relax_table(&r);
+        else if (run_mvm(&m, max_ratio, &over) || (baseline && run_relax_table(&r)))
+            rc = 1;
+        else
+            rc = over ? xb_cli_fail(CMD, "a ratio exceeds --max-ratio %g", max_ratio) : 0;
+    }
+    xb_bench_relax_options_release(&r);
+    return rc;
 }

@@ -30,8 +30,21 @@ void xb_bench_relax_options_init(xb_bench_relax_options *o)
      * starts to struggle with. */
     static const double rhat[] = {1e-6, 1e-5, 1e-4, 1e-3};
     o->n_rhat = (int)(sizeof rhat / sizeof rhat[0]);
-    memcpy(o->rhat, rhat, sizeof rhat);
+    o->rhat = rhat;
+    o->own_rhat = NULL;
     xb_relax_options_init(&o->relax);
+}
+
+void xb_bench_relax_options_release(xb_bench_relax_options *o)
+{
+    if (!o || !o->own_rhat)
+        return;
+    if (o->rhat == o->own_rhat) {
+        o->rhat = NULL;
+        o->n_rhat = 0;
+    }
+    free(o->own_rhat);
+    o->own_rhat = NULL;
 }
 
 /* ---- options from text -------------------------------------------------------------
@@ -71,12 +84,18 @@ xb_status xb_bench_relax_options_set(xb_bench_relax_options *o, const char *key,
     int *int_to[] = {&o->rows, &o->cols, NULL, &o->repeat, NULL, &o->relax.max_iter};
     double *real_to[] = {&o->density, &o->relax.tol, &o->relax.damping, &o->relax.shrink, &o->relax.damping_min};
     if (!strcmp(key, "rhat")) {
-        double v[XB_BENCH_MAX_RHAT];
+        double *v = malloc(XB_BENCH_MAX_RHAT * sizeof *v);
+        if (!v)
+            return xb_error_set(err, XB_ENOMEM, "rhat: out of memory");
         int n = parse_list(value, v, XB_BENCH_MAX_RHAT);
-        if (n < 1)
+        if (n < 1) {
+            free(v);
             return xb_error_set(err, XB_EINVAL, "rhat '%s': must be up to %d comma-separated numbers >= 0", value,
                                 XB_BENCH_MAX_RHAT);
-        memcpy(o->rhat, v, (size_t)n * sizeof *v);
+        }
+        free(o->own_rhat);
+        o->own_rhat = v;
+        o->rhat = v;
         o->n_rhat = n;
         return XB_OK;
     }
@@ -230,7 +249,7 @@ static xb_status relax_check(const xb_bench_relax_options *o, xb_error *err)
                             o->rows, o->cols, o->vectors, o->repeat);
     if (!(o->density >= 0 && o->density <= 1))
         return xb_error_set(err, XB_EINVAL, "bench relax: density %g: must be in [0, 1]", o->density);
-    if (o->n_rhat < 1 || o->n_rhat > XB_BENCH_MAX_RHAT)
+    if (o->n_rhat < 1 || o->n_rhat > XB_BENCH_MAX_RHAT || !o->rhat)
         return xb_error_set(err, XB_EINVAL, "bench relax: %d R̂p values: need 1..%d", o->n_rhat, XB_BENCH_MAX_RHAT);
     for (int k = 0; k < o->n_rhat; k++)
         if (!(o->rhat[k] >= 0 && isfinite(o->rhat[k])))

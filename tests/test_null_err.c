@@ -351,13 +351,15 @@ static void bench_module(void)
     xb_bench_relax_options_init(&ro);
     FAILS(XB_EINVAL, xb_bench_relax_options_set(&ro, "rhat", "abc", err));
     FAILS(XB_EUNSUPPORTED, xb_bench_relax_options_set(&ro, "frobnicate", "1", err));
+    xb_bench_relax_options_release(&ro);
     /* a tile small enough to build in no time */
     ro.rows = 4;
     ro.cols = 3;
     ro.vectors = 2;
     ro.repeat = 1;
+    static const double one_rhat[] = {1e-4};
     ro.n_rhat = 1;
-    ro.rhat[0] = 1e-4;
+    ro.rhat = one_rhat;
     xb_bench_relax_row row;
     FAILS(XB_EINVAL, xb_bench_relax_point(&ro, -1, &row, err));
     FAILS(XB_EINVAL, xb_bench_relax(&ro, NULL, stop_at_once, NULL, err)); /* cancelled after the first row */

@@ -15,9 +15,10 @@ static void small_relax(xb_bench_relax_options *o)
     o->cols = 8;
     o->vectors = 4;
     o->repeat = 1;
+    /* 1.0 is 10 kOhm per segment: the relaxation gives up on every vector */
+    static const double rhat[] = {1e-6, 1.0};
     o->n_rhat = 2;
-    o->rhat[0] = 1e-6;
-    o->rhat[1] = 1.0; /* 10 kOhm per segment: the relaxation gives up on every vector */
+    o->rhat = rhat;
 }
 
 typedef struct {
@@ -116,6 +117,10 @@ static void test_options_set(void)
     }
     XB_CHECK(xb_bench_relax_options_set(&o, "baseline", "1", NULL) == XB_EUNSUPPORTED);
     XB_CHECK(xb_bench_relax_options_set(NULL, "rows", "1", NULL) == XB_EINVAL);
+    /* the list set from text is the options' own: release frees it */
+    XB_CHECK(o.own_rhat != NULL && o.rhat == o.own_rhat);
+    xb_bench_relax_options_release(&o);
+    XB_CHECK(o.own_rhat == NULL && o.rhat == NULL && o.n_rhat == 0);
 }
 
 static void test_machine(void)

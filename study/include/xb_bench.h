@@ -122,7 +122,10 @@ typedef struct {
     unsigned long seed;              /* (1): the same tile and vectors for every R̂p */
     double density;                  /* probability of a 1 in a bit-vector, [0, 1] (0.5) */
     int n_rhat;                      /* 1..XB_BENCH_MAX_RHAT */
-    double rhat[XB_BENCH_MAX_RHAT];  /* R̂p values, each >= 0 (1e-6, 1e-5, 1e-4, 1e-3) */
+    const double *rhat;              /* n_rhat R̂p values, each >= 0 (1e-6, 1e-5, 1e-4, 1e-3):
+                                        a static list after init, the caller's own array, or
+                                        storage the options own after _set("rhat", ...) */
+    double *own_rhat;                /* private: the list the options own (NULL: none) */
     xb_relax_options relax;          /* the relaxation's settings (xb_relax_options_init) */
 } xb_bench_relax_options;
 
@@ -148,6 +151,10 @@ typedef struct {
 typedef int (*xb_bench_relax_row_fn)(void *user, const xb_bench_relax_row *row, int k, int n);
 
 void xb_bench_relax_options_init(xb_bench_relax_options *o);
+/* Free the R̂p list the options own (from _set); rhat is then NULL, n_rhat 0 if
+ * it pointed there.  Like xb_study_options_release: init, set or point, run,
+ * release. */
+void xb_bench_relax_options_release(xb_bench_relax_options *o);
 
 /* Set one option from text, by the name `xbar bench relax` gives it without its
  * dashes: rows, cols, vectors, repeat, max-iter (integers >= 1), seed (>= 0),
