@@ -30,6 +30,10 @@
  * near 1.8e308). */
 #define LB_RESCALE 1e100
 
+/* The hot functions in two builds, AVX2 + FMA where the CPU has them (as the
+ * column kernels do), chosen once at load time. */
+#define LB_CLONES __attribute__((target_clones("arch=x86-64-v3", "default")))
+
 /* Convergence and step limits: as ladder.c and newton.c. */
 #define LB_RELTOL 1e-13
 #define LB_VNTOL 1e-15
@@ -125,7 +129,7 @@ static void rungs_nmos_lin(int B, double beta, double vto, double lmb, double vg
 
 /* The rungs of row k, columns of the block, at the current iterate (as
  * xb_ladder_branch, in arrays).  Open cells give rungs of nothing. */
-static void linearize_row(const xb_ladder *l, xb_ladder_work *w, const double *g, size_t q0, int B, double lam)
+LB_CLONES static void linearize_row(const xb_ladder *l, xb_ladder_work *w, const double *g, size_t q0, int B, double lam)
 {
     const double *restrict s = w->s + q0, *restrict a = w->a + q0, *restrict c = w->c + q0;
     double *restrict p = w->p + q0, *restrict qq = w->q + q0, *restrict jr = w->jr + q0;
@@ -211,7 +215,7 @@ static void up1(int B, const double *restrict R, const double *restrict Jk, cons
         ck[jj] = (R[jj] * Jk[jj] + wk[jj] * cn[jj]) / (wk[jj] + R[jj] * yk[jj]);
 }
 
-static void sweep1(xb_ladder_work *w, int B, double V)
+LB_CLONES static void sweep1(xb_ladder_work *w, int B, double V)
 {
     const int K = w->K;
     double *J = w->st, *y = w->st + (size_t)K * B, *ww = w->st + 2 * (size_t)K * B;
@@ -286,6 +290,111 @@ static void limits(const xb_ladder *l, xb_ladder_work *w, int B)
             const double r = d > lim ? lim / d : 1.0;
             const int bad = !(d <= 1e308); /* NaN or infinite */
             al[jj] = bad || al[jj] < 0 ? -1.0 : (r < al[jj] ? r : al[jj]);
+        }
+    }
+}
+
+/* With an ideal source line every s is the supply, so the steps in s are zero
+ * and the device limits of limits() reduce to three maxima per column: of |da|,
+ * |da - dc| and |dc|.  One pass computes the steps and those maxima, another
+ * applies them: the same numbers as the general path (a scale >= 0 keeps a
+ * maximum the maximum, and lim / max d is the smallest lim / d), with fewer
+ * passes over the block. */
+static void steps_pinned(int B, const double *restrict c1, const double *restrict c, const double *restrict fa,
+                         const double *restrict ca, const double *restrict iden, double *restrict dc,
+                         double *restrict da, double *restrict mda, double *restrict mdd, double *restrict mdc,
+                         double *restrict nan, int internal)
+{
+    for (int jj = 0; jj < B; jj++) {
+        const double e = c1[jj] - c[jj];
+        const double f = internal ? (fa[jj] + ca[jj] * e) * iden[jj] : 0;
+        dc[jj] = e;
+        da[jj] = f;
+        const double af = fabs(f), ad = fabs(f - e), ae = fabs(e);
+        mda[jj] = af > mda[jj] ? af : mda[jj];
+        mdd[jj] = ad > mdd[jj] ? ad : mdd[jj];
+        mdc[jj] = ae > mdc[jj] ? ae : mdc[jj];
+        nan[jj] += (e - e) + (f - f); /* 0, or NaN once a step is not finite */
+    }
+}
+
+static void update_pinned(int B, const double *restrict st, const double *restrict dc, const double *restrict da,
+                          double *restrict c, double *restrict a, double *restrict xm)
+{
+    for (int jj = 0; jj < B; jj++) {
+        const double c2 = c[jj] + st[jj] * dc[jj], a2 = a[jj] + st[jj] * da[jj];
+        c[jj] = c2;
+        a[jj] = a2;
+        const double x = fabs(c2) > fabs(a2) ? fabs(c2) : fabs(a2);
+        xm[jj] = x > xm[jj] ? x : xm[jj];
+    }
+}
+
+/* The step fraction of a column from its maxima, as limits() computes it. */
+static double alpha_pinned(const xb_ladder *l, double mda, double mdd, double mdc)
+{
+    double d, lim;
+    switch (l->kind) {
+    case BR_LINEAR:
+        return 1.0;
+    case BR_SINH:
+        d = mdc / l->v0;
+        lim = LB_LIMIT_SINH;
+        break;
+    case BR_RES_SINH:
+        d = mdd / l->v0;
+        lim = LB_LIMIT_SINH;
+        break;
+    default: /* ds = 0: vgs and vds move with the source alone */
+        d = dmax2(mda * (1.0 / LB_LIMIT_VGS), mda * (1.0 / LB_LIMIT_VDS));
+        if (l->kind == BR_NMOS_SINH)
+            d = dmax2(d, mdd * (1.0 / l->v0) * (1.0 / LB_LIMIT_SINH));
+        lim = 1.0;
+        break;
+    }
+    return d > lim ? lim / d : 1.0;
+}
+
+/* Newton on a block whose source line is ideal (see steps_pinned). */
+LB_CLONES static void newton_pinned(const xb_ladder *l, xb_ladder_work *w, int j0, int B, long *iters)
+{
+    const int K = w->K, internal = l->kind == BR_RES_SINH || l->kind == BR_NMOS_LIN || l->kind == BR_NMOS_SINH;
+    double mda[LADDER_BLOCK_COLS], mdd[LADDER_BLOCK_COLS], mdc[LADDER_BLOCK_COLS], nan[LADDER_BLOCK_COLS];
+    int open = B;
+    for (int it = 0; it < LB_MAXITER && open > 0; it++) {
+        *iters += open;
+        linearize(l, w, j0, B, 1.0);
+        sweep1(w, B, l->v_read);
+        for (int jj = 0; jj < B; jj++)
+            mda[jj] = mdd[jj] = mdc[jj] = nan[jj] = w->xmax[jj] = 0;
+        for (int k = 0; k < K; k++) {
+            size_t q = at(k, 0, B);
+            steps_pinned(B, w->c1 + q, w->c + q, w->fa + q, w->ca + q, w->iden + q, w->dc + q, w->da + q, mda, mdd,
+                         mdc, nan, internal);
+        }
+        for (int jj = 0; jj < B; jj++) {
+            const int bad = nan[jj] != 0 || !(mda[jj] <= 1e308) || !(mdc[jj] <= 1e308);
+            w->alpha[jj] = bad ? -1.0 : alpha_pinned(l, mda[jj], mdd[jj], mdc[jj]);
+            w->step[jj] = w->done[jj] || w->alpha[jj] < 0 ? 0 : w->alpha[jj];
+        }
+        for (int k = 0; k < K; k++) {
+            size_t q = at(k, 0, B);
+            update_pinned(B, w->step, w->dc + q, w->da + q, w->c + q, w->a + q, w->xmax);
+        }
+        for (int jj = 0; jj < B; jj++) {
+            if (w->done[jj])
+                continue;
+            const double al = w->alpha[jj];
+            if (al < 0) {
+                w->done[jj] = -1; /* failed: the one-column path takes it */
+                open--;
+                continue;
+            }
+            const double dmax = al * (mdc[jj] > mda[jj] ? mdc[jj] : mda[jj]);
+            if (l->kind == BR_LINEAR || (al == 1.0 && dmax <= LB_RELTOL * w->xmax[jj] + LB_VNTOL)) {
+                w->done[jj] = 1;
+                open--;
+            }
         }
     }
 }
@@ -422,7 +531,7 @@ void xb_ladder_work_free(xb_ladder_work *w)
  * No division until the end, ideal wires included; each of the two rows of
  * the relation is rescaled now and then (it is an equation: any scale holds).
  * The column current is i_c at the bottom, into the virtual ground. */
-static void linear_sl(const xb_ladder *l, xb_ladder_work *w, int j0, int B, double *out)
+LB_CLONES static void linear_sl(const xb_ladder *l, xb_ladder_work *w, int j0, int B, double *out)
 {
     const int K = w->K, near = l->drive == XB_SL_NEAR;
     const double V = l->v_read;
@@ -524,7 +633,10 @@ void xb_ladder_block(xb_ladder *l, xb_ladder_work *w, const double *x, int j0, i
         }
     for (int jj = 0; jj < B; jj++)
         w->done[jj] = 0;
-    newton(l, w, j0, B, &w->iters);
+    if (l->rsl)
+        newton(l, w, j0, B, &w->iters);
+    else
+        newton_pinned(l, w, j0, B, &w->iters);
     for (int k = 0; k < K; k++)
         for (int jj = 0; jj < B; jj++) {
             if (w->done[jj] != 1)
