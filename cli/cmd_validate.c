@@ -71,10 +71,13 @@ static void print_report(const xb_validate_options *opt, const xb_validate_repor
             }
             lo = bk->max_side + 1;
         }
-        printf("\n%-15s %8s %14s %14s\n", "kind", "circuits", "max_rel_err", "structured");
+        printf("\n%-15s %8s %14s %14s %14s\n", "kind", "circuits", "max_rel_err", general, "structured");
         for (int k = 0; k < XB_VALIDATE_KINDS; k++) {
             const xb_validate_kind *kd = &rep->kind[k];
-            printf("%-15s %8d %14s %14s\n", kd->name, kd->count, err_text(kd->count ? kd->max_rel_err : -1, a, sizeof a),
+            char c[32];
+            printf("%-15s %8d %14s %14s %14s\n", kd->name, kd->count,
+                   err_text(kd->count ? kd->max_rel_err : -1, a, sizeof a),
+                   err_text(kd->count ? kd->max_rel_err_general : -1, c, sizeof c),
                    err_text(kd->max_rel_err_structured, b, sizeof b));
         }
     }
@@ -93,6 +96,7 @@ static void print_report(const xb_validate_options *opt, const xb_validate_repor
     }
     printf("\ncircuits: %d%s%s, seed %lu, max size %d, tolerance %.3g\n", rep->count,
            opt->nonlinear ? " nonlinear" : "", rep->n_full ? " + full-size" : "", opt->seed, opt->max_size, opt->tol);
+    printf("%s_max_rel_err: %.3e\n", general, rep->max_rel_err_general);
     if (!opt->nonlinear)
         printf("klu_vs_cholmod_max_rel_err: %.3e\n", rep->max_rel_err_klu_vs_cholmod);
     printf("fast_path_vs_%s_max_rel_err: %.3e\n", general, rep->max_rel_err_fast_vs_cholmod);

@@ -130,7 +130,8 @@ xb_circuit *xb_validate_random_circuit(unsigned long seed, int index, int count,
         double u = gsl_rng_uniform(r);
         if (u >= P_SL_IDEAL) {
             c->source_line = u < P_SL_COLUMN ? XB_SL_COLUMN : XB_SL_ROW;
-            c->sl_drive = gsl_rng_uniform(r) < 0.5 ? XB_SL_NEAR : XB_SL_FAR;
+            if (c->source_line == XB_SL_COLUMN && gsl_rng_uniform(r) < 0.5)
+                c->sl_drive = XB_SL_FAR; /* a row source line is driven at the row's driver end */
             fail |= fill_segments(r, &c->r_sl_seg, mn, &c->r_sl, R_WIRE_MAX);
         }
     }

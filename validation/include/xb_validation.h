@@ -94,6 +94,7 @@ typedef struct {
     const char *name;      /* "input-source", "gate-input", "sl-column-near", "sl-column-far", "sl-row" */
     int count;             /* circuits of this kind */
     double max_rel_err;    /* worst over every path compared */
+    double max_rel_err_general; /* CHOLMOD (linear) or Newton/KLU (nonlinear) against ngspice */
     double max_rel_err_structured; /* the structured path against ngspice; -1 when it never applied */
 } xb_validate_kind;
 
@@ -113,6 +114,7 @@ typedef struct {
 typedef struct {
     int count;             /* random circuits checked */
     double max_rel_err;    /* worst over all circuits (full-size ones too) and every path */
+    double max_rel_err_general; /* CHOLMOD (linear) or Newton/KLU (nonlinear) against ngspice */
     double max_rel_err_klu_vs_cholmod; /* linear only */
     /* The structured path against the general one: linear, the column backend
      * (gate-input with independent columns) and the transfer matrix
