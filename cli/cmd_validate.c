@@ -90,7 +90,7 @@ static void print_report(const xb_validate_options *opt, const xb_validate_repor
             snprintf(name, sizeof name, "%dx%d sl-%s%s%s", f->rows, f->cols, xb_source_line_name(f->source_line),
                      f->source_line == XB_SL_COLUMN ? "-" : "",
                      f->source_line == XB_SL_COLUMN ? xb_sl_drive_name(f->sl_drive) : "");
-            printf("%-22s %12.3e %12.3e %12s %10.3f %10.3f %10.3f\n", name, f->rel_err, f->rel_err_general,
+            printf("%-22s %12.3e %12.3e %12s %10.3g %10.3g %10.3g\n", name, f->rel_err, f->rel_err_general,
                    err_text(f->rel_err_structured, a, sizeof a), f->t_spice, f->t_general, f->t_structured);
         }
     }
