@@ -218,9 +218,13 @@ xb_status xb_validate_random(const xb_validate_options *opt, xb_validate_report 
     for (int idx = 0; idx < total && !st; idx++) {
         double *v = NULL;
         const int full = idx >= opt->count, k = idx - opt->count;
-        xb_circuit *c = full            ? xb_validate_full_size_circuit(opt->seed, k, opt->nonlinear, &v, err)
-                        : opt->nonlinear ? xb_validate_random_nonlinear(opt->seed, idx, opt->count, opt->max_size, &v, err)
-                                         : xb_validate_random_circuit(opt->seed, idx, opt->count, opt->max_size, &v, err);
+        xb_circuit *c;
+        if (full)
+            c = xb_validate_full_size_circuit(opt->seed, k, opt->nonlinear, &v, err);
+        else if (opt->nonlinear)
+            c = xb_validate_random_nonlinear(opt->seed, idx, opt->count, opt->max_size, &v, err);
+        else
+            c = xb_validate_random_circuit(opt->seed, idx, opt->count, opt->max_size, &v, err);
         if (!c) {
             st = err->code;
             break;
