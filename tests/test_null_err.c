@@ -121,10 +121,13 @@ static void circuit_module(void)
     double *vv = NULL;
     FAILS_NULL(XB_EINVAL, xb_validate_random_circuit(1, 0, 1, 0, &vv, err));
     FAILS_NULL(XB_EINVAL, xb_validate_random_nonlinear(1, 0, 1, 0, &vv, err));
+    FAILS_NULL(XB_EINVAL, xb_validate_full_size_circuit(1, XB_VALIDATE_FULL_CASES, 1, &vv, err));
     xb_validate_options vo;
     xb_validate_options_init(&vo);
     vo.count = -1;
     xb_validate_report rep;
+    FAILS(XB_EINVAL, xb_validate_random(&vo, &rep, err));
+    vo.count = 0; /* no circuits at all: allowed only with the full-size cases */
     FAILS(XB_EINVAL, xb_validate_random(&vo, &rep, err));
     xb_circuit_free(c);
 }

@@ -1,27 +1,11 @@
 /* random_suite.c: random circuits checked against ngspice. */
-#define _POSIX_C_SOURCE 200809L /* clock_gettime */
-#include <gsl/gsl_rng.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include "xb_base.h"
 #include "xb_solver.h"
 #include "xb_validation.h"
-
-/* Value ranges of the suite. */
-#define G_MIN 1e-6        /* siemens */
-#define G_MAX 1e-4        /* siemens */
-#define R_WIRE_MAX 10.0   /* ohms per segment */
-#define R_TERM_MAX 1000.0 /* ohms, driver and sense */
-#define R_ACCESS_MAX 1e4  /* ohms: a few kilohm is a typical access on-resistance */
-#define V_IN_MAX 1.0      /* volts, input-source */
-#define V_READ_MIN 0.05   /* volts, gate-input */
-#define V_READ_MAX 0.5
-
-static const int thin_shapes[][2] = {{1, 1}, {1, 64}, {64, 1}, {37, 5}, {5, 37}};
-#define N_THIN ((int)(sizeof thin_shapes / sizeof thin_shapes[0]))
 
 void xb_validate_options_init(xb_validate_options *opt)
 {
@@ -32,154 +16,22 @@ void xb_validate_options_init(xb_validate_options *opt)
     opt->tol = 1e-9;
 }
 
-static int clampi(int v, int hi) { return v > hi ? hi : v; }
-static int uniform_int(gsl_rng *r, int lo, int hi) { return lo + (int)gsl_rng_uniform_int(r, (unsigned long)(hi - lo + 1)); }
+static const char *const kind_names[XB_VALIDATE_KINDS] = {"input-source", "gate-input", "sl-column-near",
+                                                          "sl-column-far", "sl-row"};
 
-/* A handful of large squares at fixed positions of the suite (after the thin
- * shapes): count/200 at 64^2 and count/400 at 128^2. */
-static int large_side(int index, int count)
+static int kind_of(const xb_circuit *c)
 {
-    int n64 = count / 200, n128 = count / 400;
-    int k = index - N_THIN;
-    if (k < 0)
+    if (c->topology == XB_TOPO_INPUT_SOURCE)
         return 0;
-    if (k < n128)
-        return 128;
-    if (k < n128 + n64)
-        return 64;
-    return 0;
+    if (c->source_line == XB_SL_ROW)
+        return 4;
+    if (c->source_line == XB_SL_COLUMN)
+        return c->sl_drive == XB_SL_FAR ? 3 : 2;
+    return 1;
 }
 
-static double wire(gsl_rng *r, double max)
-{
-    /* One in five wires is an ideal (zero) wire. */
-    return gsl_rng_uniform(r) < 0.2 ? 0.0 : max * gsl_rng_uniform(r);
-}
-
-static int fill_segments(gsl_rng *r, double **seg, size_t n, double *uniform, double max)
-{
-    if (gsl_rng_uniform(r) < 0.5) {
-        *uniform = wire(r, max);
-        return 0;
-    }
-    double *a = malloc(n * sizeof *a);
-    if (!a)
-        return -1;
-    for (size_t k = 0; k < n; k++)
-        a[k] = wire(r, max);
-    *seg = a;
-    *uniform = 0;
-    return 0;
-}
-
-xb_circuit *xb_validate_random_circuit(unsigned long seed, int index, int count, int max_size, double **v,
-                                       xb_error *err)
-{
-    *v = NULL;
-    if (max_size < 1) {
-        xb_error_set(err, XB_EINVAL, "max_size = %d: must be >= 1", max_size);
-        return NULL;
-    }
-    gsl_rng *r = gsl_rng_alloc(gsl_rng_mt19937);
-    if (!r) {
-        xb_error_set(err, XB_ENOMEM, "validation: out of memory for the random generator");
-        return NULL;
-    }
-    gsl_rng_set(r, seed * 1000003UL + (unsigned long)index);
-    int M, N, big = large_side(index, count);
-    if (index < N_THIN) {
-        M = clampi(thin_shapes[index][0], max_size);
-        N = clampi(thin_shapes[index][1], max_size);
-    } else if (big && big <= max_size) {
-        M = N = big;
-    } else {
-        double u = gsl_rng_uniform(r);
-        int hi = u < 0.55 ? 8 : u < 0.85 ? 16 : u < 0.97 ? 32 : 48;
-        hi = clampi(hi, max_size);
-        M = uniform_int(r, 1, hi);
-        N = uniform_int(r, 1, hi);
-    }
-    xb_circuit *c = xb_circuit_new(M, N, err);
-    double *vin = malloc((size_t)M * sizeof *vin);
-    if (!c || !vin) {
-        if (c)
-            xb_error_set(err, XB_ENOMEM, "validation: out of memory");
-        xb_circuit_free(c);
-        free(vin);
-        gsl_rng_free(r);
-        return NULL;
-    }
-    size_t mn = (size_t)M * N;
-    c->topology = gsl_rng_uniform(r) < 0.5 ? XB_TOPO_INPUT_SOURCE : XB_TOPO_GATE_INPUT;
-    for (size_t k = 0; k < mn; k++)
-        c->g[k] = G_MIN + (G_MAX - G_MIN) * gsl_rng_uniform(r);
-    if (gsl_rng_uniform(r) < 0.5)
-        c->r_access = R_ACCESS_MAX * gsl_rng_uniform(r);
-    int fail = 0;
-    if (c->topology == XB_TOPO_INPUT_SOURCE) {
-        fail |= fill_segments(r, &c->r_row_seg, mn, &c->r_row, R_WIRE_MAX);
-        fail |= fill_segments(r, &c->r_drv_row, (size_t)M, &c->r_drv, R_TERM_MAX);
-        for (int i = 0; i < M; i++)
-            vin[i] = V_IN_MAX * (2 * gsl_rng_uniform(r) - 1);
-    } else {
-        c->v_read = V_READ_MIN + (V_READ_MAX - V_READ_MIN) * gsl_rng_uniform(r);
-        int any = 0;
-        for (int i = 0; i < M; i++) {
-            vin[i] = gsl_rng_uniform(r) < 0.5 ? 1.0 : 0.0;
-            any |= vin[i] != 0;
-        }
-        if (!any)
-            vin[uniform_int(r, 0, M - 1)] = 1.0; /* an all-off vector compares zeros */
-    }
-    fail |= fill_segments(r, &c->r_col_seg, mn, &c->r_col, R_WIRE_MAX);
-    fail |= fill_segments(r, &c->r_sense_col, (size_t)N, &c->r_sense, R_TERM_MAX);
-    gsl_rng_free(r);
-    if (fail) {
-        xb_circuit_free(c);
-        free(vin);
-        xb_error_set(err, XB_ENOMEM, "validation: out of memory");
-        return NULL;
-    }
-    *v = vin;
-    return c;
-}
-
-xb_circuit *xb_validate_random_nonlinear(unsigned long seed, int index, int count, int max_size, double **v,
-                                         xb_error *err)
-{
-    xb_circuit *c = xb_validate_random_circuit(seed, index, count, max_size, v, err);
-    if (!c)
-        return NULL;
-    gsl_rng *r = gsl_rng_alloc(gsl_rng_mt19937);
-    if (!r) {
-        xb_circuit_free(c);
-        free(*v);
-        *v = NULL;
-        xb_error_set(err, XB_ENOMEM, "validation: out of memory");
-        return NULL;
-    }
-    gsl_rng_set(r, seed * 2000003UL + (unsigned long)index + 17);
-    double u = gsl_rng_uniform(r);
-    int nmos = u < 0.67, sinh_cell = u >= 0.33;
-    if (nmos) {
-        c->access = XB_ACCESS_NMOS;
-        c->r_access = 0;
-        c->nmos.kp = 1e-4 + 9e-4 * gsl_rng_uniform(r);
-        c->nmos.vto = 0.2 + 0.4 * gsl_rng_uniform(r);
-        c->nmos.lambda = 0.1 * gsl_rng_uniform(r);
-        c->nmos.w = 0.5e-6 + 1.5e-6 * gsl_rng_uniform(r);
-        c->nmos.l = 0.5e-6 + 1.5e-6 * gsl_rng_uniform(r);
-        c->nmos.v_gate = 0.9 + 0.9 * gsl_rng_uniform(r);
-    }
-    if (sinh_cell) {
-        c->cell = XB_CELL_SINH;
-        c->sinh_v0 = 0.1 + 0.4 * gsl_rng_uniform(r);
-    }
-    if (c->topology == XB_TOPO_GATE_INPUT)
-        c->v_read = 0.2 + 0.8 * gsl_rng_uniform(r);
-    gsl_rng_free(r);
-    return c;
-}
+/* The larger of two errors; a NaN (a path that produced NaN) wins. */
+static double worse(double a, double b) { return isnan(a) || a > b ? a : b; }
 
 static xb_status solve_with(const xb_circuit *c, const double *v, xb_backend b, double *out, xb_error *err)
 {
@@ -194,96 +46,205 @@ static xb_status solve_with(const xb_circuit *c, const double *v, xb_backend b, 
     return st;
 }
 
+/* The structured path of c, if one applies: the column backend (recurrence or
+ * ladders) whenever the columns are independent, the transfer matrix for
+ * linear input-source arrays. */
+static int structured_backend(const xb_circuit *c, int nonlinear, xb_backend *b)
+{
+    if (c->topology == XB_TOPO_GATE_INPUT && c->source_line != XB_SL_ROW) {
+        *b = XB_BACKEND_COLUMN;
+        return 1;
+    }
+    if (c->topology == XB_TOPO_INPUT_SOURCE && !nonlinear) {
+        *b = XB_BACKEND_TRANSFER;
+        return 1;
+    }
+    return 0;
+}
+
+/* What one circuit's comparison measured; relative errors of column currents. */
+typedef struct {
+    double err;                /* the worst path against ngspice */
+    double err_general;        /* CHOLMOD (linear) or Newton/KLU (nonlinear) against ngspice */
+    double err_klu_vs_general; /* linear: KLU against CHOLMOD; 0 otherwise */
+    double err_structured;     /* the structured path against ngspice; -1 when none applies */
+    double err_structured_vs_general; /* -1 when none applies */
+    double err_auto;           /* the automatic choice against ngspice */
+    double t_spice, t_general, t_structured; /* seconds */
+} comparison;
+
+/* Solve c with input v by ngspice and by every xbar path that applies. */
+static xb_status compare(xb_spice *sp, const xb_circuit *c, const double *v, comparison *cmp, xb_error *err)
+{
+    const int N = c->cols, nonlinear = xb_circuit_is_nonlinear(c);
+    double *ref = malloc(5 * (size_t)N * sizeof *ref);
+    if (!ref)
+        return xb_error_set(err, XB_ENOMEM, "validation: out of memory");
+    double *gen = ref + N, *klu = ref + 2 * N, *fast = ref + 3 * N, *aut = ref + 4 * N;
+    xb_backend fb = XB_BACKEND_AUTO;
+    const int has_fast = structured_backend(c, nonlinear, &fb);
+    double t0 = xb_clock_now();
+    xb_status st = xb_spice_solve(sp, c, v, ref, err);
+    double t1 = xb_clock_now();
+    if (!st)
+        st = solve_with(c, v, nonlinear ? XB_BACKEND_NEWTON : XB_BACKEND_CHOLMOD, gen, err);
+    double t2 = xb_clock_now();
+    if (!st && has_fast)
+        st = solve_with(c, v, fb, fast, err);
+    double t3 = xb_clock_now();
+    if (!st && !nonlinear)
+        st = solve_with(c, v, XB_BACKEND_KLU, klu, err);
+    if (!st)
+        st = solve_with(c, v, XB_BACKEND_AUTO, aut, err);
+    if (!st) {
+        cmp->t_spice = t1 - t0;
+        cmp->t_general = t2 - t1;
+        cmp->t_structured = has_fast ? t3 - t2 : 0;
+        cmp->err_general = xb_max_rel_err(gen, ref, N);
+        cmp->err_auto = xb_max_rel_err(aut, ref, N);
+        cmp->err = worse(cmp->err_general, cmp->err_auto);
+        cmp->err_klu_vs_general = 0;
+        if (!nonlinear) {
+            cmp->err = worse(cmp->err, xb_max_rel_err(klu, ref, N));
+            cmp->err_klu_vs_general = xb_max_rel_err(klu, gen, N);
+        }
+        cmp->err_structured = cmp->err_structured_vs_general = -1;
+        if (has_fast) {
+            cmp->err_structured = xb_max_rel_err(fast, ref, N);
+            cmp->err_structured_vs_general = xb_max_rel_err(fast, gen, N);
+            cmp->err = worse(cmp->err, cmp->err_structured);
+        }
+    }
+    free(ref);
+    return st;
+}
+
+/* Fold one circuit's comparison into the report's totals. */
+static void note_worst(xb_validate_report *rep, int idx, const comparison *cmp, double tol)
+{
+    if (!(cmp->err <= rep->max_rel_err)) {
+        rep->max_rel_err = cmp->err;
+        rep->worst_index = idx;
+    }
+    if (!(cmp->err <= tol))
+        rep->n_above_tol++;
+    rep->max_rel_err_general = worse(rep->max_rel_err_general, cmp->err_general);
+    rep->max_rel_err_klu_vs_cholmod = worse(rep->max_rel_err_klu_vs_cholmod, cmp->err_klu_vs_general);
+    rep->max_rel_err_auto = worse(rep->max_rel_err_auto, cmp->err_auto);
+    if (cmp->err_structured >= 0 || isnan(cmp->err_structured)) {
+        rep->max_rel_err_structured = worse(rep->max_rel_err_structured, cmp->err_structured);
+        rep->max_rel_err_fast_vs_cholmod = worse(rep->max_rel_err_fast_vs_cholmod, cmp->err_structured_vs_general);
+    }
+}
+
+static const int bucket_edges[XB_VALIDATE_BUCKETS] = {1, 4, 8, 16, 32, 48, 64, 128};
+
+static void record_random(xb_validate_report *rep, int idx, const xb_circuit *c, const comparison *cmp, double tol)
+{
+    note_worst(rep, idx, cmp, tol);
+    int side = c->rows > c->cols ? c->rows : c->cols;
+    int b = 0;
+    while (b < XB_VALIDATE_BUCKETS - 1 && side > bucket_edges[b])
+        b++;
+    xb_validate_bucket *bk = &rep->bucket[b];
+    bk->count++;
+    bk->max_rel_err = worse(bk->max_rel_err, cmp->err);
+    bk->t_spice += cmp->t_spice;
+    bk->t_xbar += cmp->t_general;
+    xb_validate_kind *kd = &rep->kind[kind_of(c)];
+    kd->count++;
+    kd->max_rel_err = worse(kd->max_rel_err, cmp->err);
+    kd->max_rel_err_general = worse(kd->max_rel_err_general, cmp->err_general);
+    if (cmp->err_structured >= 0 || isnan(cmp->err_structured)) {
+        kd->max_rel_err_structured = worse(kd->max_rel_err_structured, cmp->err_structured);
+        rep->n_structured++;
+    }
+    rep->t_spice += cmp->t_spice;
+    rep->t_xbar += cmp->t_general;
+    rep->count++;
+}
+
+static void record_full(xb_validate_report *rep, int k, const xb_circuit *c, const comparison *cmp, double tol)
+{
+    note_worst(rep, rep->count + k, cmp, tol);
+    xb_validate_full *f = &rep->full[rep->n_full++];
+    f->rows = c->rows;
+    f->cols = c->cols;
+    f->source_line = c->source_line;
+    f->sl_drive = c->sl_drive;
+    f->rel_err = cmp->err;
+    f->rel_err_general = cmp->err_general;
+    f->rel_err_structured = cmp->err_structured;
+    f->t_spice = cmp->t_spice;
+    f->t_general = cmp->t_general;
+    f->t_structured = cmp->t_structured;
+}
+
+static void report_init(xb_validate_report *rep)
+{
+    memset(rep, 0, sizeof *rep);
+    for (int b = 0; b < XB_VALIDATE_BUCKETS; b++)
+        rep->bucket[b].max_side = bucket_edges[b];
+    for (int k = 0; k < XB_VALIDATE_KINDS; k++) {
+        rep->kind[k].name = kind_names[k];
+        rep->kind[k].max_rel_err_structured = -1;
+    }
+    rep->worst_index = -1;
+}
+
 xb_status xb_validate_random(const xb_validate_options *opt, xb_validate_report *rep, xb_error *err)
 {
+    xb_error scratch; /* err->code is read below even when the caller gave none */
+    if (!err)
+        err = &scratch;
     xb_validate_options defaults;
     if (!opt) {
         xb_validate_options_init(&defaults);
         opt = &defaults;
     }
-    if (opt->count < 1)
-        return xb_error_set(err, XB_EINVAL, "count = %d: must be >= 1", opt->count);
+    if (!rep)
+        return xb_error_set(err, XB_EINVAL, "validation: NULL report");
+    if (opt->count < 0 || (opt->count == 0 && !opt->full_size))
+        return xb_error_set(err, XB_EINVAL, "count = %d: must be >= 1 (>= 0 with the full-size cases)",
+                            opt->count);
     if (opt->max_size < 1)
         return xb_error_set(err, XB_EINVAL, "max_size = %d: must be >= 1", opt->max_size);
-    memset(rep, 0, sizeof *rep);
-    static const int edges[XB_VALIDATE_BUCKETS] = {1, 4, 8, 16, 32, 48, 64, 128};
-    for (int b = 0; b < XB_VALIDATE_BUCKETS; b++)
-        rep->bucket[b].max_side = edges[b];
-    rep->worst_index = -1;
+    report_init(rep);
     xb_spice *sp = xb_spice_open(err);
     if (!sp)
         return err->code;
+    const int n_full = opt->full_size ? XB_VALIDATE_FULL_CASES : 0, total = opt->count + n_full;
     xb_status st = XB_OK;
-    for (int idx = 0; idx < opt->count && !st; idx++) {
+    for (int idx = 0; idx < total && !st; idx++) {
         double *v = NULL;
-        xb_circuit *c = opt->nonlinear
-                            ? xb_validate_random_nonlinear(opt->seed, idx, opt->count, opt->max_size, &v, err)
-                            : xb_validate_random_circuit(opt->seed, idx, opt->count, opt->max_size, &v, err);
+        const int full = idx >= opt->count, k = idx - opt->count;
+        xb_circuit *c;
+        if (full)
+            c = xb_validate_full_size_circuit(opt->seed, k, opt->nonlinear, &v, err);
+        else if (opt->nonlinear)
+            c = xb_validate_random_nonlinear(opt->seed, idx, opt->count, opt->max_size, &v, err);
+        else
+            c = xb_validate_random_circuit(opt->seed, idx, opt->count, opt->max_size, &v, err);
         if (!c) {
             st = err->code;
             break;
         }
-        int N = c->cols;
-        double *ref = malloc(4 * (size_t)N * sizeof *ref);
-        if (!ref) {
-            xb_circuit_free(c);
-            free(v);
-            st = xb_error_set(err, XB_ENOMEM, "validation: out of memory");
-            break;
-        }
-        double *chol = ref + N, *klu = ref + 2 * N, *fast = ref + 3 * N;
-        double t0 = xb_clock_now();
-        st = xb_spice_solve(sp, c, v, ref, err);
-        double t1 = xb_clock_now();
-        if (!st)
-            st = solve_with(c, v, opt->nonlinear ? XB_BACKEND_NEWTON : XB_BACKEND_CHOLMOD, chol, err);
-        double t2 = xb_clock_now();
-        if (opt->nonlinear) { /* one nonlinear path: compare it three times */
-            memcpy(klu, chol, (size_t)N * sizeof *klu);
-            memcpy(fast, chol, (size_t)N * sizeof *fast);
-        } else {
-            if (!st)
-                st = solve_with(c, v, XB_BACKEND_KLU, klu, err);
-            if (!st)
-                st = solve_with(c, v, c->topology == XB_TOPO_GATE_INPUT ? XB_BACKEND_COLUMN : XB_BACKEND_TRANSFER,
-                                fast, err);
-        }
-        if (st) {
-            xb_error_prefix(err, "circuit %d (%d x %d, %s)", idx, c->rows, N, xb_topology_name(c->topology));
-        } else {
-            double e1 = xb_max_rel_err(chol, ref, N), e2 = xb_max_rel_err(klu, ref, N);
-            double e3 = xb_max_rel_err(fast, ref, N);
-            double e = isnan(e1) || e1 > e2 ? e1 : e2;
-            if (isnan(e3) || e3 > e)
-                e = e3;
-            double ekc = xb_max_rel_err(klu, chol, N), efc = xb_max_rel_err(fast, chol, N);
-            if (ekc > rep->max_rel_err_klu_vs_cholmod || isnan(ekc))
-                rep->max_rel_err_klu_vs_cholmod = ekc;
-            if (efc > rep->max_rel_err_fast_vs_cholmod || isnan(efc))
-                rep->max_rel_err_fast_vs_cholmod = efc;
-            if (!(e <= rep->max_rel_err)) {
-                rep->max_rel_err = e;
-                rep->worst_index = idx;
-            }
-            if (!(e <= opt->tol))
-                rep->n_above_tol++;
-            int side = c->rows > N ? c->rows : N;
-            int b = 0;
-            while (b < XB_VALIDATE_BUCKETS - 1 && side > edges[b])
-                b++;
-            xb_validate_bucket *bk = &rep->bucket[b];
-            bk->count++;
-            if (!(e <= bk->max_rel_err))
-                bk->max_rel_err = e;
-            bk->t_spice += t1 - t0;
-            bk->t_xbar += t2 - t1;
-            rep->t_spice += t1 - t0;
-            rep->t_xbar += t2 - t1;
-            rep->count++;
+        comparison cmp = {0};
+        st = compare(sp, c, v, &cmp, err);
+        if (st && full)
+            xb_error_prefix(err, "full-size case %d (%d x %d, source line %s %s)", k, c->rows, c->cols,
+                            xb_source_line_name(c->source_line), xb_sl_drive_name(c->sl_drive));
+        else if (st)
+            xb_error_prefix(err, "circuit %d (%d x %d, %s, source line %s)", idx, c->rows, c->cols,
+                            xb_topology_name(c->topology), xb_source_line_name(c->source_line));
+        else {
+            if (full)
+                record_full(rep, k, c, &cmp, opt->tol);
+            else
+                record_random(rep, idx, c, &cmp, opt->tol);
             if (opt->progress)
-                opt->progress(opt->progress_ctx, idx + 1, opt->count, c->rows, N, e);
+                opt->progress(opt->progress_ctx, idx + 1, total, c->rows, c->cols, cmp.err);
         }
-        free(ref);
         free(v);
         xb_circuit_free(c);
     }
