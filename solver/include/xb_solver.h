@@ -22,15 +22,18 @@ extern "C" {
 #endif
 
 typedef enum {
-    XB_BACKEND_AUTO = 0, /* newton for nonlinear devices; else ideal without parasitics;
-                            else column (gate-input) or CHOLMOD */
+    XB_BACKEND_AUTO = 0, /* ideal for linear arrays without parasitics; column for gate-input
+                            with independent columns (no row source line), linear or not;
+                            else newton for nonlinear devices, CHOLMOD for linear ones */
     XB_BACKEND_CHOLMOD,  /* supernodal Cholesky of the SPD nodal matrix */
     XB_BACKEND_KLU,      /* sparse LU of the same matrix (a cross-check; Newton's steps use its LU) */
     XB_BACKEND_IDEAL,    /* dense G^T v through OpenBLAS; refuses circuits with parasitics */
     XB_BACKEND_TRANSFER, /* input-source: extract the N x M transfer matrix T once (CHOLMOD),
                             then every batch of vectors is one GEMM */
-    XB_BACKEND_COLUMN,   /* gate-input: each column is a chain solved exactly in O(M) per
-                            vector, across vectors in SIMD and across columns in threads */
+    XB_BACKEND_COLUMN,   /* gate-input with an ideal or column source line: each column is a
+                            chain solved exactly in O(M) per vector (linear cells on an ideal
+                            supply), or by Newton on its ladder (nonlinear devices, source
+                            lines; see docs/solver.md) */
     XB_BACKEND_NEWTON    /* nonlinear devices: Newton with KLU (analyze once, refactor per
                             step), step limiting, source stepping as a fallback */
 } xb_backend;
@@ -134,9 +137,9 @@ const char *xb_ordering_name(xb_ordering o);
 xb_status xb_ordering_parse(const char *s, xb_ordering *o, xb_error *err);
 
 const char *xb_backend_name(xb_backend b);
-/* The backend XB_BACKEND_AUTO picks for c: newton for nonlinear devices, else
- * ideal without parasitics, else column (gate-input without a source line) or
- * cholmod. */
+/* The backend XB_BACKEND_AUTO picks for c: ideal for a linear array without
+ * parasitics; column for gate-input unless a source line runs along the rows;
+ * else newton for nonlinear devices and cholmod for linear ones. */
 xb_backend xb_backend_choose(const xb_circuit *c);
 xb_status xb_backend_parse(const char *s, xb_backend *b, xb_error *err);
 
