@@ -114,6 +114,9 @@ void xb_ladder_block(xb_ladder *l, xb_ladder_work *w, const double *x, int j0, i
  * nt: K states of work. */
 void xb_ladder_sweep(const xb_ladder *l, int K, const rung *rg, const double *rs_gap, const double *rc_gap,
                      double rc_end, double rs_end, double vs, norton *nt, double *s_out, double *c_out);
+/* A linear array with a column source line: the column currents of the block
+ * (w's enabled rows and gaps made) in one sweep down, no iteration. */
+void xb_ladder_linear_sl(const xb_ladder *l, const xb_ladder_work *w, int j0, int B, double *out);
 /* A starting point for a cell never solved before. */
 void xb_ladder_first_guess(const xb_ladder *l, double g, double *s, double *a, double *c);
 
