@@ -484,8 +484,7 @@ xb_ladder_work *xb_ladder_work_new(int max_rows, int B)
     int ok = w->row != NULL;
     for (size_t q = 0; q < sizeof d / sizeof d[0]; q++)
         ok &= (*d[q] = malloc(n * sizeof(double))) != NULL;
-    /* the 1-port's J, y, w per row, or the linear 2-port's ten numbers per column */
-    ok &= (w->st = malloc((3 * n > 10 * (size_t)B ? 3 * n : 10 * (size_t)B) * sizeof(double))) != NULL;
+    ok &= (w->st = malloc(3 * n * sizeof(double))) != NULL; /* the 1-port's J, y, w per row */
     ok &= (w->done = malloc((size_t)B * sizeof *w->done)) != NULL;
     ok &= (w->alpha = malloc((size_t)B * sizeof(double))) != NULL;
     ok &= (w->step = malloc((size_t)B * sizeof(double))) != NULL;
