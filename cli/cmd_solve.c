@@ -102,7 +102,15 @@ static void run_release(solve_run *r)
     xb_circuit_free(r->c);
 }
 
-/* Build the solver and solve every vector; node voltages for the first kd. */
+/* Build the solver and solve every vector.  Without --node-voltages the
+ * currents come from one solve of all K vectors without detail, the call a
+ * library user makes (the Python package's Crossbar.solve), so both give the
+ * same bits: asking for node voltages changes the arithmetic of some backends
+ * (the transfer matrix solves the nodal system instead of one product) and a
+ * warm-started Newton depends on the vectors solved before.  The summary's IR
+ * drop of vector 0 is then solved again with detail, after the currents.  With
+ * --node-voltages the one solve of all K vectors gives both (as
+ * Crossbar.node_voltages does). */
 static int run_solve(solve_run *r, const solve_args *a, const xb_solver_options *opt)
 {
     xb_error err = {0};
@@ -112,20 +120,24 @@ static int run_solve(solve_run *r, const solve_args *a, const xb_solver_options 
         return xb_cli_fail(CMD, "%s", err.msg);
     r->out = malloc(r->k * (size_t)N * sizeof *r->out);
     size_t mn = (size_t)M * N;
-    /* Detail for the summary: the first vector (all of them for --node-voltages). */
-    r->kd = a->nv_path ? r->k : 1;
+    r->kd = a->nv_path ? r->k : (a->quiet ? 0 : 1);
     if (r->kd > 0 && mn > ((size_t)1 << 40) / r->kd)
         return xb_cli_fail(CMD, "--node-voltages: %zu x 2 x %d x %d values are too many", r->kd, M, N);
-    r->vrow = malloc(r->kd * mn * sizeof *r->vrow);
-    r->vcol = malloc(r->kd * mn * sizeof *r->vcol);
-    if (!r->out || !r->vrow || !r->vcol)
+    double *out0 = r->kd && !a->nv_path ? malloc((size_t)N * sizeof *out0) : NULL;
+    if (r->kd) {
+        r->vrow = malloc(r->kd * mn * sizeof *r->vrow);
+        r->vcol = malloc(r->kd * mn * sizeof *r->vcol);
+    }
+    if (!r->out || (r->kd && (!r->vrow || !r->vcol || (!a->nv_path && !out0)))) {
+        free(out0);
         return xb_cli_fail(CMD, "out of memory for %zu vectors of %d x %d node voltages", r->kd, M, N);
+    }
     xb_solution d = {r->vrow, r->vcol, NULL, NULL};
-    if (xb_solver_solve(r->s, r->in.data, r->kd, r->out, &d, &err) ||
-        (r->k > r->kd &&
-         xb_solver_solve(r->s, r->in.data + r->kd * M, r->k - r->kd, r->out + r->kd * N, NULL, &err)))
-        return xb_cli_fail(CMD, "%s", err.msg);
-    return 0;
+    xb_status st = xb_solver_solve(r->s, r->in.data, r->k, r->out, a->nv_path ? &d : NULL, &err);
+    if (!st && out0)
+        st = xb_solver_solve(r->s, r->in.data, 1, out0, &d, &err);
+    free(out0);
+    return st ? xb_cli_fail(CMD, "%s", err.msg) : 0;
 }
 
 /* The currents, and the node voltages as [K,] 2 x M x N ([0] rows, [1] columns). */
