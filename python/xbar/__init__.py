@@ -16,5 +16,6 @@ XBAR_LIBRARY environment variable (a path to libxbar.so).
 from ._lib import Error, library_path
 from ._crossbar import Crossbar, nmos_defaults
 from ._validate import validate
+from ._model import Model
 
-__all__ = ["Crossbar", "Error", "validate", "nmos_defaults", "library_path"]
+__all__ = ["Crossbar", "Model", "Error", "validate", "nmos_defaults", "library_path"]
