@@ -7,46 +7,27 @@
 
 #include "xb_circuit.h"
 
-/* Drain current for vds >= 0 and its derivatives, exactly as ngspice's
- * mos1load.c with GAMMA = 0, LD = 0 (no body effect, no overlap). */
-static inline void xb_mos1_forward(double beta, double vto, double lambda, double vgs, double vds, double *ids, double *gm,
-                         double *gds)
-{
-    double vgst = vgs - vto;
-    if (vgst <= 0) {
-        *ids = *gm = *gds = 0;
-        return;
-    }
-    double betap = beta * (1 + lambda * vds);
-    if (vgst <= vds) {
-        *ids = betap * vgst * vgst * 0.5;
-        *gm = betap * vgst;
-        *gds = lambda * beta * vgst * vgst * 0.5;
-    } else {
-        *ids = betap * vds * (vgst - 0.5 * vds);
-        *gm = betap * vds;
-        *gds = betap * (vgst - vds) + lambda * beta * vds * (vgst - 0.5 * vds);
-    }
-}
-
 /* Drain-to-source current with the gate at vg, and its derivatives by the
- * drain and source voltages (beta = KP W / L, A/V^2); a reversed device swaps
- * drain and source. */
-static inline void xb_mos1(double beta, const xb_nmos *m, double vg, double vd, double vs, double *i, double *di_dd,
-             double *di_ds)
+ * drain and source voltages (beta = KP W / L, A/V^2), exactly as ngspice's
+ * mos1load.c with GAMMA = 0, LD = 0 (no body effect, no overlap); a reversed
+ * device swaps drain and source.  Written with selects on doubles and no
+ * branch, so the ladders' block path vectorizes it across columns. */
+static inline void xb_mos1(double beta, double vto, double lambda, double vg, double vd, double vs, double *i,
+                           double *di_dd, double *di_ds)
 {
-    double ids, gm, gds;
-    if (vd >= vs) {
-        xb_mos1_forward(beta, m->vto, m->lambda, vg - vs, vd - vs, &ids, &gm, &gds);
-        *i = ids;
-        *di_dd = gds;
-        *di_ds = -gm - gds;
-    } else {
-        xb_mos1_forward(beta, m->vto, m->lambda, vg - vd, vs - vd, &ids, &gm, &gds);
-        *i = -ids;
-        *di_dd = gm + gds;
-        *di_ds = -gds;
-    }
+    const int fwd = vd >= vs;
+    const double vh = fwd ? vd : vs, vl = fwd ? vs : vd;
+    const double vgst = vg - vl - vto, vds = vh - vl, on = vgst > 0;
+    const double betap = beta * (1 + lambda * vds);
+    const int sat = vgst <= vds;
+    const double ids = !on ? 0.0 : sat ? betap * vgst * vgst * 0.5 : betap * vds * (vgst - 0.5 * vds);
+    const double gm = !on ? 0.0 : sat ? betap * vgst : betap * vds;
+    const double gds = !on ? 0.0
+                       : sat ? lambda * beta * vgst * vgst * 0.5
+                             : betap * (vgst - vds) + lambda * beta * vds * (vgst - 0.5 * vds);
+    *i = fwd ? ids : -ids;
+    *di_dd = fwd ? gds : gm + gds;
+    *di_ds = fwd ? -gm - gds : -gds;
 }
 
 #endif

@@ -176,7 +176,7 @@ static inline void xb_ladder_branch(const xb_ladder *l, double g, double lam, do
         ds = 1.0 / l->r_access;
         dda = -ds;
     } else {
-        xb_mos1(l->beta, &l->nmos, lam * l->nmos.v_gate, s, a, &id, &ds, &dda);
+        xb_mos1(l->beta, l->nmos.vto, l->nmos.lambda, lam * l->nmos.v_gate, s, a, &id, &ds, &dda);
     }
     xb_ladder_cell(l, g, a, c, &ic, &ca);
     r->fa = id - ic;

@@ -84,24 +84,6 @@ static void gaps(const xb_ladder *l, xb_ladder_work *w, int j0, int B)
 /* max that keeps a NaN (fmax would drop it, and a NaN step must not pass as converged) */
 static inline double dmax2(double a, double b) { return a > b || a != a ? a : b; }
 
-/* The level-1 NMOS (device.h) without branches, for the vectorizer: drain d,
- * source s, gate vg; current d -> s and its derivatives by vd and vs.  Every
- * select is on doubles, so the vector lanes stay doubles. */
-static inline void mos1_vec(double beta, double vto, double lambda, double vg, double vd, double vs, double *i,
-                            double *di_dd, double *di_ds)
-{
-    const double vh = vd >= vs ? vd : vs, vl = vd >= vs ? vs : vd, sg = vd >= vs ? 1.0 : -1.0;
-    const double vgst = vg - vl - vto, vds = vh - vl, on = vgst > 0 ? 1.0 : 0.0;
-    const double betap = beta * (1 + lambda * vds);
-    const double ids = on * (vgst <= vds ? betap * vgst * vgst * 0.5 : betap * vds * (vgst - 0.5 * vds));
-    const double gm = on * (vgst <= vds ? betap * vgst : betap * vds);
-    const double gds = on * (vgst <= vds ? lambda * beta * vgst * vgst * 0.5
-                                         : betap * (vgst - vds) + lambda * beta * vds * (vgst - 0.5 * vds));
-    *i = sg * ids;
-    *di_dd = vd >= vs ? gds : gm + gds;
-    *di_ds = vd >= vs ? -gm - gds : -gds;
-}
-
 /* One row of NMOS + linear-cell rungs (the common 1T1R case), every array its
  * own restrict parameter so the vectorizer knows they do not overlap. */
 static void rungs_nmos_lin(int B, double beta, double vto, double lmb, double vg, const double *restrict g,
@@ -111,7 +93,7 @@ static void rungs_nmos_lin(int B, double beta, double vto, double lmb, double vg
 {
     for (int jj = 0; jj < B; jj++) {
         double id, ds, dda;
-        mos1_vec(beta, vto, lmb, vg, s[jj], a[jj], &id, &ds, &dda);
+        xb_mos1(beta, vto, lmb, vg, s[jj], a[jj], &id, &ds, &dda);
         const double ic = g[jj] * (a[jj] - c[jj]), dc = g[jj];
         const double open = g[jj] == 0.0 ? 1.0 : 0.0; /* no cell: den 1, nothing else */
         const double inv = 1.0 / ((dc - dda) + open);
@@ -169,7 +151,7 @@ LB_CLONES static void linearize_row(const xb_ladder *l, xb_ladder_work *w, const
     } else if (l->kind == BR_NMOS_SINH) {
         for (int jj = 0; jj < B; jj++) {
             double id, ds, dda;
-            mos1_vec(beta, vto, lmb, vg, s[jj], a[jj], &id, &ds, &dda);
+            xb_mos1(beta, vto, lmb, vg, s[jj], a[jj], &id, &ds, &dda);
             const double u = (a[jj] - c[jj]) / v0, ic = g[jj] * v0 * sinh(u), dc = g[jj] * cosh(u);
             LB_RUNG_TAIL
         }

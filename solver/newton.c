@@ -205,7 +205,7 @@ static void elem_eval(const xb_solver *s, const nl_elem *e, double va, double vb
     }
     case NL_NMOS:
     default: /* the only other kind */
-        xb_mos1(e->y, &c->nmos, lambda * c->nmos.v_gate, va, vb, i, di_da, di_db);
+        xb_mos1(e->y, c->nmos.vto, c->nmos.lambda, lambda * c->nmos.v_gate, va, vb, i, di_da, di_db);
         break;
     }
 }
