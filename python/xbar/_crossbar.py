@@ -2,8 +2,6 @@
 
 import ctypes
 import numbers
-import threading
-import weakref
 
 import numpy as np
 
@@ -48,7 +46,7 @@ def _ptr(a):
     return a.ctypes.data_as(L.P_double)
 
 
-class Crossbar:
+class Crossbar(L.Handle):
     """An M x N crossbar, its wires and terminals, and a solver set up once for it.
 
     G is M x N siemens.  Every keyword is an option of ``xbar solve`` with the
@@ -69,7 +67,6 @@ class Crossbar:
                  nmos=None, sinh_v0=DEFAULT_SINH_V0, source_line="ideal", r_sl=0.0, sl_drive="near",
                  backend="auto", ordering="default", max_memory=None):
         self._solver = None
-        self._lock = threading.Lock()
         g = _real_array(G, "G")
         if g.ndim != 2 or g.shape[0] == 0 or g.shape[1] == 0:
             raise Error("G: must be a non-empty M x N matrix, got shape %s" % (g.shape,))
@@ -100,7 +97,7 @@ class Crossbar:
             L.xb_circuit_free(c)
         self._solver = s
         # Frees the solver when the Crossbar goes, even without close().
-        self._finalizer = weakref.finalize(self, L.xb_solver_free, s)
+        self._own(s, L.xb_solver_free)
         c = L.xb_solver_circuit(s).contents
         self.topology = "gate-input" if c.topology == 1 else "input-source"
         self.v_read = c.v_read
@@ -165,8 +162,7 @@ class Crossbar:
                     % (v.shape, M, self.cols, M, M))
 
     def _call(self, v, out, detail):
-        if self._solver is None or not self._finalizer.alive:
-            raise Error("this Crossbar is closed")
+        self._check_open()
         err = L.xb_error()
         with self._lock:
             st = L.xb_solver_solve(self._solver, _ptr(v), v.shape[0], _ptr(out),
@@ -228,8 +224,7 @@ class Crossbar:
         v, single = self._inputs(V)
         if v.shape[0] != 1:
             raise Error("netlist: V must be one vector of %d inputs, got shape %s" % (self.rows, np.shape(V)))
-        if self._solver is None or not self._finalizer.alive:
-            raise Error("this Crossbar is closed")
+        self._check_open()
         opt = L.xb_netgen_options()
         L.xb_netgen_options_init(ctypes.byref(opt))
         opt.control = 1 if control else 0
@@ -262,24 +257,12 @@ class Crossbar:
     @property
     def stats(self):
         """xb_solver_stats as a dict: sizes, flops, bytes and seconds so far."""
-        if self._solver is None or not self._finalizer.alive:
-            raise Error("this Crossbar is closed")
+        self._check_open()
         with self._lock:
             st = L.xb_solver_get_stats(self._solver).contents
             d = {name: getattr(st, name) for name, _ in L.xb_solver_stats._fields_}
         d["backend"] = d["backend"].decode()
         return d
-
-    def close(self):
-        """Release the solver now (otherwise when the Crossbar is collected)."""
-        with self._lock:
-            self._finalizer()
-
-    def __enter__(self):
-        return self
-
-    def __exit__(self, *exc):
-        self.close()
 
     def __repr__(self):
         state = self.backend if self._finalizer.alive else "closed"

@@ -11,6 +11,8 @@ solve in one Python thread does not stop the others.
 """
 
 import ctypes
+import threading
+import weakref
 import os
 
 from . import _paths
@@ -223,3 +225,28 @@ def parse_enum(parse, name, value):
     if parse(value.encode(), ctypes.byref(out), ctypes.byref(err)):
         raise Error("%s: %s" % (name, fail(err)), xb_status_str(err.code).decode())
     return out.value
+
+
+class Handle:
+    """What Crossbar and Model share: a library object freed by close(), by the
+    end of a ``with`` block or when collected, and a lock that makes the calls
+    of threads sharing one object take turns."""
+
+    def _own(self, ptr, free):
+        self._lock = threading.Lock()
+        self._finalizer = weakref.finalize(self, free, ptr)
+
+    def _check_open(self):
+        if not self._finalizer.alive:
+            raise Error("this %s is closed" % type(self).__name__)
+
+    def close(self):
+        """Release the library object now (otherwise when this is collected)."""
+        with self._lock:
+            self._finalizer()
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.close()

@@ -1,8 +1,6 @@
 """xbar.Model: an ONNX network run by libxbar's digital engine."""
 
 import ctypes
-import threading
-import weakref
 
 import numpy as np
 
@@ -18,7 +16,7 @@ L.xb_model_run = L._fn("xb_model_run", L.c_enum, L.c_void_p, ctypes.POINTER(ctyp
                        ctypes.POINTER(ctypes.c_float), L.P_err)
 
 
-class Model:
+class Model(L.Handle):
     """An ONNX network (xb_model_load): `infer(x)` runs it digitally (float32,
     OpenBLAS), the same engine as `xbar infer`.  Calls on one Model take turns."""
 
@@ -30,8 +28,7 @@ class Model:
         if not m:
             raise L.fail(err)
         self._m = m
-        self._finalizer = weakref.finalize(self, L.xb_model_free, m)
-        self._lock = threading.Lock()
+        self._own(m, L.xb_model_free)
         c, h, w = L.c_int(), L.c_int(), L.c_int()
         L.xb_model_input_shape(m, ctypes.byref(c), ctypes.byref(h), ctypes.byref(w))
         self.input_shape = (c.value, h.value, w.value)
@@ -40,8 +37,7 @@ class Model:
     def infer(self, x):
         """Logits, batch x classes (float32), for an N x C x H x W array (one
         C x H x W image gives one row of logits)."""
-        if not self._finalizer.alive:
-            raise Error("this Model is closed")
+        self._check_open()
         try:
             a = np.asarray(x)
         except Exception as e:
@@ -68,16 +64,6 @@ class Model:
                                     ctypes.byref(err))
             L.check(st, err)
         return out[0] if single else out
-
-    def close(self):
-        with self._lock:
-            self._finalizer()
-
-    def __enter__(self):
-        return self
-
-    def __exit__(self, *exc):
-        self.close()
 
     def __repr__(self):
         return "<xbar.Model %s -> %d classes%s>" % ("x".join(map(str, self.input_shape)), self.num_classes,
