@@ -33,10 +33,6 @@
  * XB_ECONVERGE, never a number. */
 #include "ladder.h"
 
-#ifdef _OPENMP
-#include <omp.h>
-#endif
-
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -76,9 +72,7 @@ void xb_ladder_free(xb_ladder *l)
     free(l->rsl);
     free(l->pc);
     free(l->ps);
-    for (int t = 0; t < l->n_work; t++)
-        xb_ladder_work_free(l->work[t]);
-    free(l->work);
+    xb_ladder_work_free(l->work);
     free(l->retry);
     free(l->warm);
     free(l->warm_ok);
@@ -178,24 +172,13 @@ xb_ladder *xb_ladder_new(const xb_circuit *c, xb_error *err)
         }
     for (int j = 0; j < N; j++)
         l->rsense[j] = xb_circuit_r_sense(c, j);
-    int threads = 1;
-#ifdef _OPENMP
-    threads = omp_get_max_threads();
-#endif
-    l->work = calloc((size_t)threads, sizeof *l->work);
+    l->work = xb_ladder_work_new(M, N < LADDER_BLOCK_COLS ? N : LADDER_BLOCK_COLS);
     l->retry = calloc((size_t)N, 1);
-    int ok = l->work && l->retry;
-    for (int t = 0; ok && t < threads; t++, l->n_work++)
-        ok = (l->work[t] = xb_ladder_work_new(M, N < LADDER_BLOCK_COLS ? N : LADDER_BLOCK_COLS)) != NULL;
-    if (!ok) {
+    if (!l->work || !l->retry) {
         xb_ladder_free(l);
         xb_error_set(err, XB_ENOMEM, "ladder path: out of memory for %d x %d", M, N);
         return NULL;
     }
-    /* One thread: a parallel region per vector costs more than it saves at these
-     * sizes on a busy machine (measured: 1152x256, 1.6 ms alone, 11 ms on two
-     * threads beside other work). */
-    l->par = 0;
     /* Prefix sums of the segments for the block path's gaps: a difference of
      * two sums is exact to a few ulps of the larger, far below what changes a
      * current at 1e-10. */

@@ -63,10 +63,11 @@ typedef struct xb_ladder {
     double *warm;       /* 3*M*N volts: s, c, a of every cell at its last solve (warm start) */
     int *warm_ok;       /* M*N: 1 once the cell has been solved */
     long iters, src_steps;
-    /* the block path: one work area per thread, the columns to retry alone */
-    struct xb_ladder_work **work;
-    int n_work;
-    int par;            /* 1: blocks of columns on several threads */
+    /* the block path's work area, and the columns to retry alone.  One thread:
+     * a parallel region per vector cost more than it saved at these sizes on a
+     * busy machine (1152x256: 1.6 ms alone, 11 ms on two threads beside other
+     * work); threads across tiles and vectors belong to the caller. */
+    struct xb_ladder_work *work;
     char *retry;        /* N */
     /* one column's work, M entries each */
     int *row;

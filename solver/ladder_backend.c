@@ -2,9 +2,6 @@
  * not cover (nonlinear devices, column source lines): every vector's columns
  * through ladder.c, node voltages and cell currents for the detail. */
 #include <string.h>
-#ifdef _OPENMP
-#include <omp.h>
-#endif
 
 #include "ladder.h"
 #include "solver_internal.h"
@@ -87,15 +84,8 @@ xb_status xb_ladder_solve(xb_ladder *l, const double *x, size_t k, double *out, 
         const double *xb = x + b * (size_t)M;
         double *ob = out + b * (size_t)N;
         int failed = 0;
-        /* blocks of columns in parallel: each column's result is the same in any
-         * block and on any thread (see ladder_block.c) */
-#pragma omp parallel for schedule(dynamic, 1) reduction(+ : failed) if (nblk > 1 && l->par)
         for (int blk = 0; blk < nblk; blk++) {
-            int t = 0;
-#ifdef _OPENMP
-            t = omp_get_thread_num();
-#endif
-            xb_ladder_work *w = l->work[t];
+            xb_ladder_work *w = l->work;
             int j0 = blk * B, nb = j0 + B <= N ? B : N - j0;
             xb_ladder_block(l, w, xb, j0, nb, ob + j0);
             for (int jj = 0; jj < nb; jj++)
@@ -108,10 +98,8 @@ xb_status xb_ladder_solve(xb_ladder *l, const double *x, size_t k, double *out, 
                 st = one_column(l, xb, j, b, out, NULL, err);
             }
     }
-    for (int t = 0; t < l->n_work; t++) {
-        l->iters += l->work[t]->iters;
-        l->work[t]->iters = 0;
-    }
+    l->iters += l->work->iters;
+    l->work->iters = 0;
     return st;
 }
 
