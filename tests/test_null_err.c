@@ -294,6 +294,8 @@ static void sweep_module(void)
     FAILS(XB_EIO, xb_sweep_config_load(missing(), &c, err));
     FAILS(XB_EFORMAT, xb_sweep_config_parse("{", "bad.json", &c, err));
     FAILS(XB_EINVAL, xb_sweep_run(NULL, NULL, NULL, err));
+    xb_analog_config pc;
+    FAILS(XB_EIO, xb_sweep_params_load(missing(), &pc, err));
     xb_error e;
     const char *text = "{\"model\": \"absent.onnx\", \"dataset\": \"fashion-mnist\"}";
     if (xb_sweep_config_parse(text, xb_test_tmp("sweep.json"), &c, &e) == XB_OK) {

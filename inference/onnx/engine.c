@@ -56,6 +56,18 @@ xb_status xb_engine_run(xb_model *m, const float *x, int batch, float *logits, x
         case XB_STEP_RELAYOUT:
             xb_engine_relayout(a, y, batch, in->lead * in->rest, in->rest, out->rest);
             break;
+        case XB_STEP_MOVE:
+            xb_engine_move(m, s, y, batch);
+            break;
+        case XB_STEP_UNARY:
+            xb_engine_unary(s, a, y, total);
+            break;
+        case XB_STEP_BINARY:
+            xb_engine_binary(m, s, y, batch);
+            break;
+        case XB_STEP_REDUCE:
+            xb_engine_reduce(m, s, y, batch);
+            break;
         case XB_STEP_QUANT:
         case XB_STEP_DEQUANT:
             xb_engine_quant(s, a, y, out->lead, (int64_t)N * out->rest,

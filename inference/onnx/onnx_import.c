@@ -1,9 +1,9 @@
 /* onnx_import.c: ONNX graph -> constants, activations and engine steps.
  *
  * Nodes are visited in file order (ONNX requires a topological order).  A
- * node whose inputs are all constants and that only rearranges or converts
- * them (Constant, Identity, Reshape, Flatten, QuantizeLinear,
- * DequantizeLinear) is evaluated here; every other node becomes a step.
+ * node whose inputs are all constants (Constant, Identity, Reshape, Flatten,
+ * Quantize/DequantizeLinear, the moves, the element-wise ops, Shape, Cast,
+ * ...) is evaluated here; every other node becomes a step.
  * Shapes are inferred from the input shape with the batch left free. */
 #define _POSIX_C_SOURCE 200809L
 #include <math.h>
@@ -12,43 +12,64 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "onnx_node.h"
+#include "onnx_move.h"
+
+/* The ops and their importers. */
+typedef struct {
+    const char *op;
+    xb_status (*fn)(xb_onnx_node *x);
+} op_entry;
+
+static xb_status imp_gemm(xb_onnx_node *x) { return xb_onnx_import_gemm(x, 0); }
+static xb_status imp_matmul(xb_onnx_node *x) { return xb_onnx_import_gemm(x, 1); }
+static xb_status imp_maxpool(xb_onnx_node *x) { return xb_onnx_import_pool(x, XB_STEP_MAXPOOL); }
+static xb_status imp_avgpool(xb_onnx_node *x) { return xb_onnx_import_pool(x, XB_STEP_AVGPOOL); }
+static xb_status imp_quant(xb_onnx_node *x) { return xb_onnx_import_quant(x, 0); }
+static xb_status imp_dequant(xb_onnx_node *x) { return xb_onnx_import_quant(x, 1); }
+static xb_status imp_squeeze(xb_onnx_node *x) { return xb_onnx_import_squeeze(x, 0); }
+static xb_status imp_unsqueeze(xb_onnx_node *x) { return xb_onnx_import_squeeze(x, 1); }
+
+static const op_entry ops[] = {
+    {"Conv", xb_onnx_import_conv},          {"Gemm", imp_gemm},
+    {"MatMul", imp_matmul},                 {"BatchNormalization", xb_onnx_import_bn},
+    {"Relu", xb_onnx_import_relu},          {"Add", xb_onnx_import_binary},
+    {"Sub", xb_onnx_import_binary},         {"Mul", xb_onnx_import_binary},
+    {"Div", xb_onnx_import_binary},         {"MaxPool", imp_maxpool},
+    {"AveragePool", imp_avgpool},           {"GlobalAveragePool", xb_onnx_import_gap},
+    {"ReduceMean", xb_onnx_import_reduce_mean}, {"Flatten", xb_onnx_import_flatten},
+    {"Reshape", xb_onnx_import_reshape},    {"Squeeze", imp_squeeze},
+    {"Unsqueeze", imp_unsqueeze},           {"Concat", xb_onnx_import_concat},
+    {"Split", xb_onnx_import_split},        {"Slice", xb_onnx_import_slice},
+    {"Transpose", xb_onnx_import_transpose}, {"Pad", xb_onnx_import_pad},
+    {"Expand", xb_onnx_import_expand},      {"Gather", xb_onnx_import_gather},
+    {"Clip", xb_onnx_import_unary},         {"Sigmoid", xb_onnx_import_unary},
+    {"HardSigmoid", xb_onnx_import_unary},  {"HardSwish", xb_onnx_import_unary},
+    {"Erf", xb_onnx_import_unary},          {"Sqrt", xb_onnx_import_unary},
+    {"Tanh", xb_onnx_import_unary},         {"Gelu", xb_onnx_import_unary},
+    {"Pow", xb_onnx_import_unary},          {"Dropout", xb_onnx_import_dropout},
+    {"Cast", xb_onnx_import_cast},          {"Shape", xb_onnx_import_shape},
+    {"ConstantOfShape", xb_onnx_import_shape}, {"Identity", xb_onnx_import_identity},
+    {"Constant", xb_onnx_import_constant},  {"QuantizeLinear", imp_quant},
+    {"DequantizeLinear", imp_dequant},
+};
+#define N_OPS (sizeof ops / sizeof ops[0])
 
 static xb_status import_node(xb_onnx_node *x)
 {
-    const char *op = x->op;
-    if (!strcmp(op, "Conv")) return xb_onnx_import_conv(x);
-    if (!strcmp(op, "Gemm")) return xb_onnx_import_gemm(x, 0);
-    if (!strcmp(op, "MatMul")) return xb_onnx_import_gemm(x, 1);
-    if (!strcmp(op, "BatchNormalization")) return xb_onnx_import_bn(x);
-    if (!strcmp(op, "Relu")) return xb_onnx_import_relu(x);
-    if (!strcmp(op, "Add")) return xb_onnx_import_add(x);
-    if (!strcmp(op, "MaxPool")) return xb_onnx_import_pool(x, XB_STEP_MAXPOOL);
-    if (!strcmp(op, "AveragePool")) return xb_onnx_import_pool(x, XB_STEP_AVGPOOL);
-    if (!strcmp(op, "GlobalAveragePool")) return xb_onnx_import_gap(x);
-    if (!strcmp(op, "Flatten")) return xb_onnx_import_flatten(x);
-    if (!strcmp(op, "Reshape")) return xb_onnx_import_reshape(x);
-    if (!strcmp(op, "Identity")) return xb_onnx_import_identity(x);
-    if (!strcmp(op, "Constant")) return xb_onnx_import_constant(x);
-    if (!strcmp(op, "QuantizeLinear")) return xb_onnx_import_quant(x, 0);
-    if (!strcmp(op, "DequantizeLinear")) return xb_onnx_import_quant(x, 1);
-    return xb_onnx_node_err(
-        x, XB_EUNSUPPORTED,
-        "unsupported op type '%s' (supported: Conv, "
-        "BatchNormalization, Relu, MaxPool, AveragePool, GlobalAveragePool, Add, "
-        "Flatten, Reshape, Gemm, MatMul, DequantizeLinear, QuantizeLinear, Constant, "
-        "Identity)",
-        op);
+    for (size_t i = 0; i < N_OPS; i++)
+        if (!strcmp(x->op, ops[i].op)) return ops[i].fn(x);
+    char list[1024];
+    size_t n = 0;
+    for (size_t i = 0; i < N_OPS && n < sizeof list; i++)
+        n += (size_t)snprintf(list + n, sizeof list - n, "%s%s", i ? ", " : "", ops[i].op);
+    return xb_onnx_node_err(x, XB_EUNSUPPORTED, "unsupported op type '%s' (supported: %s)", x->op, list);
 }
 
+/* The op's name as a static string (steps keep it), or "?". */
 static const char *op_static(const char *op)
 {
-    static const char *known[] = {
-        "Conv",    "Gemm",     "MatMul",      "BatchNormalization", "Relu",
-        "Add",     "MaxPool",  "AveragePool", "GlobalAveragePool",  "Flatten",
-        "Reshape", "Identity", "Constant",    "QuantizeLinear",     "DequantizeLinear"};
-    for (size_t i = 0; i < sizeof known / sizeof known[0]; i++)
-        if (!strcmp(op, known[i])) return known[i];
+    for (size_t i = 0; i < N_OPS; i++)
+        if (!strcmp(op, ops[i].op)) return ops[i].op;
     return "?";
 }
 

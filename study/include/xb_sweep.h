@@ -88,6 +88,11 @@ xb_status xb_sweep_config_load(const char *path, xb_sweep_config *c, xb_error *e
 xb_status xb_sweep_config_parse(const char *text, const char *path, xb_sweep_config *c,
                                 xb_error *err);
 void xb_sweep_config_free(xb_sweep_config *c);
+/* Read a JSON object of analog parameters, what a configuration's "base"
+ * holds ({"rp": 1e-4, "mapping": "offset"}), into cfg: the defaults, then
+ * the file's parameters in order, then checked.  Messages name the file and
+ * the key; on failure cfg is unchanged. */
+xb_status xb_sweep_params_load(const char *path, xb_analog_config *cfg, xb_error *err);
 
 /* ---- the grid ------------------------------------------------------------------ */
 
