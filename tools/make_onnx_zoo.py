@@ -16,7 +16,8 @@ onnxruntime's static quantizer writes), NAME_input.npy (float32, 3 images)
 and the reference logits NAME_output.npy and NAME_qdq_output.npy computed by
 torch: the module itself, and the QDQ graph run op by op
 (run_graph below: an interpreter on torch.nn.functional, checked against
-the module on the float file).
+the module on the float file), and NAME_qdq_spread.npy, how far that float32
+reference is from the same graph run in float64 (qdq_spread).
 BatchNorm statistics are random, so that folding is exercised.
 
 The small ones are width- and depth-reduced versions of torchvision's
@@ -209,6 +210,22 @@ def run_graph(model, x, record=None):
             y = i[0].reshape([int(v) if int(v) != 0 else i[0].shape[q] for q, v in enumerate(i[1])])
         elif op == "Transpose":
             y = i[0].permute(a["perm"])
+        elif op == "Slice":
+            y = i[0]
+            axes = [int(v) for v in i[3]] if len(i) > 3 and i[3] is not None else list(range(len(i[1])))
+            steps = [int(v) for v in i[4]] if len(i) > 4 and i[4] is not None else [1] * len(axes)
+            for ax, b, e, st in zip(axes, i[1], i[2], steps):
+                if st != 1:
+                    raise RuntimeError("run_graph: Slice with step %d" % st)
+                d = y.shape[ax]
+                b, e = int(b), int(e)
+                b, e = max(0, min(d, b + d if b < 0 else b)), max(0, min(d, e + d if e < 0 else e))
+                y = y.narrow(ax, b, max(0, e - b))
+        elif op == "Split":
+            parts = torch.split(i[0], [int(v) for v in i[1]], a.get("axis", 0))
+            for name, part in zip(n.output, parts):
+                env[name] = part
+            continue
         elif op == "Shape":
             y = torch.tensor(list(i[0].shape), dtype=torch.int64)
         elif op == "Gather":
@@ -312,6 +329,21 @@ def make_qdq(x, fmodel, path):
         return run_graph(fmodel, x)
 
 
+def qdq_spread(path, x, ref32):
+    """How far the float32 reference of a QDQ graph is from the same graph in
+    float64, relative to max |logit|: values that fall within a float32
+    rounding of a quantization step's edge land in the other step, and a deep
+    network carries that on.  No float32 engine can be held closer than this;
+    the test's tolerance for the file is max(1e-2, 2 x this)."""
+    m = onnx.load(path)
+    for t in m.graph.initializer:
+        if t.data_type == onnx.TensorProto.FLOAT:
+            t.CopyFrom(numpy_helper.from_array(numpy_helper.to_array(t).astype(np.float64), t.name))
+    with torch.no_grad():
+        ref64 = run_graph(m, x.double())
+    return float(np.abs(ref32 - ref64).max() / np.abs(ref64).max())
+
+
 def write(name, build, shape, out, seed):
     gen = torch.Generator().manual_seed(seed)
     torch.manual_seed(seed)
@@ -331,9 +363,39 @@ def write(name, build, shape, out, seed):
     np.save(os.path.join(out, name + "_output.npy"), want)
     qdq = make_qdq(x, fmodel, os.path.join(out, name + "_qdq.onnx"))
     np.save(os.path.join(out, name + "_qdq_output.npy"), qdq)
+    spread = qdq_spread(os.path.join(out, name + "_qdq.onnx"), x, qdq)
+    np.save(os.path.join(out, name + "_qdq_spread.npy"), np.array([spread]))
     size = sum(os.path.getsize(os.path.join(out, name + s)) for s in (".onnx", "_qdq.onnx"))
-    print("%-26s %s  %7.1f kB  max|logit| %.3g" % (name, "x".join(map(str, shape)), size / 1e3,
-                                                   np.abs(want).max()))
+    print("%-26s %s  %7.1f kB  max|logit| %.3g  QDQ float32/float64 spread %.2g" % (
+        name, "x".join(map(str, shape)), size / 1e3, np.abs(want).max(), spread))
+
+
+# ------------------------------------------------------------------------------ refusals
+
+# Graphs the engine must refuse, each with the line it must say (node, op,
+# reason): tests/test_onnx_zoo.c reads this table's twin.
+REFUSALS = {
+    "transpose_batch": ("Transpose", {"perm": [1, 0, 2, 3]}, [], "perm moves the batch dimension"),
+    "slice_batch": ("Slice", {}, [("starts", [1]), ("ends", [2]), ("axes", [0])], "slicing the batch dimension"),
+    "gather_range": ("Gather", {"axis": 1}, [("indices", [5])], "index 5 is out of range"),
+    "pad_reflect": ("Pad", {"mode": "reflect"}, [("pads", [0, 0, 9, 0, 0, 0, 9, 0])], "reflect pads"),
+    "reduce_all": ("ReduceMean", {}, [], "average over the batch"),
+    "cast_int": ("Cast", {"to": 7}, [], "can only be cast to float32"),
+    "split_sizes": ("Split", {"axis": 1}, [("split", [1, 1])], "split sizes do not add up"),
+    "expand_rank": ("Expand", {}, [("shape", [2, 1, 3, 4, 4])], "to a higher rank"),
+}
+
+
+def write_refusals(out):
+    for name, (op, attrs, consts, _) in REFUSALS.items():
+        inits = [numpy_helper.from_array(np.array(v, np.int64), k) for k, v in consts]
+        outs = ["y", "y2"] if op == "Split" else ["y"]
+        node = helper.make_node(op, ["x"] + [k for k, _ in consts], outs, name=name, **attrs)
+        g = helper.make_graph([node], name, [helper.make_tensor_value_info("x", onnx.TensorProto.FLOAT,
+                                                                            ["N", 3, 4, 4])],
+                              [helper.make_tensor_value_info("y", onnx.TensorProto.FLOAT, None)], inits)
+        m = helper.make_model(g, opset_imports=[helper.make_opsetid("", OPSET)])
+        onnx.save(m, os.path.join(out, "refuse_%s.onnx" % name))
 
 
 def main():
@@ -351,6 +413,8 @@ def main():
     if a.only:
         items = {k: v for k, v in items.items() if k in a.only.split(",")}
     os.makedirs(out, exist_ok=True)
+    if not a.large:
+        write_refusals(out)
     for i, (name, (build, shape)) in enumerate(sorted(items.items())):
         write(name, build, shape, out, seed=100 + i)
     return 0

@@ -477,8 +477,10 @@ xb_status xb_onnx_import_pad(xb_onnx_node *x)
         int a;
         TRY(xb_onnx_axis(x, na >= 0 ? axes[q] : q, rank, 0, "axis", &a));
         int64_t b = pads[q], e = pads[q + nax];
-        if (act && a == 0 && (b || e))
-            return xb_onnx_node_err(x, XB_EUNSUPPORTED, "padding the batch dimension is not supported");
+        if (act && a == 0) {
+            if (b || e) return xb_onnx_node_err(x, XB_EUNSUPPORTED, "padding the batch dimension is not supported");
+            continue;
+        }
         if (c.mode == 1 && (b >= in[a] || e >= in[a]))
             return xb_onnx_node_err(x, XB_EINVAL, "reflect pads of %lld, %lld on a dimension of %lld",
                                     (long long)b, (long long)e, (long long)in[a]);
