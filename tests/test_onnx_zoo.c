@@ -19,8 +19,8 @@
 #include "xb_matrix_io.h"
 #include "xb_model.h"
 
-static const char *const small[] = {"mobilenet_v2", "mobilenet_v3", "shufflenet_v2",
-                                    "squeezenet",   "densenet",     "resnext"};
+static const char *const small[] = {"mobilenet_v2", "mobilenet_v3", "shufflenet_v2", "squeezenet",
+                                    "densenet",     "resnext",      "vit"};
 static const char *const large[] = {"mobilenet_v2_full", "mobilenet_v3_small_full", "shufflenet_v2_full",
                                     "squeezenet1_1_full", "densenet121_full", "resnext50_full",
                                     "resnet18_gray_full"};
@@ -36,6 +36,7 @@ static const char *const refusals[][2] = {
     {"cast_int", "node 'cast_int' (Cast): an activation can only be cast to float32"},
     {"split_sizes", "node 'split_sizes' (Split): split sizes do not add up"},
     {"expand_rank", "node 'expand_rank' (Expand): expanding an activation to a higher rank"},
+    {"torchvision_vit", "(Transpose): perm moves the batch dimension (perm[0] = 1)"},
 };
 
 static void check_refusal(const char *dir, const char *name, const char *said)

@@ -87,6 +87,59 @@ class TinyResNeXt(nn.Module):
         return self.fc(torch.flatten(self.pool(self.b2(self.b1(self.stem(x)))), 1))
 
 
+class Attention(nn.Module):
+    """Multi-head self-attention written batch first, as many vision
+    transformers do (torchvision's nn.MultiheadAttention works sequence-first
+    inside, which moves the batch: that export is refused)."""
+
+    def __init__(self, dim, heads):
+        super().__init__()
+        self.h = heads
+        self.qkv = nn.Linear(dim, 3 * dim)
+        self.proj = nn.Linear(dim, dim)
+
+    def forward(self, x):
+        n, t, d = x.shape
+        q, k, v = self.qkv(x).chunk(3, dim=-1)
+
+        def split(z):
+            return z.reshape(n, t, self.h, d // self.h).transpose(1, 2)
+
+        q, k, v = split(q), split(k), split(v)
+        a = ((q @ k.transpose(-2, -1)) * (d // self.h) ** -0.5).softmax(-1)
+        return self.proj((a @ v).transpose(1, 2).reshape(n, t, d))
+
+
+class Block(nn.Module):
+    def __init__(self, dim, heads, mlp):
+        super().__init__()
+        self.ln1, self.ln2 = nn.LayerNorm(dim), nn.LayerNorm(dim)
+        self.attn = Attention(dim, heads)
+        self.mlp = nn.Sequential(nn.Linear(dim, mlp), nn.GELU(), nn.Linear(mlp, dim))
+
+    def forward(self, x):
+        x = x + self.attn(self.ln1(x))
+        return x + self.mlp(self.ln2(x))
+
+
+class TinyViT(nn.Module):
+    """A vision transformer: 8x8 patches, a class token, two blocks."""
+
+    def __init__(self, classes=10, dim=32, heads=2, depth=2):
+        super().__init__()
+        self.patch = nn.Conv2d(3, dim, 8, stride=8)
+        self.cls = nn.Parameter(torch.randn(1, 1, dim) * 0.1)
+        self.pos = nn.Parameter(torch.randn(1, 17, dim) * 0.1)
+        self.blocks = nn.Sequential(*[Block(dim, heads, 2 * dim) for _ in range(depth)])
+        self.ln = nn.LayerNorm(dim)
+        self.head = nn.Linear(dim, classes)
+
+    def forward(self, x):
+        x = self.patch(x).flatten(2).transpose(1, 2)
+        x = torch.cat([self.cls.expand(x.shape[0], -1, -1), x], dim=1) + self.pos
+        return self.head(self.ln(self.blocks(x))[:, 0])
+
+
 def small_models():
     v3_setting, _ = mobilenetv3._mobilenet_v3_conf("mobilenet_v3_small", width_mult=0.25)
     return {
@@ -99,6 +152,7 @@ def small_models():
         "densenet": lambda: torchvision.models.DenseNet(growth_rate=8, block_config=(2, 2), num_init_features=16,
                                                         bn_size=2, num_classes=10),
         "resnext": TinyResNeXt,
+        "vit": TinyViT,
     }, (3, 32, 32)
 
 
@@ -198,6 +252,28 @@ def run_graph(model, x, record=None):
         elif op in ("Add", "Sub", "Mul", "Div"):
             f = {"Add": torch.add, "Sub": torch.sub, "Mul": torch.mul}.get(op)
             y = f(i[0], i[1]) if f else (i[0] // i[1] if not i[0].is_floating_point() else i[0] / i[1])
+        elif op == "Softmax":
+            y = torch.softmax(i[0], a.get("axis", -1))
+        elif op == "Erf":
+            y = torch.erf(i[0])
+        elif op == "Sqrt":
+            y = torch.sqrt(i[0])
+        elif op == "Pow":
+            y = torch.pow(i[0], i[1])
+        elif op == "Expand":
+            shape = [int(v) for v in i[1]]
+            y = i[0] * torch.ones(shape, dtype=i[0].dtype) if i[0].is_floating_point() else i[0].expand(shape)
+        elif op == "Equal":
+            y = torch.eq(i[0], i[1])
+        elif op == "Where":
+            y = torch.where(i[0], i[1], i[2])
+        elif op == "ConstantOfShape":
+            v = numpy_helper.to_array(a["value"]) if "value" in a else np.zeros(1, np.float32)
+            y = torch.full([int(q) for q in i[0]], torch.from_numpy(v.copy()).reshape(()).item(),
+                           dtype=torch.from_numpy(v.copy()).dtype)
+        elif op == "LayerNormalization":
+            ax = a.get("axis", -1)
+            y = F.layer_norm(i[0], i[0].shape[ax:], i[1], i[2] if len(i) > 2 else None, a.get("epsilon", 1e-5))
         elif op == "Concat":
             y = torch.cat(i, a["axis"])
         elif op in ("Identity", "Dropout"):
@@ -229,7 +305,10 @@ def run_graph(model, x, record=None):
         elif op == "Shape":
             y = torch.tensor(list(i[0].shape), dtype=torch.int64)
         elif op == "Gather":
-            y = torch.index_select(i[0], a.get("axis", 0), i[1].reshape(-1)).reshape(
+            ax = a.get("axis", 0)
+            idx = i[1].reshape(-1).long()
+            idx = torch.where(idx < 0, idx + i[0].shape[ax], idx)
+            y = torch.index_select(i[0], ax, idx).reshape(
                 list(i[0].shape[:a.get("axis", 0)]) + list(i[1].shape) + list(i[0].shape[a.get("axis", 0) + 1:]))
         elif op == "Unsqueeze":
             y = i[0]
@@ -387,6 +466,11 @@ REFUSALS = {
 
 
 def write_refusals(out):
+    # torchvision's VisionTransformer: nn.MultiheadAttention turns the batch
+    # into dimension 1 inside (sequence first), which the engine refuses.
+    vit = torchvision.models.VisionTransformer(image_size=32, patch_size=8, num_layers=1, num_heads=2,
+                                               hidden_dim=16, mlp_dim=32, num_classes=10).eval()
+    export_float(vit, torch.randn(2, 3, 32, 32), os.path.join(out, "refuse_torchvision_vit.onnx"))
     for name, (op, attrs, consts, _) in REFUSALS.items():
         inits = [numpy_helper.from_array(np.array(v, np.int64), k) for k, v in consts]
         outs = ["y", "y2"] if op == "Split" else ["y"]

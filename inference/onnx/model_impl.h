@@ -78,7 +78,11 @@ typedef enum {
     XB_STEP_MOVE,        /* Concat, Split, Slice, Transpose, Pad, Expand, Gather: an index map */
     XB_STEP_UNARY,       /* Clip, Sigmoid, HardSigmoid, HardSwish, Erf, Sqrt, Pow, Gelu, Tanh */
     XB_STEP_BINARY,      /* Add, Sub, Mul, Div with broadcasting */
-    XB_STEP_REDUCE       /* ReduceMean over dimensions other than the batch */
+    XB_STEP_REDUCE,      /* ReduceMean over dimensions other than the batch */
+    XB_STEP_SOFTMAX,     /* Softmax along one dimension */
+    XB_STEP_LAYERNORM,   /* LayerNormalization over the trailing dimensions */
+    XB_STEP_MATMUL_ACT,  /* MatMul of two activations (attention): digital */
+    XB_STEP_BROADCAST    /* a constant repeated for every image (Expand over the batch) */
 } xb_step_kind;
 
 /* XB_STEP_UNARY's functions (p0, p1: their parameters). */
@@ -143,6 +147,13 @@ typedef struct {
     int fn;                 /* UNARY: xb_unary_op; BINARY: xb_binary_op */
     float p0, p1;           /* UNARY parameters; REDUCE: p0 = 1 / elements per output */
     int const_first;        /* BINARY: the constant is the first operand (c - x, c / x) */
+    /* SOFTMAX, LAYERNORM: per image, g_outer groups of g_len elements g_inner
+     * apart (logical order); LAYERNORM: g_inner = 1, a and b (or NULL) the
+     * scale and bias of a group, p0 epsilon.  MATMUL_ACT: per image g_outer
+     * products of in[0]'s mm_m x mm_k blocks by in[1]'s mm_k x mm_p blocks.
+     * BROADCAST: b holds one image. */
+    int64_t g_outer, g_len, g_inner;
+    int64_t mm_m, mm_k, mm_p;
 } xb_step;
 
 /* A reusable activation buffer. */
@@ -209,6 +220,10 @@ void xb_engine_move(const xb_model *m, const xb_step *s, float *y, int batch);
 void xb_engine_unary(const xb_step *s, const float *x, float *y, size_t n);
 void xb_engine_binary(const xb_model *m, const xb_step *s, float *y, int batch);
 void xb_engine_reduce(const xb_model *m, const xb_step *s, float *y, int batch);
+void xb_engine_softmax(const xb_model *m, const xb_step *s, float *y, int batch);
+void xb_engine_layernorm(const xb_model *m, const xb_step *s, float *y, int batch);
+void xb_engine_matmul_act(const xb_model *m, const xb_step *s, float *y, int batch);
+void xb_engine_broadcast(const xb_model *m, const xb_step *s, float *y, int batch);
 void xb_engine_quant(const xb_step *s, const float *x, float *y, int64_t lead, int64_t per_lead,
                      int dequant);
 

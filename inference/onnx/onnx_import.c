@@ -50,7 +50,9 @@ static const op_entry ops[] = {
     {"Cast", xb_onnx_import_cast},          {"Shape", xb_onnx_import_shape},
     {"ConstantOfShape", xb_onnx_import_shape}, {"Identity", xb_onnx_import_identity},
     {"Constant", xb_onnx_import_constant},  {"QuantizeLinear", imp_quant},
-    {"DequantizeLinear", imp_dequant},
+    {"DequantizeLinear", imp_dequant},      {"Softmax", xb_onnx_import_softmax},
+    {"LayerNormalization", xb_onnx_import_layernorm}, {"Equal", xb_onnx_import_select},
+    {"Where", xb_onnx_import_select},
 };
 #define N_OPS (sizeof ops / sizeof ops[0])
 

@@ -14,6 +14,12 @@ typedef int (*xb_move_fn)(const void *ctx, const int64_t *o, int *k, int64_t *i)
  * for constants. */
 xb_status xb_onnx_move(xb_onnx_node *x, size_t k, const int *in_ids, int nin, int orank, const int64_t *odims,
                        xb_move_fn f, const void *ctx, float fill);
+/* The same into the value `name` (an intermediate of the node). */
+xb_status xb_onnx_move_to(xb_onnx_node *x, const char *name, const int *in_ids, int nin, int orank,
+                          const int64_t *odims, xb_move_fn f, const void *ctx, float fill);
+/* Value `name` = activation or constant xi with its dimensions permuted
+ * (output dimension d is input dimension perm[d]). */
+xb_status xb_onnx_permute_to(xb_onnx_node *x, const char *name, int xi, const int *perm);
 /* Output k as a new activation. */
 xb_status xb_onnx_out_act_k(xb_onnx_node *x, size_t k, int rank, const int64_t *dims, int *id);
 /* axis normalized against rank (negative counts from the end); refused when
@@ -42,5 +48,10 @@ xb_status xb_onnx_import_shape(xb_onnx_node *x);
 xb_status xb_onnx_import_unary(xb_onnx_node *x);
 xb_status xb_onnx_import_binary(xb_onnx_node *x);
 xb_status xb_onnx_import_reduce_mean(xb_onnx_node *x);
+/* onnx_op_attn.c */
+xb_status xb_onnx_import_softmax(xb_onnx_node *x);
+xb_status xb_onnx_import_layernorm(xb_onnx_node *x);
+xb_status xb_onnx_import_matmul_act(xb_onnx_node *x, int ai, int bi);
+xb_status xb_onnx_import_select(xb_onnx_node *x);
 
 #endif

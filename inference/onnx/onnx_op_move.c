@@ -31,17 +31,16 @@ xb_status xb_onnx_out_act_k(xb_onnx_node *x, size_t k, int rank, const int64_t *
     return *id < 0 ? xb_onnx_node_wrap(x, x->err->code) : XB_OK;
 }
 
-static xb_status out_const_k(xb_onnx_node *x, size_t k, xb_const *c)
-{
-    if (!c) return xb_onnx_node_err(x, XB_ENOMEM, "out of memory");
-    return xb_onnx_add_const(x->m, x->n->output[k], c, x->err) < 0 ? xb_onnx_node_wrap(x, x->err->code)
-                                                                      : XB_OK;
-}
-
-/* Output k of node x: rank/odims, each element taken through f from the
- * inputs in_ids (all activations or all constants of one dtype). */
 xb_status xb_onnx_move(xb_onnx_node *x, size_t k, const int *in_ids, int nin, int orank, const int64_t *odims,
                        xb_move_fn f, const void *ctx, float fill)
+{
+    return xb_onnx_move_to(x, x->n->output[k], in_ids, nin, orank, odims, f, ctx, fill);
+}
+
+/* The value `name`: rank/odims, each element taken through f from the
+ * inputs in_ids (all activations or all constants of one dtype). */
+xb_status xb_onnx_move_to(xb_onnx_node *x, const char *name, const int *in_ids, int nin, int orank,
+                          const int64_t *odims, xb_move_fn f, const void *ctx, float fill)
 {
     xb_model *m = x->m;
     const int act = m->vals[in_ids[0]].kind == XB_VAL_ACT;
@@ -112,9 +111,10 @@ xb_status xb_onnx_move(xb_onnx_node *x, size_t k, const int *in_ids, int nin, in
             oidx[d] = 0;
         }
     }
-    if (!act) return out_const_k(x, k, oc);
-    int oid;
-    xb_status st = xb_onnx_out_act_k(x, k, orank, odims, &oid);
+    if (!act)
+        return xb_onnx_add_const(m, name, oc, x->err) < 0 ? xb_onnx_node_wrap(x, x->err->code) : XB_OK;
+    int oid = xb_onnx_add_act(m, name, orank, odims, x->err);
+    xb_status st = oid < 0 ? xb_onnx_node_wrap(x, x->err->code) : XB_OK;
     xb_step *s = st == XB_OK ? xb_onnx_add_step(x, XB_STEP_MOVE) : NULL;
     if (!s) {
         free(sl);
@@ -369,6 +369,20 @@ typedef struct {
     int perm[XB_MAX_RANK], rank;
 } perm_ctx;
 
+static int perm_map(const void *p, const int64_t *o, int *k, int64_t *i);
+
+xb_status xb_onnx_permute_to(xb_onnx_node *x, const char *name, int xi, const int *perm)
+{
+    xb_model *m = x->m;
+    perm_ctx c = {.rank = rank_of(m, xi)};
+    int64_t od[XB_MAX_RANK] = {0};
+    for (int d = 0; d < c.rank; d++) {
+        c.perm[d] = perm[d];
+        od[d] = dims_of(m, xi)[perm[d]];
+    }
+    return xb_onnx_move_to(x, name, &xi, 1, c.rank, od, perm_map, &c, 0.0f);
+}
+
 static int perm_map(const void *p, const int64_t *o, int *k, int64_t *i)
 {
     const perm_ctx *c = p;
@@ -509,6 +523,46 @@ static int bcast_map(const void *p, const int64_t *o, int *k, int64_t *i)
     return 1;
 }
 
+/* A constant [1, ...] expanded to [batch, ...]: an activation that holds
+ * the constant for every image (a class token). */
+static xb_status expand_over_batch(xb_onnx_node *x, int ci, const int64_t *shape)
+{
+    const xb_const *c = x->m->vals[ci].c;
+    if (c->dtype != XB_DT_FLOAT || c->dims[0] != 1)
+        return xb_onnx_node_err(x, XB_EUNSUPPORTED, "expanding a constant over the batch needs a float32 "
+                                "constant whose dimension 0 is 1");
+    int64_t od[XB_MAX_RANK] = {0}, o[XB_MAX_RANK] = {0}, per = 1;
+    for (int d = 1; d < c->rank; d++) {
+        if (c->dims[d] != 1 && shape[d] != 1 && c->dims[d] != shape[d])
+            return xb_onnx_node_err(x, XB_EINVAL, "dimension %d: %lld does not broadcast to %lld", d,
+                                    (long long)c->dims[d], (long long)shape[d]);
+        od[d] = c->dims[d] > shape[d] ? c->dims[d] : shape[d];
+        per *= od[d];
+    }
+    float *v = malloc(sizeof(float) * (size_t)per);
+    if (!v) return xb_onnx_node_err(x, XB_ENOMEM, "out of memory");
+    for (int64_t j = 0; j < per; j++) {
+        int64_t f = 0;
+        for (int d = 1; d < c->rank; d++)
+            f = f * c->dims[d] + (c->dims[d] == 1 ? 0 : o[d]);
+        v[j] = ((const float *)c->data)[f];
+        for (int d = c->rank - 1; d >= 1; d--) {
+            if (++o[d] < od[d]) break;
+            o[d] = 0;
+        }
+    }
+    int oid;
+    xb_status st = xb_onnx_out_act(x, c->rank, od, &oid);
+    xb_step *s = st == XB_OK ? xb_onnx_add_step(x, XB_STEP_BROADCAST) : NULL;
+    if (!s) {
+        free(v);
+        return st != XB_OK ? st : xb_onnx_node_wrap(x, x->err->code);
+    }
+    s->out = oid;
+    s->b = v;
+    return XB_OK;
+}
+
 xb_status xb_onnx_import_expand(xb_onnx_node *x)
 {
     int xi, ns;
@@ -517,8 +571,12 @@ xb_status xb_onnx_import_expand(xb_onnx_node *x)
     xb_model *m = x->m;
     int act = m->vals[xi].kind == XB_VAL_ACT, rank = rank_of(m, xi);
     int64_t shape[XB_MAX_RANK];
+    int si;
     TRY(xb_onnx_const_ints(x, 1, "shape", shape, XB_MAX_RANK, &ns));
     if (ns < 0) return xb_onnx_node_err(x, XB_EFORMAT, "missing input 1 (the shape)");
+    TRY(xb_onnx_input(x, 1, &si));
+    if (!act && ns == rank && xb_const_get(m->vals[si].c, 0) == (double)XB_BATCH_DIM)
+        return expand_over_batch(x, xi, shape);
     int orank = ns > rank ? ns : rank;
     if (act && ns > rank)
         return xb_onnx_node_err(x, XB_EUNSUPPORTED, "expanding an activation to a higher rank would move the batch");
