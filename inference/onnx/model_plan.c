@@ -293,6 +293,9 @@ static xb_status describe(xb_model *m, xb_step *s, xb_error *err)
             ADD(" +bias");
         if (s->residual >= 0)
             ADD(" +'%s'", m->vals[s->residual].name);
+    } else if (s->kind == XB_STEP_MATMUL_ACT) {
+        ADD(" '%s' x '%s', %lldx%lld by %lldx%lld (activations: digital, not on arrays)", m->vals[s->in[0]].name,
+            m->vals[s->in[1]].name, (long long)s->mm_m, (long long)s->mm_k, (long long)s->mm_k, (long long)s->mm_p);
     } else if (s->kind == XB_STEP_MAXPOOL || s->kind == XB_STEP_AVGPOOL) {
         ADD(" %dx%d stride %d,%d pad %d,%d,%d,%d", s->kh, s->kw, s->sh, s->sw, s->pt, s->pl, s->pb,
             s->pr);
