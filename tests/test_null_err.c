@@ -278,6 +278,7 @@ static void data_module(void)
     FAILS(XB_EINVAL, xb_dataset_preprocess_imagenet(rgb, 0, 1, out, err));
     xb_error e;
     if (xb_dataset_open_imagenet(xb_test_src("tests/data/jpeg3"), NULL, &d, &e) == XB_OK) {
+        FAILS(XB_EINVAL, xb_dataset_set_input_shape(d, 1, 32, 32, err));
         FAILS(XB_EINVAL, xb_dataset_match_input(d, 1, 32, 32, err));
         float x[3 * 224 * 224];
         int label;
