@@ -36,6 +36,7 @@ static const char *const refusals[][2] = {
     {"cast_int", "node 'cast_int' (Cast): an activation can only be cast to float32"},
     {"split_sizes", "node 'split_sizes' (Split): split sizes do not add up"},
     {"expand_rank", "node 'expand_rank' (Expand): expanding an activation to a higher rank"},
+    {"unknown_attr", "node 'unknown_attr' (Transpose): attribute 'fast' is not supported (Transpose takes: perm)"},
     {"torchvision_vit", "(Transpose): perm moves the batch dimension (perm[0] = 1)"},
 };
 

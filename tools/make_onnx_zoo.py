@@ -462,15 +462,17 @@ REFUSALS = {
     "cast_int": ("Cast", {"to": 7}, [], "can only be cast to float32"),
     "split_sizes": ("Split", {"axis": 1}, [("split", [1, 1])], "split sizes do not add up"),
     "expand_rank": ("Expand", {}, [("shape", [2, 1, 3, 4, 4])], "to a higher rank"),
+    "unknown_attr": ("Transpose", {"perm": [0, 1, 3, 2], "fast": 1}, [], "attribute 'fast' is not supported"),
 }
 
 
 def write_refusals(out):
     # torchvision's VisionTransformer: nn.MultiheadAttention turns the batch
     # into dimension 1 inside (sequence first), which the engine refuses.
+    torch.manual_seed(0)
     vit = torchvision.models.VisionTransformer(image_size=32, patch_size=8, num_layers=1, num_heads=2,
                                                hidden_dim=16, mlp_dim=32, num_classes=10).eval()
-    export_float(vit, torch.randn(2, 3, 32, 32), os.path.join(out, "refuse_torchvision_vit.onnx"))
+    export_float(vit, torch.zeros(2, 3, 32, 32), os.path.join(out, "refuse_torchvision_vit.onnx"))
     for name, (op, attrs, consts, _) in REFUSALS.items():
         inits = [numpy_helper.from_array(np.array(v, np.int64), k) for k, v in consts]
         outs = ["y", "y2"] if op == "Split" else ["y"]
