@@ -5,6 +5,17 @@
 
 #include "onnx_node.h"
 
+/* Rank and dimensions of a value, activation or constant. */
+static inline int xb_onnx_rank_of(const xb_model *m, int id)
+{
+    return m->vals[id].kind == XB_VAL_ACT ? m->vals[id].rank : m->vals[id].c->rank;
+}
+
+static inline const int64_t *xb_onnx_dims_of(const xb_model *m, int id)
+{
+    return m->vals[id].kind == XB_VAL_ACT ? m->vals[id].dims : m->vals[id].c->dims;
+}
+
 /* Where output element o (a full-rank index) comes from: input *k at index
  * i (full rank; i[0] is ignored for activations).  0: the fill value. */
 typedef int (*xb_move_fn)(const void *ctx, const int64_t *o, int *k, int64_t *i);

@@ -115,6 +115,26 @@ xb_status xb_onnx_import_conv(xb_onnx_node *x)
     return take_q(x, s, w, 0, 0);
 }
 
+/* A MatMul of an [N, ..., K] activation ai: its transpose [N, K, ...]
+ * (*src), and the product's [N, M, ...] (*oid), intermediates of the node. */
+static xb_status tokens_in(xb_onnx_node *x, int ai, int r, const int64_t *pos, int64_t M, int *src, int *oid)
+{
+    char tin[300], tout[300];
+    int perm[XB_MAX_RANK] = {0};
+    int64_t odims[XB_MAX_RANK] = {0, M};
+    snprintf(tin, sizeof tin, "%.280s#in", xb_onnx_out_name(x));
+    snprintf(tout, sizeof tout, "%.280s#out", xb_onnx_out_name(x));
+    perm[1] = r - 1;
+    for (int i = 2; i < r; i++) {
+        perm[i] = i - 1;
+        odims[i] = pos[i - 1];
+    }
+    TRY(xb_onnx_permute_to(x, tin, ai, perm));
+    *src = xb_model_find_value(x->m, tin);
+    *oid = xb_onnx_add_act(x->m, tout, r, odims, x->err);
+    return *oid < 0 ? xb_onnx_node_wrap(x, x->err->code) : XB_OK;
+}
+
 /* Gemm and MatMul: activation [N,K] times a constant. */
 xb_status xb_onnx_import_gemm(xb_onnx_node *x, int is_matmul)
 {
@@ -185,25 +205,11 @@ xb_status xb_onnx_import_gemm(xb_onnx_node *x, int is_matmul)
                                     "a per-output vector of %lld is supported",
                                     (long long)c->count, (long long)M);
     }
-    int64_t odims[XB_MAX_RANK] = {0, M};
-    int oid, src = ai, perm[XB_MAX_RANK];
-    char tin[300], tout[300];
-    if (tokens) { /* [N, ..., K] -> [N, K, ...] */
-        snprintf(tin, sizeof tin, "%.280s#in", xb_onnx_out_name(x));
-        snprintf(tout, sizeof tout, "%.280s#out", xb_onnx_out_name(x));
-        perm[0] = 0;
-        perm[1] = r - 1;
-        for (int i = 2; i < r; i++)
-            perm[i] = i - 1;
-        TRY(xb_onnx_permute_to(x, tin, ai, perm));
-        src = xb_model_find_value(x->m, tin);
-        for (int i = 2; i < r; i++)
-            odims[i] = pos[i - 1];
-        oid = xb_onnx_add_act(x->m, tout, r, odims, x->err);
-        if (oid < 0) return xb_onnx_node_wrap(x, x->err->code);
-    } else {
-        TRY(xb_onnx_out_act(x, 2, odims, &oid));
-    }
+    int oid, src = ai;
+    if (tokens)
+        TRY(tokens_in(x, ai, r, pos, M, &src, &oid));
+    else
+        TRY(xb_onnx_out_act(x, 2, (int64_t[XB_MAX_RANK]){0, M}, &oid));
     xb_step *s = xb_onnx_add_step(x, XB_STEP_MATMUL);
     if (!s) return xb_onnx_node_wrap(x, x->err->code);
     s->in[0] = src;
@@ -242,7 +248,7 @@ xb_status xb_onnx_import_gemm(xb_onnx_node *x, int is_matmul)
     L->kernel_h = L->kernel_w = L->stride_h = L->stride_w = L->dilation_h = L->dilation_w = 1;
     TRY(take_q(x, s, b, transB ? 0 : 1, !transB));
     if (!tokens) return XB_OK;
-    perm[0] = 0; /* [N, M, ...] -> [N, ..., M] */
+    int perm[XB_MAX_RANK] = {0}; /* [N, M, ...] -> [N, ..., M] */
     for (int i = 1; i < r - 1; i++)
         perm[i] = i + 1;
     perm[r - 1] = 1;

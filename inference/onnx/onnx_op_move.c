@@ -1,5 +1,6 @@
 /* onnx_op_move.c: ops that only move elements -- Concat, Split, Slice,
- * Transpose, Pad, Expand, Gather -- as one index map each: made here, when
+ * Transpose, Pad (and, in onnx_op_gather.c, Expand and Gather) -- as one
+ * index map each: made here, when
  * the graph is loaded, for one image (or evaluated at once when every input
  * is a constant), and applied by engine_elem.c to every image of a batch.
  *
@@ -14,16 +15,6 @@
 
 #include "onnx_move.h"
 
-/* Input ids' shapes, and where each comes from. */
-static int rank_of(const xb_model *m, int id)
-{
-    return m->vals[id].kind == XB_VAL_ACT ? m->vals[id].rank : m->vals[id].c->rank;
-}
-
-static const int64_t *dims_of(const xb_model *m, int id)
-{
-    return m->vals[id].kind == XB_VAL_ACT ? m->vals[id].dims : m->vals[id].c->dims;
-}
 
 xb_status xb_onnx_out_act_k(xb_onnx_node *x, size_t k, int rank, const int64_t *dims, int *id)
 {
@@ -82,8 +73,8 @@ xb_status xb_onnx_move_to(xb_onnx_node *x, const char *name, const int *in_ids, 
         memset(iidx, 0, sizeof iidx);
         int have = f(ctx, oidx, &kin, iidx);
         if (have) {
-            const int r = rank_of(m, in_ids[kin]);
-            const int64_t *dd = dims_of(m, in_ids[kin]);
+            const int r = xb_onnx_rank_of(m, in_ids[kin]);
+            const int64_t *dd = xb_onnx_dims_of(m, in_ids[kin]);
             int64_t flat = 0;
             for (int d = first; d < r; d++)
                 flat = flat * dd[d] + iidx[d];
@@ -215,19 +206,19 @@ xb_status xb_onnx_import_concat(xb_onnx_node *x)
     for (int i = 0; i < n; i++)
         TRY(xb_onnx_need_input(x, (size_t)i, &ids[i]));
     xb_model *m = x->m;
-    int act = m->vals[ids[0]].kind == XB_VAL_ACT, rank = rank_of(m, ids[0]);
+    int act = m->vals[ids[0]].kind == XB_VAL_ACT, rank = xb_onnx_rank_of(m, ids[0]);
     int64_t a;
     TRY(xb_onnx_node_wrap(x, xb_onnx_attr_int(x->n, "axis", INT64_MIN, &a, x->err)));
     if (a == INT64_MIN) return xb_onnx_node_err(x, XB_EFORMAT, "attribute 'axis' is required");
     concat_ctx c = {.n = n};
     TRY(xb_onnx_axis(x, a, rank, act, "axis", &c.axis));
     int64_t odims[XB_MAX_RANK];
-    memcpy(odims, dims_of(m, ids[0]), sizeof odims);
+    memcpy(odims, xb_onnx_dims_of(m, ids[0]), sizeof odims);
     odims[c.axis] = 0;
     for (int i = 0; i < n; i++) {
-        const int64_t *d = dims_of(m, ids[i]);
-        if (rank_of(m, ids[i]) != rank)
-            return xb_onnx_node_err(x, XB_EINVAL, "input %d has rank %d, input 0 rank %d", i, rank_of(m, ids[i]),
+        const int64_t *d = xb_onnx_dims_of(m, ids[i]);
+        if (xb_onnx_rank_of(m, ids[i]) != rank)
+            return xb_onnx_node_err(x, XB_EINVAL, "input %d has rank %d, input 0 rank %d", i, xb_onnx_rank_of(m, ids[i]),
                                     rank);
         for (int q = act ? 1 : 0; q < rank; q++)
             if (q != c.axis && d[q] != odims[q])
@@ -269,8 +260,8 @@ xb_status xb_onnx_import_slice(xb_onnx_node *x)
     TRY(xb_onnx_single_output(x));
     TRY(xb_onnx_need_input(x, 0, &xi));
     xb_model *m = x->m;
-    int act = m->vals[xi].kind == XB_VAL_ACT, rank = rank_of(m, xi);
-    const int64_t *in = dims_of(m, xi);
+    int act = m->vals[xi].kind == XB_VAL_ACT, rank = xb_onnx_rank_of(m, xi);
+    const int64_t *in = xb_onnx_dims_of(m, xi);
     int64_t st[XB_MAX_RANK], en[XB_MAX_RANK], ax[XB_MAX_RANK], sp[XB_MAX_RANK];
     int ns, ne, na, np;
     if (m->opset < 10) {
@@ -324,8 +315,8 @@ xb_status xb_onnx_import_split(xb_onnx_node *x)
     int xi;
     TRY(xb_onnx_need_input(x, 0, &xi));
     xb_model *m = x->m;
-    int act = m->vals[xi].kind == XB_VAL_ACT, rank = rank_of(m, xi), a;
-    const int64_t *in = dims_of(m, xi);
+    int act = m->vals[xi].kind == XB_VAL_ACT, rank = xb_onnx_rank_of(m, xi), a;
+    const int64_t *in = xb_onnx_dims_of(m, xi);
     int64_t axis, sizes[256];
     int n;
     TRY(xb_onnx_node_wrap(x, xb_onnx_attr_int(x->n, "axis", 0, &axis, x->err)));
@@ -374,11 +365,11 @@ static int perm_map(const void *p, const int64_t *o, int *k, int64_t *i);
 xb_status xb_onnx_permute_to(xb_onnx_node *x, const char *name, int xi, const int *perm)
 {
     xb_model *m = x->m;
-    perm_ctx c = {.rank = rank_of(m, xi)};
+    perm_ctx c = {.rank = xb_onnx_rank_of(m, xi)};
     int64_t od[XB_MAX_RANK] = {0};
     for (int d = 0; d < c.rank; d++) {
         c.perm[d] = perm[d];
-        od[d] = dims_of(m, xi)[perm[d]];
+        od[d] = xb_onnx_dims_of(m, xi)[perm[d]];
     }
     return xb_onnx_move_to(x, name, &xi, 1, c.rank, od, perm_map, &c, 0.0f);
 }
@@ -398,8 +389,8 @@ xb_status xb_onnx_import_transpose(xb_onnx_node *x)
     TRY(xb_onnx_single_output(x));
     TRY(xb_onnx_need_input(x, 0, &xi));
     xb_model *m = x->m;
-    int act = m->vals[xi].kind == XB_VAL_ACT, rank = rank_of(m, xi);
-    const int64_t *in = dims_of(m, xi);
+    int act = m->vals[xi].kind == XB_VAL_ACT, rank = xb_onnx_rank_of(m, xi);
+    const int64_t *in = xb_onnx_dims_of(m, xi);
     int64_t pv[XB_MAX_RANK];
     TRY(xb_onnx_node_wrap(x, xb_onnx_attr_ints(x->n, "perm", pv, XB_MAX_RANK, &n, x->err)));
     perm_ctx c = {.rank = rank};
@@ -452,7 +443,7 @@ xb_status xb_onnx_import_pad(xb_onnx_node *x)
     TRY(xb_onnx_single_output(x));
     TRY(xb_onnx_need_input(x, 0, &xi));
     xb_model *m = x->m;
-    int act = m->vals[xi].kind == XB_VAL_ACT, rank = rank_of(m, xi);
+    int act = m->vals[xi].kind == XB_VAL_ACT, rank = xb_onnx_rank_of(m, xi);
     char mode[32];
     TRY(xb_onnx_node_wrap(x, xb_onnx_attr_string(x->n, "mode", mode, sizeof mode, x->err)));
     pad_ctx c = {.rank = rank};
@@ -482,7 +473,7 @@ xb_status xb_onnx_import_pad(xb_onnx_node *x)
     }
     int nax = na >= 0 ? na : rank;
     if (np != 2 * nax) return xb_onnx_node_err(x, XB_EINVAL, "pads has %d values, expected %d", np, 2 * nax);
-    const int64_t *in = dims_of(m, xi);
+    const int64_t *in = xb_onnx_dims_of(m, xi);
     int64_t odims[XB_MAX_RANK];
     memcpy(odims, in, sizeof odims);
     memcpy(c.in, in, sizeof c.in);
@@ -506,156 +497,3 @@ xb_status xb_onnx_import_pad(xb_onnx_node *x)
     return xb_onnx_move(x, 0, &xi, 1, rank, odims, pad_map, &c, value);
 }
 
-/* ---- Expand and Gather ----------------------------------------------------------- */
-
-typedef struct {
-    int rank, in_rank;
-    int64_t in[XB_MAX_RANK];
-} bcast_ctx;
-
-static int bcast_map(const void *p, const int64_t *o, int *k, int64_t *i)
-{
-    const bcast_ctx *c = p;
-    int off = c->rank - c->in_rank;
-    for (int d = 0; d < c->in_rank; d++)
-        i[d] = c->in[d] == 1 ? 0 : o[d + off];
-    *k = 0;
-    return 1;
-}
-
-/* A constant [1, ...] expanded to [batch, ...]: an activation that holds
- * the constant for every image (a class token). */
-static xb_status expand_over_batch(xb_onnx_node *x, int ci, const int64_t *shape)
-{
-    const xb_const *c = x->m->vals[ci].c;
-    if (c->dtype != XB_DT_FLOAT || c->dims[0] != 1)
-        return xb_onnx_node_err(x, XB_EUNSUPPORTED, "expanding a constant over the batch needs a float32 "
-                                "constant whose dimension 0 is 1");
-    int64_t od[XB_MAX_RANK] = {0}, o[XB_MAX_RANK] = {0}, per = 1;
-    for (int d = 1; d < c->rank; d++) {
-        if (c->dims[d] != 1 && shape[d] != 1 && c->dims[d] != shape[d])
-            return xb_onnx_node_err(x, XB_EINVAL, "dimension %d: %lld does not broadcast to %lld", d,
-                                    (long long)c->dims[d], (long long)shape[d]);
-        od[d] = c->dims[d] > shape[d] ? c->dims[d] : shape[d];
-        per *= od[d];
-    }
-    float *v = malloc(sizeof(float) * (size_t)per);
-    if (!v) return xb_onnx_node_err(x, XB_ENOMEM, "out of memory");
-    for (int64_t j = 0; j < per; j++) {
-        int64_t f = 0;
-        for (int d = 1; d < c->rank; d++)
-            f = f * c->dims[d] + (c->dims[d] == 1 ? 0 : o[d]);
-        v[j] = ((const float *)c->data)[f];
-        for (int d = c->rank - 1; d >= 1; d--) {
-            if (++o[d] < od[d]) break;
-            o[d] = 0;
-        }
-    }
-    int oid;
-    xb_status st = xb_onnx_out_act(x, c->rank, od, &oid);
-    xb_step *s = st == XB_OK ? xb_onnx_add_step(x, XB_STEP_BROADCAST) : NULL;
-    if (!s) {
-        free(v);
-        return st != XB_OK ? st : xb_onnx_node_wrap(x, x->err->code);
-    }
-    s->out = oid;
-    s->b = v;
-    return XB_OK;
-}
-
-xb_status xb_onnx_import_expand(xb_onnx_node *x)
-{
-    int xi, ns;
-    TRY(xb_onnx_single_output(x));
-    TRY(xb_onnx_need_input(x, 0, &xi));
-    xb_model *m = x->m;
-    int act = m->vals[xi].kind == XB_VAL_ACT, rank = rank_of(m, xi);
-    int64_t shape[XB_MAX_RANK];
-    int si;
-    TRY(xb_onnx_const_ints(x, 1, "shape", shape, XB_MAX_RANK, &ns));
-    if (ns < 0) return xb_onnx_node_err(x, XB_EFORMAT, "missing input 1 (the shape)");
-    TRY(xb_onnx_input(x, 1, &si));
-    if (!act && ns == rank && xb_const_get(m->vals[si].c, 0) == (double)XB_BATCH_DIM)
-        return expand_over_batch(x, xi, shape);
-    int orank = ns > rank ? ns : rank;
-    if (act && ns > rank)
-        return xb_onnx_node_err(x, XB_EUNSUPPORTED, "expanding an activation to a higher rank would move the batch");
-    bcast_ctx c = {.rank = orank, .in_rank = rank};
-    memcpy(c.in, dims_of(m, xi), sizeof c.in);
-    int64_t odims[XB_MAX_RANK] = {0};
-    for (int d = 0; d < orank; d++) {
-        int64_t a = d - (orank - rank) >= 0 ? c.in[d - (orank - rank)] : 1;
-        int64_t b = d - (orank - ns) >= 0 ? shape[d - (orank - ns)] : 1;
-        if (act && d == 0) continue;
-        if (a != b && a != 1 && b != 1)
-            return xb_onnx_node_err(x, XB_EINVAL, "dimension %d: %lld does not broadcast to %lld", d, (long long)a,
-                                    (long long)b);
-        odims[d] = a > b ? a : b;
-    }
-    if (act) c.in[0] = 1;
-    return xb_onnx_move(x, 0, &xi, 1, orank, odims, bcast_map, &c, 0.0f);
-}
-
-typedef struct {
-    int axis, ri;
-    int64_t ind_dims[XB_MAX_RANK];
-    const int64_t *ind;
-} gather_ctx;
-
-static int gather_map(const void *p, const int64_t *o, int *k, int64_t *i)
-{
-    const gather_ctx *c = p;
-    int64_t f = 0;
-    for (int d = 0; d < c->ri; d++)
-        f = f * c->ind_dims[d] + o[c->axis + d];
-    for (int d = 0; d < c->axis; d++)
-        i[d] = o[d];
-    i[c->axis] = c->ind[f];
-    for (int d = c->axis + 1; d + c->ri - 1 < XB_MAX_RANK && d < XB_MAX_RANK; d++)
-        i[d] = o[d + c->ri - 1];
-    *k = 0;
-    return 1;
-}
-
-xb_status xb_onnx_import_gather(xb_onnx_node *x)
-{
-    int xi, ii, a;
-    TRY(xb_onnx_single_output(x));
-    TRY(xb_onnx_need_input(x, 0, &xi));
-    TRY(xb_onnx_need_const(x, 1, &ii, "the indices"));
-    xb_model *m = x->m;
-    int act = m->vals[xi].kind == XB_VAL_ACT, rank = rank_of(m, xi);
-    const int64_t *in = dims_of(m, xi);
-    const xb_const *ic = m->vals[ii].c;
-    if (ic->dtype != XB_DT_INT64 && ic->dtype != XB_DT_INT32)
-        return xb_onnx_node_err(x, XB_EINVAL, "the indices must be int64 or int32");
-    int64_t axis;
-    TRY(xb_onnx_node_wrap(x, xb_onnx_attr_int(x->n, "axis", 0, &axis, x->err)));
-    TRY(xb_onnx_axis(x, axis, rank, act, "axis", &a));
-    int orank = rank + ic->rank - 1;
-    if (orank > XB_MAX_RANK || (act && orank < 1))
-        return xb_onnx_node_err(x, XB_EUNSUPPORTED, "the output would have rank %d", orank);
-    int64_t *ind = malloc(sizeof(int64_t) * (size_t)(ic->count > 0 ? ic->count : 1));
-    if (!ind) return xb_onnx_node_err(x, XB_ENOMEM, "out of memory");
-    for (int64_t q = 0; q < ic->count; q++) {
-        int64_t v = (int64_t)xb_const_get(ic, q);
-        if (v < -in[a] || v >= in[a]) {
-            free(ind);
-            return xb_onnx_node_err(x, XB_EINVAL, "index %lld is out of range for dimension %d of %lld",
-                                    (long long)v, a, (long long)in[a]);
-        }
-        ind[q] = v < 0 ? v + in[a] : v;
-    }
-    gather_ctx c = {.axis = a, .ri = ic->rank, .ind = ind};
-    memcpy(c.ind_dims, ic->dims, sizeof c.ind_dims);
-    int64_t odims[XB_MAX_RANK] = {0};
-    for (int d = 0; d < a; d++)
-        odims[d] = in[d];
-    for (int d = 0; d < ic->rank; d++)
-        odims[a + d] = ic->dims[d];
-    for (int d = a + 1; d < rank; d++)
-        odims[d + ic->rank - 1] = in[d];
-    xb_status st = xb_onnx_move(x, 0, &xi, 1, orank, odims, gather_map, &c, 0.0f);
-    free(ind);
-    return st;
-}
