@@ -65,21 +65,6 @@ static float *read_floats(const char *path, xb_matrix *shape)
     return f;
 }
 
-/* max over images of max |got - want| / max |want|. */
-static double rel_err(const float *got, const float *want, size_t n, size_t k)
-{
-    double worst = 0;
-    for (size_t i = 0; i < n; i++) {
-        double scale = 0, d = 0;
-        for (size_t j = 0; j < k; j++) {
-            scale = fmax(scale, fabs(want[i * k + j]));
-            d = fmax(d, fabs(got[i * k + j] - want[i * k + j]));
-        }
-        worst = fmax(worst, scale > 0 ? d / scale : d);
-    }
-    return worst;
-}
-
 /* dir/name.onnx on dir/stem_input.npy against dir/name_output.npy. */
 static void check(const char *dir, const char *stem, const char *variant, double tol, int analog)
 {
@@ -108,7 +93,7 @@ static void check(const char *dir, const char *stem, const char *variant, double
     XB_CHECK((size_t)xb_model_num_classes(m) == k && ys.shape[0] == n);
     float *got = calloc(n * k, sizeof(float));
     XB_CHECK_MSG(xb_model_run(m, x, (int)n, got, &err) == XB_OK, "%s: %s", path, err.msg);
-    double e = rel_err(got, want, n, k);
+    double e = xb_test_rel_err(got, want, n, k);
     printf("%-28s digital  max rel err %.3g (tolerance %g), %d steps, %d weight layers\n", path + strlen(dir) + 1,
            e, tol, xb_model_num_steps(m), xb_model_num_matmul_layers(m));
     XB_CHECK_MSG(e <= tol, "%s: %.3g > %g", path, e, tol);
@@ -123,7 +108,7 @@ static void check(const char *dir, const char *stem, const char *variant, double
         XB_CHECK_MSG(a != NULL, "%s", err.msg);
         if (a && xb_analog_calibrate(a, x, (int)n, (int)n, &err) == XB_OK && xb_analog_attach(a, &err) == XB_OK &&
             xb_model_run(m, x, (int)n, got, &err) == XB_OK) {
-            double ea = rel_err(got, want, n, k);
+            double ea = xb_test_rel_err(got, want, n, k);
             printf("%-28s analog   max rel err %.3g, %ld arrays\n", path + strlen(dir) + 1, ea,
                    xb_analog_get_stats(a)->tiles);
             XB_CHECK_MSG(ea <= 1e-2, "%s on arrays: %.3g", path, ea);

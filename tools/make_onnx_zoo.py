@@ -37,19 +37,12 @@ import torchvision
 from onnx import helper, numpy_helper
 from torchvision.models import mobilenetv3, resnet, squeezenet
 
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from make_test_onnx import _attrs, quantize_per_channel, randomize_bn  # noqa: E402  the shared helpers
+
 OPSET = 13
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(HERE)
-
-
-def randomize_bn(module, gen):
-    for mod in module.modules():
-        if isinstance(mod, nn.BatchNorm2d):
-            n = mod.num_features
-            mod.weight.data = torch.rand(n, generator=gen) + 0.5
-            mod.bias.data = torch.randn(n, generator=gen) * 0.1
-            mod.running_mean = torch.randn(n, generator=gen) * 0.1
-            mod.running_var = torch.rand(n, generator=gen) + 0.5
 
 
 # ------------------------------------------------------------------------------ networks
@@ -182,15 +175,6 @@ def export_float(module, x, path):
     return onnx.load(path)
 
 
-def quantize_per_channel(w):
-    """Symmetric int8 along axis 0: scale = max|w| / 127."""
-    flat = w.reshape(w.shape[0], -1).astype(np.float32)
-    scale = np.abs(flat).max(axis=1) / 127.0
-    scale = np.where(scale > 0, scale, 1.0).astype(np.float32)
-    q = np.clip(np.round(w / scale.reshape((-1,) + (1,) * (w.ndim - 1))), -127, 127).astype(np.int8)
-    return q, scale
-
-
 def act_qparams(lo, hi):
     """uint8 asymmetric, the range widened to hold 0 (as onnxruntime's MinMax)."""
     lo, hi = min(lo, 0.0), max(hi, 0.0)
@@ -200,10 +184,6 @@ def act_qparams(lo, hi):
 
 
 # ------------------------------------------------------------------ reference interpreter
-
-def _attrs(node):
-    return {a.name: helper.get_attribute_value(a) for a in node.attribute}
-
 
 def _pads2d(a):
     p = list(a.get("pads", [0, 0, 0, 0]))
@@ -496,13 +476,14 @@ def main():
         models, shape = small_models()
         items = {k: (v, shape) for k, v in models.items()}
         out = os.path.join(ROOT, "tests", "data", "zoo")
+    seeds = {name: 100 + i for i, name in enumerate(sorted(items))}  # --only keeps them
     if a.only:
         items = {k: v for k, v in items.items() if k in a.only.split(",")}
     os.makedirs(out, exist_ok=True)
-    if not a.large:
+    if not a.large and not a.only:
         write_refusals(out)
-    for i, (name, (build, shape)) in enumerate(sorted(items.items())):
-        write(name, build, shape, out, seed=100 + i)
+    for name, (build, shape) in sorted(items.items()):
+        write(name, build, shape, out, seed=seeds[name])
     return 0
 
 
