@@ -60,8 +60,10 @@ typedef struct xb_ladder {
     double rc_value;    /* ohms: every bit-line segment, when pc is NULL */
     double *pc;         /* (M+1)*N ohms or NULL (uniform): bit-line segments 0 .. i-1 of column j summed */
     double *ps;         /* (M+1)*N ohms or NULL (ideal): the same along the source line */
-    double *warm;       /* 3*M*N volts: s, c, a of every cell at its last solve (warm start) */
-    int *warm_ok;       /* M*N: 1 once the cell has been solved */
+    int bw;             /* columns per block of the block path: min(N, LADDER_BLOCK_COLS) */
+    double *ws, *wc, *wa; /* nblk*M*bw volts each: s, c, a of every cell at its last solve (warm
+                             start; the first guess until then), block by block, cell (i, j) at
+                             xb_ladder_warm(l, i, j): the block path works on them in place */
     long iters, src_steps;
     /* the block path's work area, and the columns to retry alone.  One thread:
      * a parallel region per vector cost more than it saved at these sizes on a
@@ -76,11 +78,17 @@ typedef struct xb_ladder {
     norton *nt;
 } xb_ladder;
 
+/* Where cell (i, j) sits in ws, wc, wa: row-major slabs of M x bw, one per block. */
+static inline size_t xb_ladder_warm(const xb_ladder *l, int i, int j)
+{
+    return ((size_t)(j / l->bw) * l->M + i) * l->bw + j % l->bw;
+}
+
 /* The work of one block of columns for one vector (ladder_block.c): every
  * array holds max_rows x B entries, row k of column jj at k*B + jj. */
 /* Columns per block of the block path: a block's per-row state stays in cache
  * while Newton sweeps it (64 columns x 8 doubles = 4 KiB a row). */
-#define LADDER_BLOCK_COLS 64
+#define LADDER_BLOCK_COLS 32
 
 typedef struct xb_ladder_work {
     int B;               /* columns in a block */
@@ -115,6 +123,12 @@ void xb_ladder_block(xb_ladder *l, xb_ladder_work *w, const double *x, int j0, i
  * nt: K states of work. */
 void xb_ladder_sweep(const xb_ladder *l, int K, const rung *rg, const double *rs_gap, const double *rc_gap,
                      double rc_end, double rs_end, double vs, norton *nt, double *s_out, double *c_out);
+/* Newton on the block's columns j0 .. j0+B-1 with an ideal source line
+ * (ladder_pinned.c), in place on the block's warm-start slabs: w's enabled
+ * rows and gaps made, done[] 0; out[jj] the currents of the columns that
+ * converged, done[] as xb_ladder_block says.  A column that fails is put back
+ * to the first guess for the one-column path. */
+void xb_ladder_newton_pinned(const xb_ladder *l, xb_ladder_work *w, int j0, int B, double *out);
 /* A linear array with a column source line: the column currents of the block
  * (w's enabled rows and gaps made) in one sweep down, no iteration. */
 void xb_ladder_linear_sl(const xb_ladder *l, const xb_ladder_work *w, int j0, int B, double *out);

@@ -9,26 +9,15 @@
  * was solved in, nor on the thread.  A column that does not converge here is
  * handed to the one-column path (ladder.c), which adds source stepping.
  *
- * With an ideal source line the ladder is a 1-port swept in projective form
- * (J, y, w: the Norton current J/w and conductance y/w of everything above),
- * which needs no division on the way down and one per row on the way back:
- *
- *   rung (i = j + p V - q c):  y += q w;  J += (j + p V) w
- *   through the gap R:         w += R y
- *   back up:                   c_k = (R J_k + w_k c_k+1) / (w_k + R y_k)
- *
- * A column source line makes it the 2-port of ladder.c, swept the same way
- * column by column. */
+ * With an ideal source line the ladder is a 1-port, and Newton runs in two
+ * fused passes per iteration (ladder_pinned.c).  A column source line makes it
+ * the 2-port of ladder.c, swept column by column. */
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "ladder.h"
 #include "solver_internal.h"
-
-/* Rescale (J, y, w) of the projective sweep before w passes this (doubles end
- * near 1.8e308). */
-#define LB_RESCALE 1e100
 
 /* The hot functions in two builds, AVX2 + FMA where the CPU has them (as the
  * column kernels do), chosen once at load time. */
@@ -172,58 +161,6 @@ static void linearize(const xb_ladder *l, xb_ladder_work *w, int j0, int B, doub
         linearize_row(l, w, l->g + (size_t)w->row[k] * l->N + j0, at(k, 0, B), B, lam);
 }
 
-/* The 1-port: an ideal source line holds every s at V. */
-/* Row k of the 1-port going down: through the gap R from row k-1's state
- * (Jp, yp, wp), rescaled when w grows large, then row k's rungs. */
-static void down1(int B, double V, const double *restrict R, const double *restrict Jp, const double *restrict yp,
-                  const double *restrict wp, const double *restrict p, const double *restrict qq,
-                  const double *restrict jr, double *restrict Jk, double *restrict yk, double *restrict wk)
-{
-    for (int jj = 0; jj < B; jj++) {
-        const double wn = wp[jj] + R[jj] * yp[jj];
-        const double sc = wn > LB_RESCALE ? 1.0 / wn : 1.0;
-        const double w1 = wn * sc, y1 = yp[jj] * sc + qq[jj] * w1;
-        wk[jj] = w1;
-        yk[jj] = y1;
-        Jk[jj] = Jp[jj] * sc + (jr[jj] + p[jj] * V) * w1;
-    }
-}
-
-/* Row k going back up from row k+1's bit-line voltages cn. */
-static void up1(int B, const double *restrict R, const double *restrict Jk, const double *restrict yk,
-                const double *restrict wk, const double *restrict cn, double *restrict ck)
-{
-    for (int jj = 0; jj < B; jj++)
-        ck[jj] = (R[jj] * Jk[jj] + wk[jj] * cn[jj]) / (wk[jj] + R[jj] * yk[jj]);
-}
-
-LB_CLONES static void sweep1(xb_ladder_work *w, int B, double V)
-{
-    const int K = w->K;
-    double *J = w->st, *y = w->st + (size_t)K * B, *ww = w->st + 2 * (size_t)K * B;
-    for (int jj = 0; jj < B; jj++) {
-        const double w1 = 1.0;
-        ww[jj] = w1;
-        y[jj] = w->q[jj] * w1;
-        J[jj] = (w->jr[jj] + w->p[jj] * V) * w1;
-    }
-    for (int k = 1; k < K; k++)
-        down1(B, V, w->rc + at(k - 1, 0, B), J + at(k - 1, 0, B), y + at(k - 1, 0, B), ww + at(k - 1, 0, B),
-              w->p + at(k, 0, B), w->q + at(k, 0, B), w->jr + at(k, 0, B), J + at(k, 0, B), y + at(k, 0, B),
-              ww + at(k, 0, B));
-    const double *Re = w->rc + at(K - 1, 0, B);
-    double *cK = w->c1 + at(K - 1, 0, B);
-    for (int jj = 0; jj < B; jj++) {
-        size_t q = at(K - 1, jj, B);
-        cK[jj] = Re[jj] * J[q] / (ww[q] + Re[jj] * y[q]);
-    }
-    for (int k = K - 2; k >= 0; k--)
-        up1(B, w->rc + at(k, 0, B), J + at(k, 0, B), y + at(k, 0, B), ww + at(k, 0, B), w->c1 + at(k + 1, 0, B),
-            w->c1 + at(k, 0, B));
-    for (size_t q = 0; q < (size_t)K * B; q++)
-        w->s1[q] = V;
-}
-
 /* The 2-port of a column source line: ladder.c's sweep for column jj of the block. */
 static void sweep2(const xb_ladder *l, xb_ladder_work *w, int jj, int B, double V)
 {
@@ -276,112 +213,7 @@ static void limits(const xb_ladder *l, xb_ladder_work *w, int B)
     }
 }
 
-/* With an ideal source line every s is the supply, so the steps in s are zero
- * and the device limits of limits() reduce to three maxima per column: of |da|,
- * |da - dc| and |dc|.  One pass computes the steps and those maxima, another
- * applies them: the same numbers as the general path (a scale >= 0 keeps a
- * maximum the maximum, and lim / max d is the smallest lim / d), with fewer
- * passes over the block. */
-static void steps_pinned(int B, const double *restrict c1, const double *restrict c, const double *restrict fa,
-                         const double *restrict ca, const double *restrict iden, double *restrict dc,
-                         double *restrict da, double *restrict mda, double *restrict mdd, double *restrict mdc,
-                         double *restrict nan, int internal)
-{
-    for (int jj = 0; jj < B; jj++) {
-        const double e = c1[jj] - c[jj];
-        const double f = internal ? (fa[jj] + ca[jj] * e) * iden[jj] : 0;
-        dc[jj] = e;
-        da[jj] = f;
-        const double af = fabs(f), ad = fabs(f - e), ae = fabs(e);
-        mda[jj] = af > mda[jj] ? af : mda[jj];
-        mdd[jj] = ad > mdd[jj] ? ad : mdd[jj];
-        mdc[jj] = ae > mdc[jj] ? ae : mdc[jj];
-        nan[jj] += (e - e) + (f - f); /* 0, or NaN once a step is not finite */
-    }
-}
-
-static void update_pinned(int B, const double *restrict st, const double *restrict dc, const double *restrict da,
-                          double *restrict c, double *restrict a, double *restrict xm)
-{
-    for (int jj = 0; jj < B; jj++) {
-        const double c2 = c[jj] + st[jj] * dc[jj], a2 = a[jj] + st[jj] * da[jj];
-        c[jj] = c2;
-        a[jj] = a2;
-        const double x = fabs(c2) > fabs(a2) ? fabs(c2) : fabs(a2);
-        xm[jj] = x > xm[jj] ? x : xm[jj];
-    }
-}
-
-/* The step fraction of a column from its maxima, as limits() computes it. */
-static double alpha_pinned(const xb_ladder *l, double mda, double mdd, double mdc)
-{
-    double d, lim;
-    switch (l->kind) {
-    case BR_LINEAR:
-        return 1.0;
-    case BR_SINH:
-        d = mdc / l->v0;
-        lim = LB_LIMIT_SINH;
-        break;
-    case BR_RES_SINH:
-        d = mdd / l->v0;
-        lim = LB_LIMIT_SINH;
-        break;
-    default: /* ds = 0: vgs and vds move with the source alone */
-        d = dmax2(mda * (1.0 / LB_LIMIT_VGS), mda * (1.0 / LB_LIMIT_VDS));
-        if (l->kind == BR_NMOS_SINH)
-            d = dmax2(d, mdd * (1.0 / l->v0) * (1.0 / LB_LIMIT_SINH));
-        lim = 1.0;
-        break;
-    }
-    return d > lim ? lim / d : 1.0;
-}
-
-/* Newton on a block whose source line is ideal (see steps_pinned). */
-LB_CLONES static void newton_pinned(const xb_ladder *l, xb_ladder_work *w, int j0, int B, long *iters)
-{
-    const int K = w->K, internal = l->kind == BR_RES_SINH || l->kind == BR_NMOS_LIN || l->kind == BR_NMOS_SINH;
-    double mda[LADDER_BLOCK_COLS], mdd[LADDER_BLOCK_COLS], mdc[LADDER_BLOCK_COLS], nan[LADDER_BLOCK_COLS];
-    int open = B;
-    for (int it = 0; it < LB_MAXITER && open > 0; it++) {
-        *iters += open;
-        linearize(l, w, j0, B, 1.0);
-        sweep1(w, B, l->v_read);
-        for (int jj = 0; jj < B; jj++)
-            mda[jj] = mdd[jj] = mdc[jj] = nan[jj] = w->xmax[jj] = 0;
-        for (int k = 0; k < K; k++) {
-            size_t q = at(k, 0, B);
-            steps_pinned(B, w->c1 + q, w->c + q, w->fa + q, w->ca + q, w->iden + q, w->dc + q, w->da + q, mda, mdd,
-                         mdc, nan, internal);
-        }
-        for (int jj = 0; jj < B; jj++) {
-            const int bad = nan[jj] != 0 || !(mda[jj] <= 1e308) || !(mdc[jj] <= 1e308);
-            w->alpha[jj] = bad ? -1.0 : alpha_pinned(l, mda[jj], mdd[jj], mdc[jj]);
-            w->step[jj] = w->done[jj] || w->alpha[jj] < 0 ? 0 : w->alpha[jj];
-        }
-        for (int k = 0; k < K; k++) {
-            size_t q = at(k, 0, B);
-            update_pinned(B, w->step, w->dc + q, w->da + q, w->c + q, w->a + q, w->xmax);
-        }
-        for (int jj = 0; jj < B; jj++) {
-            if (w->done[jj])
-                continue;
-            const double al = w->alpha[jj];
-            if (al < 0) {
-                w->done[jj] = -1; /* failed: the one-column path takes it */
-                open--;
-                continue;
-            }
-            const double dmax = al * (mdc[jj] > mda[jj] ? mdc[jj] : mda[jj]);
-            if (l->kind == BR_LINEAR || (al == 1.0 && dmax <= LB_RELTOL * w->xmax[jj] + LB_VNTOL)) {
-                w->done[jj] = 1;
-                open--;
-            }
-        }
-    }
-}
-
-/* Newton on the block; returns the number of columns still not converged
+/* Newton on a block with a column source line; returns the number of columns still not converged
  * (their done[] is 0). */
 static int newton(const xb_ladder *l, xb_ladder_work *w, int j0, int B, long *iters)
 {
@@ -391,13 +223,9 @@ static int newton(const xb_ladder *l, xb_ladder_work *w, int j0, int B, long *it
     for (int it = 0; it < LB_MAXITER && open > 0; it++) {
         *iters += open;
         linearize(l, w, j0, B, 1.0);
-        if (l->rsl) {
-            for (int jj = 0; jj < B; jj++)
-                if (!w->done[jj])
-                    sweep2(l, w, jj, B, V);
-        } else {
-            sweep1(w, B, V);
-        }
+        for (int jj = 0; jj < B; jj++)
+            if (!w->done[jj])
+                sweep2(l, w, jj, B, V);
         {
             const size_t n = (size_t)K * B;
             double *restrict ds = w->ds, *restrict dc = w->dc, *restrict da = w->da;
@@ -466,7 +294,6 @@ xb_ladder_work *xb_ladder_work_new(int max_rows, int B)
     int ok = w->row != NULL;
     for (size_t q = 0; q < sizeof d / sizeof d[0]; q++)
         ok &= (*d[q] = malloc(n * sizeof(double))) != NULL;
-    ok &= (w->st = malloc(3 * n * sizeof(double))) != NULL; /* the 1-port's J, y, w per row */
     ok &= (w->done = malloc((size_t)B * sizeof *w->done)) != NULL;
     ok &= (w->alpha = malloc((size_t)B * sizeof(double))) != NULL;
     ok &= (w->step = malloc((size_t)B * sizeof(double))) != NULL;
@@ -488,7 +315,7 @@ void xb_ladder_work_free(xb_ladder_work *w)
 {
     if (!w)
         return;
-    void *all[] = {w->row, w->rc, w->rs, w->s, w->c, w->a, w->s1, w->c1, w->ds, w->dc, w->da, w->st,
+    void *all[] = {w->row, w->rc, w->rs, w->s, w->c, w->a, w->s1, w->c1, w->ds, w->dc, w->da,
                    w->p, w->q, w->jr, w->fa, w->dsd, w->ca, w->iden, w->done, w->alpha, w->step, w->dmax,
                    w->xmax, w->rg_col, w->rs_col, w->rc_col, w->s_col, w->c_col, w->nt};
     for (size_t q = 0; q < sizeof all / sizeof all[0]; q++)
@@ -499,7 +326,6 @@ void xb_ladder_work_free(xb_ladder_work *w)
 void xb_ladder_block(xb_ladder *l, xb_ladder_work *w, const double *x, int j0, int B, double *out)
 {
     const int M = l->M, N = l->N;
-    const size_t mn = (size_t)M * N;
     int K = 0;
     for (int i = 0; i < M; i++)
         if (x[i] != 0.0)
@@ -516,32 +342,28 @@ void xb_ladder_block(xb_ladder *l, xb_ladder_work *w, const double *x, int j0, i
         xb_ladder_linear_sl(l, w, j0, B, out);
         return;
     }
-    for (int k = 0; k < K; k++)
-        for (int jj = 0; jj < B; jj++) {
-            size_t q = at(k, jj, B), cell = (size_t)w->row[k] * N + j0 + jj;
-            if (l->warm_ok[cell]) {
-                w->s[q] = l->warm[cell];
-                w->c[q] = l->warm[mn + cell];
-                w->a[q] = l->warm[2 * mn + cell];
-            } else {
-                xb_ladder_first_guess(l, l->g[cell], &w->s[q], &w->a[q], &w->c[q]);
-            }
-        }
     for (int jj = 0; jj < B; jj++)
         w->done[jj] = 0;
-    if (l->rsl)
-        newton(l, w, j0, B, &w->iters);
-    else
-        newton_pinned(l, w, j0, B, &w->iters);
+    if (!l->rsl) {
+        xb_ladder_newton_pinned(l, w, j0, B, out);
+        return;
+    }
+    for (int k = 0; k < K; k++)
+        for (int jj = 0; jj < B; jj++) {
+            size_t q = at(k, jj, B), cell = xb_ladder_warm(l, w->row[k], j0 + jj);
+            w->s[q] = l->ws[cell];
+            w->c[q] = l->wc[cell];
+            w->a[q] = l->wa[cell];
+        }
+    newton(l, w, j0, B, &w->iters);
     for (int k = 0; k < K; k++)
         for (int jj = 0; jj < B; jj++) {
             if (w->done[jj] != 1)
                 continue;
-            size_t q = at(k, jj, B), cell = (size_t)w->row[k] * N + j0 + jj;
-            out[jj] += xb_ladder_branch_current(l, l->g[cell], w->s[q], w->a[q], w->c[q]);
-            l->warm[cell] = w->s[q];
-            l->warm[mn + cell] = w->c[q];
-            l->warm[2 * mn + cell] = w->a[q];
-            l->warm_ok[cell] = 1;
+            size_t q = at(k, jj, B), cell = xb_ladder_warm(l, w->row[k], j0 + jj);
+            out[jj] += xb_ladder_branch_current(l, l->g[(size_t)w->row[k] * N + j0 + jj], w->s[q], w->a[q], w->c[q]);
+            l->ws[cell] = w->s[q];
+            l->wc[cell] = w->c[q];
+            l->wa[cell] = w->a[q];
         }
 }
