@@ -48,6 +48,15 @@
  * saturation beyond any rounding (xb_mos1 decides on vgst <= vds). */
 #define LP_TRIODE_MARGIN 1e-6
 
+/* Early acceptance: a full step d after a full step d' with d <= LP_QUADRATIC d'
+ * is in Newton's quadratic regime, where the next step would be about
+ * d (d / d')^2 = d^3 / d'^2 (the step's Lipschitz estimate, as in Deuflhard,
+ * Newton Methods for Nonlinear Problems, 2004, sec. 2.1); when that is below
+ * LP_EARLY times the convergence tolerance, the iterate after d is accepted
+ * without the iteration that would only confirm it. */
+#define LP_QUADRATIC 1e-2
+#define LP_EARLY 1e-3
+
 /* Scale the projective state by 2^-300 once w passes 2^300. */
 #define LP_BIG 0x1p300
 #define LP_SHRINK 0x1p-300
@@ -317,8 +326,12 @@ static int lp_settle(branch_kind kind, double v0, xb_ladder_work *w, int B, doub
             live[jj] = 0;
             continue;
         }
-        const double dmax = fmax(m->mdc[jj], m->mda[jj]);
-        if (kind == BR_LINEAR || (al == 1.0 && dmax <= LP_RELTOL * m->xm[jj] + LP_VNTOL)) {
+        const double dmax = fmax(m->mdc[jj], m->mda[jj]), tol = LP_RELTOL * m->xm[jj] + LP_VNTOL;
+        const double prev = w->dmax[jj]; /* the full step before, or -1 */
+        const int quadratic = al == 1.0 && prev > 0 && dmax <= LP_QUADRATIC * prev &&
+                              dmax * dmax * dmax <= LP_EARLY * tol * prev * prev;
+        w->dmax[jj] = al == 1.0 ? dmax : -1.0;
+        if (kind == BR_LINEAR || (al == 1.0 && dmax <= tol) || quadratic) {
             w->done[jj] = 1;
             live[jj] = 0;
             continue;
@@ -342,6 +355,7 @@ LP_INLINE void lp_newton(branch_kind kind, const xb_ladder *l, xb_ladder_work *w
     lp_max m;
     int open = 0;
     for (int jj = 0; jj < B; jj++) {
+        w->dmax[jj] = -1.0;
         live[jj] = w->done[jj] ? 0.0 : 1.0;
         open += !w->done[jj];
     }
