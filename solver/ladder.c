@@ -59,7 +59,8 @@ size_t xb_ladder_bytes(const xb_circuit *c)
     const int bw = c->cols < LADDER_BLOCK_COLS ? c->cols : LADDER_BLOCK_COLS;
     size_t mn = (size_t)c->rows * c->cols, m = (size_t)c->rows;
     size_t slab = (size_t)((c->cols + bw - 1) / bw) * bw * m; /* the warm start, padded */
-    return mn * sizeof(double) * (3 + 2 * (c->source_line == XB_SL_COLUMN) + (c->r_col_seg != NULL)) +
+    const int folded = c->source_line == XB_SL_COLUMN && c->sl_drive == XB_SL_NEAR && !xb_circuit_is_nonlinear(c);
+    return mn * sizeof(double) * (3 + 2 * (c->source_line == XB_SL_COLUMN) + (c->r_col_seg != NULL) + 3 * folded) +
            3 * slab * sizeof(double) + m * (sizeof(int) + 9 * sizeof(double) + sizeof(rung) + sizeof(norton));
 }
 
@@ -74,6 +75,7 @@ void xb_ladder_free(xb_ladder *l)
     free(l->pc);
     free(l->ps);
     xb_ladder_work_free(l->work);
+    xb_column_free(l->folded);
     free(l->retry);
     free(l->ws);
     free(l->wc);
@@ -189,6 +191,12 @@ xb_ladder *xb_ladder_new(const xb_circuit *c, xb_error *err)
             xb_ladder_first_guess(l, l->g[(size_t)i * N + j], &l->ws[q], &l->wa[q], &l->wc[q]);
         }
     l->work = xb_ladder_work_new(M, l->bw);
+    if (l->kind == BR_LINEAR && l->rsl && l->drive == XB_SL_NEAR) {
+        if (!(l->folded = xb_ladder_folded_new(c, err))) {
+            xb_ladder_free(l);
+            return NULL;
+        }
+    }
     l->retry = calloc((size_t)N, 1);
     if (!l->work || !l->retry) {
         xb_ladder_free(l);

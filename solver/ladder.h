@@ -70,6 +70,7 @@ typedef struct xb_ladder {
      * busy machine (1152x256: 1.6 ms alone, 11 ms on two threads beside other
      * work); threads across tiles and vectors belong to the caller. */
     struct xb_ladder_work *work;
+    void *folded;       /* xb_ladder_folded_new's column model, or NULL */
     char *retry;        /* N */
     /* one column's work, M entries each */
     int *row;
@@ -132,6 +133,10 @@ void xb_ladder_newton_pinned(const xb_ladder *l, xb_ladder_work *w, int j0, int 
 /* A linear array with a column source line: the column currents of the block
  * (w's enabled rows and gaps made) in one sweep down, no iteration. */
 void xb_ladder_linear_sl(const xb_ladder *l, const xb_ladder_work *w, int j0, int B, double *out);
+/* The column model (column.c) of a linear array whose column source line is
+ * driven at the sense end, the source line folded into the bit line (see
+ * ladder_linear.c); NULL for any other circuit, or on failure (err set). */
+void *xb_ladder_folded_new(const xb_circuit *c, xb_error *err);
 /* A starting point for a cell never solved before. */
 void xb_ladder_first_guess(const xb_ladder *l, double g, double *s, double *a, double *c);
 

@@ -78,6 +78,8 @@ xb_status xb_ladder_solve(xb_ladder *l, const double *x, size_t k, double *out, 
             }
         return XB_OK;
     }
+    if (l->folded) /* a linear column source line driven at the sense end */
+        return xb_column_solve(l->folded, x, k, out, err);
     const int B = LADDER_BLOCK_COLS < N ? LADDER_BLOCK_COLS : N, nblk = (N + B - 1) / B;
     xb_status st = XB_OK;
     for (size_t b = 0; b < k && st == XB_OK; b++) {
