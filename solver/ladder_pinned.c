@@ -162,12 +162,12 @@ LP_INLINE void lp_down(branch_kind kind, int triode, const lp_dev *d, const xb_l
 /* The per-column maxima of one pass up. */
 typedef struct {
     double mda[LADDER_BLOCK_COLS], mdd[LADDER_BLOCK_COLS], mdc[LADDER_BLOCK_COLS];
-    double nan[LADDER_BLOCK_COLS], xm[LADDER_BLOCK_COLS];
+    double nan[LADDER_BLOCK_COLS], xm[LADDER_BLOCK_COLS]; /* nan: the steps summed, not finite once one is not */
     double above[LADDER_BLOCK_COLS]; /* internal nodes above V (or NaN): not the triode case */
 } lp_max;
 
 /* Row k of the pass up (see lp_up); cn: the bit line below, carried. */
-LP_INLINE void lp_up_row(int internal, double V, int B, const double *restrict live, double *restrict cn,
+LP_INLINE void lp_up_row(int internal, int sinh_cell, double V, int B, const double *restrict live, double *restrict cn,
                          double *restrict c, double *restrict a, double *restrict A, double *restrict Bc,
                          const double *restrict Ea, const double *restrict Eb, lp_max *restrict m)
 {
@@ -181,11 +181,14 @@ LP_INLINE void lp_up_row(int internal, double V, int B, const double *restrict l
         a[jj] = a2;
         A[jj] = dc;
         Bc[jj] = da;
-        const double af = fabs(da), ad = fabs(da - dc), ae = fabs(dc);
+        const double af = fabs(da), ae = fabs(dc);
         m->mda[jj] = af > m->mda[jj] ? af : m->mda[jj];
-        m->mdd[jj] = ad > m->mdd[jj] ? ad : m->mdd[jj];
         m->mdc[jj] = ae > m->mdc[jj] ? ae : m->mdc[jj];
-        m->nan[jj] += (dc - dc) + (da - da); /* 0, or NaN once a step is not finite */
+        if (sinh_cell) {
+            const double ad = fabs(da - dc);
+            m->mdd[jj] = ad > m->mdd[jj] ? ad : m->mdd[jj];
+        }
+        m->nan[jj] += dc + da; /* NaN or infinite once a step is not finite */
         const double x = fabs(c2) > fabs(a2) ? fabs(c2) : fabs(a2);
         m->xm[jj] = x > m->xm[jj] ? x : m->xm[jj];
         m->above[jj] += a2 <= V ? 0.0 : 1.0;
@@ -205,7 +208,7 @@ LP_INLINE void lp_up(branch_kind kind, double V, const xb_ladder *l, xb_ladder_w
         m->mda[jj] = m->mdd[jj] = m->mdc[jj] = m->nan[jj] = m->xm[jj] = m->above[jj] = 0;
     }
     for (int k = K - 1; k >= 0; k--)
-        lp_up_row(internal, V, B, live, cn, l->wc + slab + w->row[k] * bw, l->wa + slab + w->row[k] * bw, w->p + at(k, 0, B),
+        lp_up_row(internal, kind == BR_RES_SINH || kind == BR_NMOS_SINH, V, B, live, cn, l->wc + slab + w->row[k] * bw, l->wa + slab + w->row[k] * bw, w->p + at(k, 0, B),
                   w->q + at(k, 0, B), w->fa + at(k, 0, B), w->iden + at(k, 0, B), m);
 }
 
@@ -232,13 +235,34 @@ static void lp_back(const xb_ladder *l, xb_ladder_work *w, int j0, int B, const 
 static int lp_below(const xb_ladder *l, const xb_ladder_work *w, int j0, int B, double V)
 {
     const size_t bw = l->bw, slab = (size_t)(j0 / l->bw) * l->M * bw;
-    double above = 0;
+    double above[LADDER_BLOCK_COLS] = {0}, n = 0;
     for (int k = 0; k < w->K; k++) {
         const double *a = l->wa + slab + w->row[k] * bw;
         for (int jj = 0; jj < B; jj++)
-            above += a[jj] <= V ? 0.0 : 1.0;
+            above[jj] += a[jj] <= V ? 0.0 : 1.0;
     }
-    return above == 0;
+    for (int jj = 0; jj < B; jj++)
+        n += above[jj];
+    return n == 0;
+}
+
+/* Row k's cell currents, as xb_ladder_branch_current, added to sum where ok. */
+LP_INLINE void lp_finish_row(branch_kind kind, lp_dev d, int B, const double *restrict ok,
+                             const double *restrict g, const double *restrict c, const double *restrict a,
+                             double *restrict sum)
+{
+    for (int jj = 0; jj < B; jj++) {
+        double i;
+        if (kind == BR_LINEAR)
+            i = g[jj] * (d.V - c[jj]);
+        else if (kind == BR_SINH)
+            i = g[jj] * d.v0 * sinh((d.V - c[jj]) * d.iv0);
+        else if (kind == BR_NMOS_LIN)
+            i = g[jj] * (a[jj] - c[jj]);
+        else
+            i = g[jj] * d.v0 * sinh((a[jj] - c[jj]) * d.iv0);
+        sum[jj] += ok[jj] != 0.0 ? i : 0.0;
+    }
 }
 
 /* The column currents of the converged columns (the sum of their cells'
@@ -255,22 +279,9 @@ LP_INLINE void lp_finish(branch_kind kind, const lp_dev *d, const xb_ladder *l, 
         sum[jj] = 0;
         failed += w->done[jj] != 1;
     }
-    for (int k = 0; k < w->K; k++) {
-        const double *restrict g = l->g + (size_t)w->row[k] * l->N + j0;
-        const double *restrict c = l->wc + slab + w->row[k] * bw, *restrict a = l->wa + slab + w->row[k] * bw;
-        for (int jj = 0; jj < B; jj++) {
-            double i;
-            if (kind == BR_LINEAR)
-                i = g[jj] * (d->V - c[jj]);
-            else if (kind == BR_SINH)
-                i = g[jj] * d->v0 * sinh((d->V - c[jj]) * d->iv0);
-            else if (kind == BR_NMOS_LIN)
-                i = g[jj] * (a[jj] - c[jj]);
-            else
-                i = g[jj] * d->v0 * sinh((a[jj] - c[jj]) * d->iv0);
-            sum[jj] += ok[jj] != 0.0 ? i : 0.0;
-        }
-    }
+    for (int k = 0; k < w->K; k++)
+        lp_finish_row(kind, *d, B, ok, l->g + (size_t)w->row[k] * l->N + j0, l->wc + slab + w->row[k] * bw,
+                      l->wa + slab + w->row[k] * bw, sum);
     for (int jj = 0; jj < B; jj++)
         out[jj] = sum[jj];
     for (int k = 0; failed && k < w->K; k++)
@@ -319,7 +330,7 @@ static int lp_settle(branch_kind kind, double v0, xb_ladder_work *w, int B, doub
         back[jj] = 0;
         if (w->done[jj])
             continue;
-        const int bad = m->nan[jj] != 0 || !(m->mda[jj] <= 1e308) || !(m->mdc[jj] <= 1e308);
+        const int bad = !(fabs(m->nan[jj]) <= 1e308) || !(m->mda[jj] <= 1e308) || !(m->mdc[jj] <= 1e308);
         const double al = bad ? -1.0 : lp_alpha(kind, v0, m->mda[jj], m->mdd[jj], m->mdc[jj]);
         if (al < 0) {
             w->done[jj] = -1; /* failed: the one-column path takes it */
