@@ -76,7 +76,6 @@ void xb_ladder_free(xb_ladder *l)
     free(l->ps);
     xb_ladder_work_free(l->work);
     xb_column_free(l->folded);
-    free(l->retry);
     free(l->ws);
     free(l->wc);
     free(l->wa);
@@ -197,8 +196,7 @@ xb_ladder *xb_ladder_new(const xb_circuit *c, xb_error *err)
             return NULL;
         }
     }
-    l->retry = calloc((size_t)N, 1);
-    if (!l->work || !l->retry) {
+    if (!l->work) {
         xb_ladder_free(l);
         xb_error_set(err, XB_ENOMEM, "ladder path: out of memory for %d x %d", M, N);
         return NULL;

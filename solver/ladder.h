@@ -65,13 +65,12 @@ typedef struct xb_ladder {
                              start; the first guess until then), block by block, cell (i, j) at
                              xb_ladder_warm(l, i, j): the block path works on them in place */
     long iters, src_steps;
-    /* the block path's work area, and the columns to retry alone.  One thread:
-     * a parallel region per vector cost more than it saved at these sizes on a
-     * busy machine (1152x256: 1.6 ms alone, 11 ms on two threads beside other
-     * work); threads across tiles and vectors belong to the caller. */
+    /* the block path's work area.  One thread: a parallel region per vector
+     * cost more than it saved at these sizes on a busy machine (1152x256: 1.6 ms
+     * alone, 11 ms on two threads beside other work); threads across tiles and
+     * vectors belong to the caller. */
     struct xb_ladder_work *work;
     void *folded;       /* xb_ladder_folded_new's column model, or NULL */
-    char *retry;        /* N */
     /* one column's work, M entries each */
     int *row;
     double *rs_gap, *rc_gap, *s, *c, *a, *ds, *dc, *da, *keep;

@@ -57,7 +57,8 @@
 #define LP_QUADRATIC 1e-2
 #define LP_EARLY 1e-3
 
-/* Scale the projective state by 2^-300 once w passes 2^300. */
+/* Scale the projective state by 2^-300 once w passes 2^300, by 2^300 once it
+ * falls below 2^-300. */
 #define LP_BIG 0x1p300
 #define LP_SHRINK 0x1p-300
 
@@ -68,24 +69,22 @@ typedef struct {
     double V, v0, iv0, beta, vto, lmb, vg, gacc;
 } lp_dev;
 
-/* The rung of one cell of conductance g at (c, a) with s = V: i = jr - q c1,
- * and the internal node's update da = ea + eb dc.  An open cell (g = 0) is a
- * rung of nothing.  kind is a constant after inlining. */
-LP_INLINE void lp_rung(branch_kind kind, int triode, lp_dev d, double g, double c, double a, double *jr,
-                       double *q, double *ea, double *eb)
+/* The rung of one cell of conductance g at (c, a) with s = V, scaled by the
+ * internal node's den (d(cell current)/da - d(device current)/da, > 0; 1
+ * without an internal node): den i = nj - nq c1, and the internal node's
+ * update den da = fa + gc dc.  An open cell (g = 0) is a rung of nothing.
+ * kind and triode are constants after inlining. */
+typedef struct {
+    double den, nq, nj, fa, gc;
+} lp_rung_t;
+
+LP_INLINE lp_rung_t lp_rung(branch_kind kind, int triode, lp_dev d, double g, double c, double a)
 {
-    if (kind == BR_LINEAR) {
-        *jr = g * d.V;
-        *q = g;
-        *ea = *eb = 0;
-        return;
-    }
+    if (kind == BR_LINEAR)
+        return (lp_rung_t){1.0, g, g * d.V, 0.0, 0.0};
     if (kind == BR_SINH) {
         const double u = (d.V - c) * d.iv0, gd = g * cosh(u);
-        *jr = g * d.v0 * sinh(u) + gd * c;
-        *q = gd;
-        *ea = *eb = 0;
-        return;
+        return (lp_rung_t){1.0, gd, g * d.v0 * sinh(u) + gd * c, 0.0, 0.0};
     }
     double id, dsd, dda, ic, gc;
     if (kind == BR_RES_SINH) {
@@ -109,37 +108,34 @@ LP_INLINE void lp_rung(branch_kind kind, int triode, lp_dev d, double g, double 
         gc = g * cosh(u);
     }
     const double open = g == 0.0 ? 1.0 : 0.0; /* no cell: den 1, nothing else */
-    const double iden = 1.0 / ((gc - dda) + open);
-    const double fa = (id - ic) * (1 - open);
-    const double qq = -gc * dda * iden * (1 - open);
-    *ea = fa * iden;
-    *eb = gc * iden;
-    *q = qq;
-    *jr = ic + gc * *ea + qq * c;
+    const double den = (gc - dda) + open, fa = (id - ic) * (1 - open), nq = -gc * dda * (1 - open);
+    return (lp_rung_t){den, nq, ic * den + gc * fa + nq * c, fa, gc};
 }
 
 /* Row k of the pass down: the gap above (Rp, not at the top), the rung, the
  * back-substitution coefficients A, Bc over the gap below (R) and the internal
- * node's update terms Ea, Eb.  (J, y, ww): the Norton state, carried. */
+ * node's update terms Ea, Eb.  (J, y, ww): the Norton state, carried, each
+ * row's scaled by its den (the projective state takes any scale) and by a
+ * power of two that keeps w within 2^-300 .. 2^300, so the row needs one
+ * division: 1 / (den (w + R y)) gives both 1 / den and 1 / (w + R y). */
 LP_INLINE void lp_down_row(branch_kind kind, int triode, lp_dev d, int B, double top, const double *restrict g,
                            const double *restrict c, const double *restrict a, const double *restrict Rp,
                            const double *restrict R, double *restrict J, double *restrict y, double *restrict ww,
                            double *restrict A, double *restrict Bc, double *restrict Ea, double *restrict Eb)
 {
     for (int jj = 0; jj < B; jj++) {
-        double jr, q, ea, eb;
-        lp_rung(kind, triode, d, g[jj], c[jj], a[jj], &jr, &q, &ea, &eb);
-        const double wn = ww[jj] + top * Rp[jj] * y[jj];
-        const double sc = wn > LP_BIG ? LP_SHRINK : 1.0;
-        const double w1 = wn * sc, y1 = y[jj] * sc + q * w1, J1 = J[jj] * sc + jr * w1;
+        const lp_rung_t r = lp_rung(kind, triode, d, g[jj], c[jj], a[jj]);
+        const double wn = ww[jj] + top * Rp[jj] * y[jj], w0 = wn * r.den;
+        const double sc = w0 > LP_BIG ? LP_SHRINK : w0 < LP_SHRINK ? LP_BIG : 1.0;
+        const double w1 = w0 * sc, y1 = (y[jj] * r.den + r.nq * wn) * sc, J1 = (J[jj] * r.den + r.nj * wn) * sc;
         ww[jj] = w1;
         y[jj] = y1;
         J[jj] = J1;
-        const double inv = 1.0 / (w1 + R[jj] * y1);
+        const double P = w1 + R[jj] * y1, t = 1.0 / (r.den * P), inv = r.den * t, iden = P * t;
         A[jj] = R[jj] * J1 * inv;
         Bc[jj] = w1 * inv;
-        Ea[jj] = ea;
-        Eb[jj] = eb;
+        Ea[jj] = r.fa * iden;
+        Eb[jj] = r.gc * iden;
     }
 }
 
@@ -223,7 +219,7 @@ LP_INLINE void lp_back_row(int B, const double *restrict back, double *restrict 
     }
 }
 
-static void lp_back(const xb_ladder *l, xb_ladder_work *w, int j0, int B, const double *back)
+LP_INLINE void lp_back(const xb_ladder *l, xb_ladder_work *w, int j0, int B, const double *back)
 {
     const size_t bw = l->bw, slab = (size_t)(j0 / l->bw) * l->M * bw;
     for (int k = 0; k < w->K; k++)
@@ -232,7 +228,7 @@ static void lp_back(const xb_ladder *l, xb_ladder_work *w, int j0, int B, const 
 }
 
 /* 1 when every internal node of the block's enabled rows is at or below V. */
-static int lp_below(const xb_ladder *l, const xb_ladder_work *w, int j0, int B, double V)
+LP_INLINE int lp_below(const xb_ladder *l, const xb_ladder_work *w, int j0, int B, double V)
 {
     const size_t bw = l->bw, slab = (size_t)(j0 / l->bw) * l->M * bw;
     double above[LADDER_BLOCK_COLS] = {0}, n = 0;
