@@ -61,7 +61,7 @@ size_t xb_ladder_bytes(const xb_circuit *c)
     size_t slab = (size_t)((c->cols + bw - 1) / bw) * bw * m; /* the warm start, padded */
     const int folded = c->source_line == XB_SL_COLUMN && c->sl_drive == XB_SL_NEAR && !xb_circuit_is_nonlinear(c);
     return mn * sizeof(double) * (3 + 2 * (c->source_line == XB_SL_COLUMN) + (c->r_col_seg != NULL) + 3 * folded) +
-           3 * slab * sizeof(double) + m * (sizeof(int) + 9 * sizeof(double) + sizeof(rung) + sizeof(norton));
+           4 * slab * sizeof(double) + m * (sizeof(int) + 9 * sizeof(double) + sizeof(rung) + sizeof(norton));
 }
 
 void xb_ladder_free(xb_ladder *l)
@@ -76,6 +76,8 @@ void xb_ladder_free(xb_ladder *l)
     free(l->ps);
     xb_ladder_work_free(l->work);
     xb_column_free(l->folded);
+    free(l->blk_open);
+    free(l->gb);
     free(l->ws);
     free(l->wc);
     free(l->wa);
@@ -149,6 +151,7 @@ xb_ladder *xb_ladder_new(const xb_circuit *c, xb_error *err)
     l->ws = malloc(slab * sizeof *l->ws);
     l->wc = malloc(slab * sizeof *l->wc);
     l->wa = malloc(slab * sizeof *l->wa);
+    l->gb = calloc(slab, sizeof *l->gb);
     l->row = malloc(m * sizeof *l->row);
     l->rs_gap = malloc(m * sizeof(double));
     l->rc_gap = malloc(m * sizeof(double));
@@ -162,7 +165,7 @@ xb_ladder *xb_ladder_new(const xb_circuit *c, xb_error *err)
     l->rg = malloc(m * sizeof *l->rg);
     l->nt = malloc(m * sizeof *l->nt);
     if (!l->g || !l->rc || !l->rsense || (c->source_line == XB_SL_COLUMN && !l->rsl) || !l->ws ||
-        !l->wc || !l->wa || !l->row || !l->rs_gap || !l->rc_gap || !l->s || !l->c || !l->a || !l->ds || !l->dc ||
+        !l->wc || !l->wa || !l->gb || !l->row || !l->rs_gap || !l->rc_gap || !l->s || !l->c || !l->a || !l->ds || !l->dc ||
         !l->da || !l->keep || !l->rg || !l->nt) {
         xb_ladder_free(l);
         xb_error_set(err, XB_ENOMEM, "ladder path: out of memory for %d x %d", M, N);
@@ -187,7 +190,8 @@ xb_ladder *xb_ladder_new(const xb_circuit *c, xb_error *err)
     for (int i = 0; i < M; i++)
         for (int j = 0; j < N; j++) {
             size_t q = xb_ladder_warm(l, i, j);
-            xb_ladder_first_guess(l, l->g[(size_t)i * N + j], &l->ws[q], &l->wa[q], &l->wc[q]);
+            l->gb[q] = l->g[(size_t)i * N + j];
+            xb_ladder_first_guess(l, l->gb[q], &l->ws[q], &l->wa[q], &l->wc[q]);
         }
     l->work = xb_ladder_work_new(M, l->bw);
     if (l->kind == BR_LINEAR && l->rsl && l->drive == XB_SL_NEAR) {
@@ -196,7 +200,11 @@ xb_ladder *xb_ladder_new(const xb_circuit *c, xb_error *err)
             return NULL;
         }
     }
-    if (!l->work) {
+    l->blk_open = calloc((size_t)(N + l->bw - 1) / l->bw, 1);
+    for (size_t q = 0; l->blk_open && q < mn; q++)
+        if (l->g[q] == 0.0)
+            l->blk_open[(q % N) / l->bw] = 1;
+    if (!l->work || !l->blk_open) {
         xb_ladder_free(l);
         xb_error_set(err, XB_ENOMEM, "ladder path: out of memory for %d x %d", M, N);
         return NULL;

@@ -71,6 +71,9 @@ typedef struct xb_ladder {
      * vectors belong to the caller. */
     struct xb_ladder_work *work;
     void *folded;       /* xb_ladder_folded_new's column model, or NULL */
+    char *blk_open;     /* nblk: 1 when a block has an open cell (g = 0) */
+    double *gb;         /* nblk*M*bw siemens: g in the layout of ws (padding 0), for the
+                           block path's passes, which walk a block's rows many times */
     /* one column's work, M entries each */
     int *row;
     double *rs_gap, *rc_gap, *s, *c, *a, *ds, *dc, *da, *keep;
@@ -111,6 +114,23 @@ typedef struct xb_ladder_work {
     norton *nt;
     long iters;          /* column-iterations of Newton */
 } xb_ladder_work;
+
+/* The per-column maxima of one Newton pass up on a block (ladder_pinned.c):
+ * of |da|, |da - dc|, |dc|, the steps summed (not finite once one is not),
+ * the largest |c| and |a| after the step, the internal nodes above V_read. */
+typedef struct {
+    double mda[LADDER_BLOCK_COLS], mdd[LADDER_BLOCK_COLS], mdc[LADDER_BLOCK_COLS];
+    double nan[LADDER_BLOCK_COLS], xm[LADDER_BLOCK_COLS], above[LADDER_BLOCK_COLS];
+} xb_ladder_steps;
+
+/* ladder_triode.c: one Newton iteration's pass down and pass up on a block,
+ * for NMOS access in triode and linear cells (ladder_pinned.c decides when),
+ * on blocks that xb_ladder_triode_fits: no open cell, a whole number of its
+ * column groups. */
+int xb_ladder_triode_fits(const xb_ladder *l, int j0, int B);
+void xb_ladder_triode_down(const xb_ladder *l, xb_ladder_work *w, int j0, int B);
+void xb_ladder_triode_up(const xb_ladder *l, xb_ladder_work *w, int j0, int B, const double *live,
+                         xb_ladder_steps *m);
 
 xb_ladder_work *xb_ladder_work_new(int max_rows, int B);
 void xb_ladder_work_free(xb_ladder_work *w);

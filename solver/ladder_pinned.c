@@ -142,7 +142,7 @@ LP_INLINE void lp_down_row(branch_kind kind, int triode, lp_dev d, int B, double
 /* The pass down over the block's rows. */
 LP_INLINE void lp_down(branch_kind kind, int triode, const lp_dev *d, const xb_ladder *l, xb_ladder_work *w, int j0, int B)
 {
-    const int K = w->K, N = l->N;
+    const int K = w->K;
     double J[LADDER_BLOCK_COLS], y[LADDER_BLOCK_COLS], ww[LADDER_BLOCK_COLS];
     for (int jj = 0; jj < B; jj++) {
         J[jj] = y[jj] = 0;
@@ -150,17 +150,12 @@ LP_INLINE void lp_down(branch_kind kind, int triode, const lp_dev *d, const xb_l
     }
     const size_t bw = l->bw, slab = (size_t)(j0 / l->bw) * l->M * bw;
     for (int k = 0; k < K; k++)
-        lp_down_row(kind, triode, *d, B, k == 0 ? 0.0 : 1.0, l->g + (size_t)w->row[k] * N + j0,
+        lp_down_row(kind, triode, *d, B, k == 0 ? 0.0 : 1.0, l->gb + slab + w->row[k] * bw,
                     l->wc + slab + w->row[k] * bw, l->wa + slab + w->row[k] * bw, w->rc + at(k > 0 ? k - 1 : 0, 0, B), w->rc + at(k, 0, B), J, y, ww,
                     w->p + at(k, 0, B), w->q + at(k, 0, B), w->fa + at(k, 0, B), w->iden + at(k, 0, B));
 }
 
-/* The per-column maxima of one pass up. */
-typedef struct {
-    double mda[LADDER_BLOCK_COLS], mdd[LADDER_BLOCK_COLS], mdc[LADDER_BLOCK_COLS];
-    double nan[LADDER_BLOCK_COLS], xm[LADDER_BLOCK_COLS]; /* nan: the steps summed, not finite once one is not */
-    double above[LADDER_BLOCK_COLS]; /* internal nodes above V (or NaN): not the triode case */
-} lp_max;
+typedef xb_ladder_steps lp_max;
 
 /* Row k of the pass up (see lp_up); cn: the bit line below, carried. */
 LP_INLINE void lp_up_row(int internal, int sinh_cell, double V, int B, const double *restrict live, double *restrict cn,
@@ -276,7 +271,7 @@ LP_INLINE void lp_finish(branch_kind kind, const lp_dev *d, const xb_ladder *l, 
         failed += w->done[jj] != 1;
     }
     for (int k = 0; k < w->K; k++)
-        lp_finish_row(kind, *d, B, ok, l->g + (size_t)w->row[k] * l->N + j0, l->wc + slab + w->row[k] * bw,
+        lp_finish_row(kind, *d, B, ok, l->gb + slab + w->row[k] * bw, l->wc + slab + w->row[k] * bw,
                       l->wa + slab + w->row[k] * bw, sum);
     for (int jj = 0; jj < B; jj++)
         out[jj] = sum[jj];
@@ -371,13 +366,19 @@ LP_INLINE void lp_newton(branch_kind kind, const xb_ladder *l, xb_ladder_work *w
      * as long as every internal node of the block stays at or below V_read. */
     const int nmos = kind == BR_NMOS_LIN || kind == BR_NMOS_SINH;
     int triode = nmos && d.vg - d.vto - d.V > LP_TRIODE_MARGIN && lp_below(l, w, j0, B, d.V);
+    const int fast = xb_ladder_triode_fits(l, j0, B); /* ladder_triode.c */
     for (int it = 0; it < LP_MAXITER && open > 0; it++) {
         *iters += open;
-        if (triode)
-            lp_down(kind, 1, &d, l, w, j0, B);
-        else
-            lp_down(kind, 0, &d, l, w, j0, B);
-        lp_up(kind, d.V, l, w, j0, B, live, &m);
+        if (kind == BR_NMOS_LIN && triode && fast) {
+            xb_ladder_triode_down(l, w, j0, B);
+            xb_ladder_triode_up(l, w, j0, B, live, &m);
+        } else {
+            if (triode)
+                lp_down(kind, 1, &d, l, w, j0, B);
+            else
+                lp_down(kind, 0, &d, l, w, j0, B);
+            lp_up(kind, d.V, l, w, j0, B, live, &m);
+        }
         double above = 0;
         for (int jj = 0; jj < B; jj++)
             above += m.above[jj];
