@@ -89,6 +89,16 @@ static inline size_t xb_ladder_warm(const xb_ladder *l, int i, int j)
 
 /* The work of one block of columns for one vector (ladder_block.c): every
  * array holds max_rows x B entries, row k of column jj at k*B + jj. */
+/* Early acceptance on the block path: a full step d after a full step d' with
+ * d <= LADDER_QUADRATIC d' is in Newton's quadratic regime, where the next
+ * step would be about d (d / d')^2 = d^3 / d'^2 (the step's Lipschitz
+ * estimate, as in Deuflhard, Newton Methods for Nonlinear Problems, 2004,
+ * sec. 2.1); when that is below LADDER_EARLY times the convergence tolerance,
+ * the iterate after d is accepted without the iteration that would only
+ * confirm it. */
+#define LADDER_QUADRATIC 1e-2
+#define LADDER_EARLY 1e-3
+
 /* Columns per block of the block path: a block's per-row state stays in cache
  * while Newton sweeps it (64 columns x 8 doubles = 4 KiB a row). */
 #define LADDER_BLOCK_COLS 32
@@ -103,15 +113,12 @@ typedef struct xb_ladder_work {
     double *s, *c, *a;   /* the iterate */
     double *s1, *c1;     /* the sweep's solution */
     double *ds, *dc, *da;
-    double *st;          /* 3 x: the 1-port's J, y, w */
+    double *nt;          /* 7 x: the 2-port's Norton states (xb_ladder_sweep_block) */
     double *p, *q, *jr;  /* the rungs (see rung), one array per field */
     double *fa, *dsd, *ca, *iden; /* and the internal nodes' terms; iden = 1 / den */
     int *done;           /* B: 1 converged, -1 failed, 0 going on */
     double *alpha, *step, *dmax, *xmax; /* B */
-    /* one column of a 2-port sweep: max_rows each */
-    rung *rg_col;
-    double *rs_col, *rc_col, *s_col, *c_col;
-    norton *nt;
+    double *prev;        /* B: the column's last full step (early acceptance), or -1 */
     long iters;          /* column-iterations of Newton */
 } xb_ladder_work;
 
@@ -149,6 +156,9 @@ void xb_ladder_sweep(const xb_ladder *l, int K, const rung *rg, const double *rs
  * converged, done[] as xb_ladder_block says.  A column that fails is put back
  * to the first guess for the one-column path. */
 void xb_ladder_newton_pinned(const xb_ladder *l, xb_ladder_work *w, int j0, int B, double *out);
+/* The 2-port ladders of the block's columns (ladder_sl.c): w's rungs p, q, jr
+ * (the internal nodes condensed out) and gaps into s1, c1; nt: 7 x K x B. */
+void xb_ladder_sweep_block(const xb_ladder *l, xb_ladder_work *w, int B, double vs, double *nt);
 /* A linear array with a column source line: the column currents of the block
  * (w's enabled rows and gaps made) in one sweep down, no iteration. */
 void xb_ladder_linear_sl(const xb_ladder *l, const xb_ladder_work *w, int j0, int B, double *out);

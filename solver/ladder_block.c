@@ -75,7 +75,7 @@ static inline double dmax2(double a, double b) { return a > b || a != a ? a : b;
 
 /* One row of NMOS + linear-cell rungs (the common 1T1R case), every array its
  * own restrict parameter so the vectorizer knows they do not overlap. */
-static void rungs_nmos_lin(int B, double beta, double vto, double lmb, double vg, const double *restrict g,
+static inline __attribute__((always_inline)) void rungs_nmos_lin(int B, double beta, double vto, double lmb, double vg, const double *restrict g,
                            const double *restrict s, const double *restrict a, const double *restrict c,
                            double *restrict p, double *restrict qq, double *restrict jr, double *restrict fa,
                            double *restrict dsd, double *restrict ca, double *restrict iden)
@@ -161,81 +161,111 @@ static void linearize(const xb_ladder *l, xb_ladder_work *w, int j0, int B, doub
         linearize_row(l, w, l->g + (size_t)w->row[k] * l->N + j0, at(k, 0, B), B, lam);
 }
 
-/* The 2-port of a column source line: ladder.c's sweep for column jj of the block. */
-static void sweep2(const xb_ladder *l, xb_ladder_work *w, int jj, int B, double V)
+#define LB_INLINE static inline __attribute__((always_inline))
+
+/* Row k's device-limit ratios (as ladder.c; kind a constant after inlining)
+ * folded into each column's step fraction al, -1 once one is not finite. */
+LB_INLINE void limits_row(branch_kind kind, int B, double iv0, const double *restrict ds, const double *restrict dc,
+                          const double *restrict da, double *restrict al)
 {
-    const int K = w->K;
-    for (int k = 0; k < K; k++) {
-        size_t q = at(k, jj, B);
-        w->rg_col[k] = (rung){w->p[q], w->q[q], w->jr[q], 0, 0, 0, 1};
-        w->rc_col[k] = w->rc[at(k, jj, B)];
-        /* ladder.c keeps the far end's top segment apart from the gaps */
-        w->rs_col[k] = l->drive == XB_SL_FAR ? (k + 1 < K ? w->rs[at(k + 1, jj, B)] : 0) : w->rs[at(k, jj, B)];
-    }
-    double rc_end = w->rc_col[K - 1];
-    double rs_end = l->drive == XB_SL_FAR ? w->rs[at(0, jj, B)] : w->rs_col[K - 1];
-    xb_ladder_sweep(l, K, w->rg_col, w->rs_col, w->rc_col, rc_end, rs_end, V, w->nt, w->s_col, w->c_col);
-    for (int k = 0; k < K; k++) {
-        w->s1[at(k, jj, B)] = w->s_col[k];
-        w->c1[at(k, jj, B)] = w->c_col[k];
+    for (int jj = 0; jj < B; jj++) {
+        double d, lim;
+        if (kind == BR_SINH || kind == BR_RES_SINH) {
+            d = fabs((kind == BR_SINH ? ds[jj] : da[jj]) - dc[jj]) * iv0;
+            lim = LB_LIMIT_SINH;
+        } else {
+            /* the gate is fixed: vgs moves with the source (or drain), vds with both */
+            d = dmax2(dmax2(fabs(ds[jj]), fabs(da[jj])) * (1.0 / LB_LIMIT_VGS), fabs(ds[jj] - da[jj]) * (1.0 / LB_LIMIT_VDS));
+            if (kind == BR_NMOS_SINH)
+                d = dmax2(d, fabs(da[jj] - dc[jj]) * iv0 * (1.0 / LB_LIMIT_SINH));
+            lim = 1.0;
+        }
+        const double r = d > lim ? lim / d : 1.0;
+        const int bad = !(d <= 1e308); /* NaN or infinite */
+        al[jj] = bad || al[jj] < 0 ? -1.0 : (r < al[jj] ? r : al[jj]);
     }
 }
 
-/* Step fraction per column from the device limits (as ladder.c), -1 when not
- * finite.  Each device pair has its own loop without tests, for the vectorizer. */
-static void limits(const xb_ladder *l, xb_ladder_work *w, int B)
+LB_INLINE void limits_kind(branch_kind kind, const xb_ladder *l, xb_ladder_work *w, int B)
 {
-    double *restrict al = w->alpha;
-    for (int jj = 0; jj < B; jj++)
-        al[jj] = 1.0;
-    if (l->kind == BR_LINEAR)
-        return;
     const double iv0 = 1.0 / l->v0;
-    for (int k = 0; k < w->K; k++) {
-        const double *restrict ds = w->ds + at(k, 0, B), *restrict dc = w->dc + at(k, 0, B);
-        const double *restrict da = w->da + at(k, 0, B);
-        for (int jj = 0; jj < B; jj++) {
-            double d, lim;
-            if (l->kind == BR_SINH || l->kind == BR_RES_SINH) {
-                d = fabs((l->kind == BR_SINH ? ds[jj] : da[jj]) - dc[jj]) * iv0;
-                lim = LB_LIMIT_SINH;
-            } else {
-                /* the gate is fixed: vgs moves with the source (or drain), vds with both */
-                d = dmax2(dmax2(fabs(ds[jj]), fabs(da[jj])) * (1.0 / LB_LIMIT_VGS), fabs(ds[jj] - da[jj]) * (1.0 / LB_LIMIT_VDS));
-                if (l->kind == BR_NMOS_SINH)
-                    d = dmax2(d, fabs(da[jj] - dc[jj]) * iv0 * (1.0 / LB_LIMIT_SINH));
-                lim = 1.0;
-            }
-            const double r = d > lim ? lim / d : 1.0;
-            const int bad = !(d <= 1e308); /* NaN or infinite */
-            al[jj] = bad || al[jj] < 0 ? -1.0 : (r < al[jj] ? r : al[jj]);
-        }
+    for (int k = 0; k < w->K; k++)
+        limits_row(kind, B, iv0, w->ds + at(k, 0, B), w->dc + at(k, 0, B), w->da + at(k, 0, B), w->alpha);
+}
+
+/* Step fraction per column from the device limits (as ladder.c), -1 when not
+ * finite; one loop per device pair, without tests, for the vectorizer. */
+LB_INLINE void limits(const xb_ladder *l, xb_ladder_work *w, int B)
+{
+    for (int jj = 0; jj < B; jj++)
+        w->alpha[jj] = 1.0;
+    switch (l->kind) {
+    case BR_LINEAR:
+        break;
+    case BR_SINH:
+        limits_kind(BR_SINH, l, w, B);
+        break;
+    case BR_RES_SINH:
+        limits_kind(BR_RES_SINH, l, w, B);
+        break;
+    case BR_NMOS_LIN:
+        limits_kind(BR_NMOS_LIN, l, w, B);
+        break;
+    case BR_NMOS_SINH:
+        limits_kind(BR_NMOS_SINH, l, w, B);
+        break;
+    }
+}
+
+/* Row k's steps from the sweep's solution (the internal node's from its
+ * condensed equation). */
+LB_INLINE void steps_row(int B, int internal, const double *restrict s1, const double *restrict c1,
+                         const double *restrict s, const double *restrict c, const double *restrict fa,
+                         const double *restrict dsd, const double *restrict ca, const double *restrict iden,
+                         double *restrict ds, double *restrict dc, double *restrict da)
+{
+    for (int jj = 0; jj < B; jj++) {
+        ds[jj] = s1[jj] - s[jj];
+        dc[jj] = c1[jj] - c[jj];
+        da[jj] = internal ? (fa[jj] + dsd[jj] * ds[jj] + ca[jj] * dc[jj]) * iden[jj] : 0;
+    }
+}
+
+/* Row k's update by each column's step fraction st, and the maxima of the
+ * step and of the node voltages after it. */
+LB_INLINE void update_row(int B, int internal, const double *restrict st, const double *restrict ds,
+                          const double *restrict dc, const double *restrict da, double *restrict s,
+                          double *restrict c, double *restrict a, double *restrict dm, double *restrict xm)
+{
+    for (int jj = 0; jj < B; jj++) {
+        const double al = st[jj], es = al * ds[jj], ec = al * dc[jj], ea = al * da[jj];
+        s[jj] += es;
+        c[jj] += ec;
+        a[jj] += ea;
+        double d = dmax2(fabs(ec), dmax2(fabs(es), fabs(ea)));
+        double x = dmax2(fabs(c[jj]), dmax2(fabs(s[jj]), internal ? fabs(a[jj]) : 0));
+        dm[jj] = dmax2(dm[jj], d);
+        xm[jj] = dmax2(xm[jj], x);
     }
 }
 
 /* Newton on a block with a column source line; returns the number of columns still not converged
  * (their done[] is 0). */
-static int newton(const xb_ladder *l, xb_ladder_work *w, int j0, int B, long *iters)
+LB_CLONES static int newton(const xb_ladder *l, xb_ladder_work *w, int j0, int B, long *iters)
 {
     const int K = w->K, internal = l->kind == BR_RES_SINH || l->kind == BR_NMOS_LIN || l->kind == BR_NMOS_SINH;
     const double V = l->v_read;
     int open = B;
+    for (int jj = 0; jj < B; jj++)
+        w->prev[jj] = -1.0;
     for (int it = 0; it < LB_MAXITER && open > 0; it++) {
         *iters += open;
         linearize(l, w, j0, B, 1.0);
-        for (int jj = 0; jj < B; jj++)
-            if (!w->done[jj])
-                sweep2(l, w, jj, B, V);
-        {
-            const size_t n = (size_t)K * B;
-            double *restrict ds = w->ds, *restrict dc = w->dc, *restrict da = w->da;
-            const double *restrict fa = w->fa, *restrict dsd = w->dsd, *restrict ca = w->ca;
-            const double *restrict iden = w->iden;
-            for (size_t q = 0; q < n; q++) {
-                ds[q] = w->s1[q] - w->s[q];
-                dc[q] = w->c1[q] - w->c[q];
-                da[q] = internal ? (fa[q] + dsd[q] * ds[q] + ca[q] * dc[q]) * iden[q] : 0;
-            }
+        xb_ladder_sweep_block(l, w, B, V, w->nt);
+        for (int k = 0; k < K; k++) {
+            const size_t q = at(k, 0, B);
+            steps_row(B, internal, w->s1 + q, w->c1 + q, w->s + q, w->c + q, w->fa + q, w->dsd + q, w->ca + q,
+                      w->iden + q, w->ds + q, w->dc + q, w->da + q);
         }
         limits(l, w, B);
         for (int jj = 0; jj < B; jj++) {
@@ -244,23 +274,10 @@ static int newton(const xb_ladder *l, xb_ladder_work *w, int j0, int B, long *it
             /* a finished or failed column takes no step */
             w->step[jj] = w->done[jj] || w->alpha[jj] < 0 ? 0 : w->alpha[jj];
         }
-        const int carry_s = l->rsl != NULL;
         for (int k = 0; k < K; k++) {
-            double *restrict s = w->s + at(k, 0, B), *restrict c = w->c + at(k, 0, B);
-            double *restrict a = w->a + at(k, 0, B);
-            const double *restrict ds = w->ds + at(k, 0, B), *restrict dc = w->dc + at(k, 0, B);
-            const double *restrict da = w->da + at(k, 0, B), *restrict st = w->step;
-            double *restrict dm = w->dmax, *restrict xm = w->xmax;
-            for (int jj = 0; jj < B; jj++) {
-                const double al = st[jj], es = al * ds[jj], ec = al * dc[jj], ea = al * da[jj];
-                s[jj] += es;
-                c[jj] += ec;
-                a[jj] += ea;
-                double d = dmax2(fabs(ec), dmax2(fabs(es), fabs(ea)));
-                double x = dmax2(fabs(c[jj]), dmax2(carry_s ? fabs(s[jj]) : 0, internal ? fabs(a[jj]) : 0));
-                dm[jj] = dmax2(dm[jj], d);
-                xm[jj] = dmax2(xm[jj], x);
-            }
+            const size_t q = at(k, 0, B);
+            update_row(B, internal, w->step, w->ds + q, w->dc + q, w->da + q, w->s + q, w->c + q, w->a + q,
+                       w->dmax, w->xmax);
         }
         for (int jj = 0; jj < B; jj++) {
             if (w->done[jj])
@@ -268,8 +285,14 @@ static int newton(const xb_ladder *l, xb_ladder_work *w, int j0, int B, long *it
             if (w->alpha[jj] < 0 || !isfinite(w->dmax[jj])) {
                 w->done[jj] = -1; /* failed: the one-column path takes it */
                 open--;
-            } else if (l->kind == BR_LINEAR ||
-                       (w->alpha[jj] == 1.0 && w->dmax[jj] <= LB_RELTOL * w->xmax[jj] + LB_VNTOL)) {
+                continue;
+            }
+            const double al = w->alpha[jj], d = w->dmax[jj], tol = LB_RELTOL * w->xmax[jj] + LB_VNTOL;
+            const double prev = w->prev[jj];
+            const int quadratic = al == 1.0 && prev > 0 && d <= LADDER_QUADRATIC * prev &&
+                                  d * d * d <= LADDER_EARLY * tol * prev * prev;
+            w->prev[jj] = al == 1.0 ? d : -1.0;
+            if (l->kind == BR_LINEAR || (al == 1.0 && d <= tol) || quadratic) {
                 w->done[jj] = 1;
                 open--;
             }
@@ -299,11 +322,8 @@ xb_ladder_work *xb_ladder_work_new(int max_rows, int B)
     ok &= (w->step = malloc((size_t)B * sizeof(double))) != NULL;
     ok &= (w->dmax = malloc((size_t)B * sizeof(double))) != NULL;
     ok &= (w->xmax = malloc((size_t)B * sizeof(double))) != NULL;
-    ok &= (w->rg_col = malloc(m * sizeof *w->rg_col)) != NULL;
-    double **e[] = {&w->rs_col, &w->rc_col, &w->s_col, &w->c_col};
-    for (size_t q = 0; q < sizeof e / sizeof e[0]; q++)
-        ok &= (*e[q] = malloc(m * sizeof(double))) != NULL;
-    ok &= (w->nt = malloc(m * sizeof *w->nt)) != NULL;
+    ok &= (w->prev = malloc((size_t)B * sizeof(double))) != NULL;
+    ok &= (w->nt = malloc(7 * n * sizeof(double))) != NULL; /* the 2-port's states */
     if (!ok) {
         xb_ladder_work_free(w);
         return NULL;
@@ -317,7 +337,7 @@ void xb_ladder_work_free(xb_ladder_work *w)
         return;
     void *all[] = {w->row, w->rc, w->rs, w->s, w->c, w->a, w->s1, w->c1, w->ds, w->dc, w->da,
                    w->p, w->q, w->jr, w->fa, w->dsd, w->ca, w->iden, w->done, w->alpha, w->step, w->dmax,
-                   w->xmax, w->rg_col, w->rs_col, w->rc_col, w->s_col, w->c_col, w->nt};
+                   w->xmax, w->prev, w->nt};
     for (size_t q = 0; q < sizeof all / sizeof all[0]; q++)
         free(all[q]);
     free(w);
@@ -325,7 +345,7 @@ void xb_ladder_work_free(xb_ladder_work *w)
 
 void xb_ladder_block(xb_ladder *l, xb_ladder_work *w, const double *x, int j0, int B, double *out)
 {
-    const int M = l->M, N = l->N;
+    const int M = l->M;
     int K = 0;
     for (int i = 0; i < M; i++)
         if (x[i] != 0.0)
@@ -348,22 +368,28 @@ void xb_ladder_block(xb_ladder *l, xb_ladder_work *w, const double *x, int j0, i
         xb_ladder_newton_pinned(l, w, j0, B, out);
         return;
     }
-    for (int k = 0; k < K; k++)
+    /* the block's warm starts in (rows of its slabs, B contiguous each), the
+     * converged columns' back out with their currents */
+    const size_t bw = l->bw, slab = (size_t)(j0 / l->bw) * l->M * bw;
+    for (int k = 0; k < K; k++) {
+        const size_t r = slab + (size_t)w->row[k] * bw, q = at(k, 0, B);
         for (int jj = 0; jj < B; jj++) {
-            size_t q = at(k, jj, B), cell = xb_ladder_warm(l, w->row[k], j0 + jj);
-            w->s[q] = l->ws[cell];
-            w->c[q] = l->wc[cell];
-            w->a[q] = l->wa[cell];
+            w->s[q + jj] = l->ws[r + jj];
+            w->c[q + jj] = l->wc[r + jj];
+            w->a[q + jj] = l->wa[r + jj];
         }
+    }
     newton(l, w, j0, B, &w->iters);
-    for (int k = 0; k < K; k++)
+    for (int k = 0; k < K; k++) {
+        const size_t r = slab + (size_t)w->row[k] * bw, q = at(k, 0, B);
+        const double *g = l->gb + r;
         for (int jj = 0; jj < B; jj++) {
             if (w->done[jj] != 1)
                 continue;
-            size_t q = at(k, jj, B), cell = xb_ladder_warm(l, w->row[k], j0 + jj);
-            out[jj] += xb_ladder_branch_current(l, l->g[(size_t)w->row[k] * N + j0 + jj], w->s[q], w->a[q], w->c[q]);
-            l->ws[cell] = w->s[q];
-            l->wc[cell] = w->c[q];
-            l->wa[cell] = w->a[q];
+            out[jj] += xb_ladder_branch_current(l, g[jj], w->s[q + jj], w->a[q + jj], w->c[q + jj]);
+            l->ws[r + jj] = w->s[q + jj];
+            l->wc[r + jj] = w->c[q + jj];
+            l->wa[r + jj] = w->a[q + jj];
         }
+    }
 }

@@ -48,14 +48,9 @@
  * saturation beyond any rounding (xb_mos1 decides on vgst <= vds). */
 #define LP_TRIODE_MARGIN 1e-6
 
-/* Early acceptance: a full step d after a full step d' with d <= LP_QUADRATIC d'
- * is in Newton's quadratic regime, where the next step would be about
- * d (d / d')^2 = d^3 / d'^2 (the step's Lipschitz estimate, as in Deuflhard,
- * Newton Methods for Nonlinear Problems, 2004, sec. 2.1); when that is below
- * LP_EARLY times the convergence tolerance, the iterate after d is accepted
- * without the iteration that would only confirm it. */
-#define LP_QUADRATIC 1e-2
-#define LP_EARLY 1e-3
+/* Early acceptance: see ladder.h. */
+#define LP_QUADRATIC LADDER_QUADRATIC
+#define LP_EARLY LADDER_EARLY
 
 /* Scale the projective state by 2^-300 once w passes 2^300, by 2^300 once it
  * falls below 2^-300. */

@@ -161,8 +161,9 @@ static void test_random_tiles(void)
 /* Tiles wide enough for whole blocks of columns (32), without open cells: the
  * explicit-vector NMOS kernel (ladder_triode.c) on the full blocks, the
  * general one on the rest; a linear column source line folded into the bit
- * line (near) and swept as a 2-port (far); heavy wires, where the first steps
- * from the first guess are limited. */
+ * line (near) and swept as a 2-port (far); NMOS access with a column source
+ * line (the block's 2-port sweep, ladder_sl.c); heavy wires, where the first
+ * steps from the first guess are limited. */
 static void test_wide_tiles(void)
 {
     double worst = 0;
@@ -175,6 +176,7 @@ static void test_wide_tiles(void)
         {120, 70, 1, 0, 0, 1e-4, XB_SL_IDEAL, XB_SL_NEAR},  {90, 64, 1, 0, 0, 3e-2, XB_SL_IDEAL, XB_SL_NEAR},
         {100, 40, 1, 1, 0, 1e-3, XB_SL_IDEAL, XB_SL_NEAR},  {110, 70, 0, 0, 2e3, 1e-3, XB_SL_COLUMN, XB_SL_NEAR},
         {110, 70, 0, 0, 2e3, 1e-3, XB_SL_COLUMN, XB_SL_FAR}, {80, 33, 1, 0, 0, 1e-3, XB_SL_COLUMN, XB_SL_NEAR},
+        {90, 40, 1, 0, 0, 3e-3, XB_SL_COLUMN, XB_SL_FAR},    {70, 36, 1, 1, 0, 1e-3, XB_SL_COLUMN, XB_SL_NEAR},
     };
     for (size_t t = 0; t < sizeof cases / sizeof cases[0]; t++) {
         const int M = cases[t].M, N = cases[t].N;
