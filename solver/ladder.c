@@ -204,6 +204,7 @@ xb_ladder *xb_ladder_new(const xb_circuit *c, xb_error *err)
     for (size_t q = 0; l->blk_open && q < mn; q++)
         if (l->g[q] == 0.0)
             l->blk_open[(q % N) / l->bw] = 1;
+    l->triode_safe = l->kind == BR_NMOS_LIN && xb_ladder_triode_safe(l);
     if (!l->work || !l->blk_open) {
         xb_ladder_free(l);
         xb_error_set(err, XB_ENOMEM, "ladder path: out of memory for %d x %d", M, N);

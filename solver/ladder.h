@@ -72,6 +72,7 @@ typedef struct xb_ladder {
     struct xb_ladder_work *work;
     void *folded;       /* xb_ladder_folded_new's column model, or NULL */
     char *blk_open;     /* nblk: 1 when a block has an open cell (g = 0) */
+    int triode_safe;    /* xb_ladder_triode_safe: the explicit-vector kernel's scale bounds hold */
     double *gb;         /* nblk*M*bw siemens: g in the layout of ws (padding 0), for the
                            block path's passes, which walk a block's rows many times */
     /* one column's work, M entries each */
@@ -132,9 +133,11 @@ typedef struct {
 
 /* ladder_triode.c: one Newton iteration's pass down and pass up on a block,
  * for NMOS access in triode and linear cells (ladder_pinned.c decides when),
- * on blocks that xb_ladder_triode_fits: no open cell, a whole number of its
- * column groups. */
+ * on blocks that xb_ladder_triode_fits: AVX-512, no open cell, a whole number
+ * of its column groups, the scale bounds of xb_ladder_triode_safe. */
 int xb_ladder_triode_fits(const xb_ladder *l, int j0, int B);
+/* 1 when no row can move the kernel's projective state by 2^80 (set up once). */
+int xb_ladder_triode_safe(const xb_ladder *l);
 void xb_ladder_triode_down(const xb_ladder *l, xb_ladder_work *w, int j0, int B);
 void xb_ladder_triode_up(const xb_ladder *l, xb_ladder_work *w, int j0, int B, const double *live,
                          xb_ladder_steps *m);

@@ -5,11 +5,12 @@
  *
  * The numbers are those of ladder_pinned.c's lp_rung, lp_down_row and
  * lp_up_row for that case (the same formulas, in the same order); what
- * changes is the shape: LT_W columns (two vectors of LT_V) walk all the rows
- * with their Norton state, their constants and their maxima in registers, so
- * a row costs its loads, its arithmetic and its stores, and nothing else.
- * GCC's vector extensions, built for AVX-512, AVX2 + FMA and plain x86-64,
- * chosen at load time. */
+ * changes is the shape: LT_W columns (LT_G vectors of LT_V) walk all the rows
+ * with their Norton state and their maxima in registers, the next rows'
+ * cells fetched ahead, the state's scale checked every LT_RESCALE rows, the
+ * reciprocal from the AVX-512 estimate.  GCC's vector extensions, built for
+ * AVX-512 only: elsewhere the general passes run (as fast there, measured
+ * with AVX2). */
 #include <math.h>
 #include <stdint.h>
 
@@ -20,8 +21,10 @@
 #define LT_V 8            /* doubles per vector */
 #define LT_G 4            /* vectors walked together: independent chains through the rows */
 #define LT_W (LT_G * LT_V) /* columns walked together */
-/* Rows between checks of the projective state's scale (a power of two);
- * xb_ladder_triode_fits asks that no row move it by 2^36 or more. */
+/* Rows between checks of the projective state's scale (a power of two): the
+ * state starts a stretch within 2^-300 .. 2^300 and no row moves it by 2^80
+ * or more (xb_ladder_triode_safe), so it stays within the doubles' normal
+ * range (2^-1022 .. 2^1024). */
 #define LT_RESCALE 8
 
 typedef double vd __attribute__((vector_size(LT_V * 8)));
@@ -48,21 +51,27 @@ typedef struct {
     vd mda, mdc, nan, xm, above;
 } lt_acc;
 
-int xb_ladder_triode_fits(const xb_ladder *l, int j0, int B)
+/* A row multiplies w by (1 + R y / w) den: y / w is at most the column's
+ * conductances summed (a rung's q is at most its g), den = g - d(id)/da lies
+ * between beta (vg - vto - V_read) (gds in triode, a <= V_read) and
+ * g + 2 beta (1 + lambda V_read) (vg - vto) (gm + gds, generously). */
+int xb_ladder_triode_safe(const xb_ladder *l)
 {
-    return B % LT_W == 0 && l->blk_open && !l->blk_open[j0 / l->bw];
+    const double vov = l->nmos.v_gate - l->nmos.vto, V = l->v_read, beta = l->beta, lmb = l->nmos.lambda;
+    double gmax = 0, worst = 0;
+    for (int j = 0; j < l->N; j++) {
+        double gs = 0, rs = l->rsense[j];
+        for (int i = 0; i < l->M; i++) {
+            const double g = l->g[(size_t)i * l->N + j];
+            gs += g;
+            gmax = fmax(gmax, g);
+            rs += l->rc[(size_t)i * l->N + j];
+        }
+        worst = fmax(worst, 1 + rs * gs);
+    }
+    const double lo = beta * (vov - V), hi = gmax + 2 * beta * (1 + fabs(lmb) * V) * vov;
+    return lo > 0x1p-80 && hi * worst < 0x1p80 && lmb >= 0;
 }
-
-/* AVX2 + FMA or plain x86-64, chosen at load time: the reciprocal a division. */
-#define LT_ATTR __attribute__((target_clones("arch=x86-64-v3", "default")))
-#define LT_HATTR
-#define LT_FN(name) name##_gen
-#define LT_RECIP(d) (1.0 / (d))
-#include "ladder_triode_kern.h"
-#undef LT_ATTR
-#undef LT_HATTR
-#undef LT_FN
-#undef LT_RECIP
 
 #if defined(__x86_64__)
 #include <immintrin.h>
@@ -100,24 +109,20 @@ static int lt_has512(void)
               __builtin_cpu_supports("avx512cd");
     return has;
 }
-#else
-static int lt_has512(void) { return 0; }
-#define lt_down_512 lt_down_gen
-#define lt_up_512 lt_up_gen
-#endif
 
-void xb_ladder_triode_down(const xb_ladder *l, xb_ladder_work *w, int j0, int B)
+int xb_ladder_triode_fits(const xb_ladder *l, int j0, int B)
 {
-    if (lt_has512())
-        lt_down_512(l, w, j0, B);
-    else
-        lt_down_gen(l, w, j0, B);
+    return lt_has512() && l->triode_safe && B % LT_W == 0 && l->blk_open && !l->blk_open[j0 / l->bw];
 }
+
+void xb_ladder_triode_down(const xb_ladder *l, xb_ladder_work *w, int j0, int B) { lt_down_512(l, w, j0, B); }
 
 void xb_ladder_triode_up(const xb_ladder *l, xb_ladder_work *w, int j0, int B, const double *live, xb_ladder_steps *m)
 {
-    if (lt_has512())
-        lt_up_512(l, w, j0, B, live, m);
-    else
-        lt_up_gen(l, w, j0, B, live, m);
+    lt_up_512(l, w, j0, B, live, m);
 }
+#else
+int xb_ladder_triode_fits(const xb_ladder *l, int j0, int B) { return 0; }
+void xb_ladder_triode_down(const xb_ladder *l, xb_ladder_work *w, int j0, int B) {}
+void xb_ladder_triode_up(const xb_ladder *l, xb_ladder_work *w, int j0, int B, const double *live, xb_ladder_steps *m) {}
+#endif

@@ -1,5 +1,5 @@
-/* ladder_triode_kern.h: the kernels of ladder_triode.c, included once per
- * instruction set with LT_ATTR (the function attributes), LT_HATTR (those of
+/* ladder_triode_kern.h: the kernels of ladder_triode.c, included for its
+ * AVX-512 build with LT_ATTR (the function attributes), LT_HATTR (those of
  * the inline helpers), LT_FN (a name
  * suffix) and LT_RECIP (1 / d) defined.  Not a header of its own. */
 /* The device and its row: as lp_rung (NMOS_LIN, triode, no open cell), then
