@@ -219,7 +219,8 @@ xb_ladder *xb_ladder_new(const xb_circuit *c, xb_error *err)
         xb_error_set(err, XB_ENOMEM, "ladder path: out of memory for %d x %d", M, N);
         return NULL;
     }
-    if (l->rsl && !(l->ps = prefix(l->rsl, M, N))) {
+    l->rs_value = c->r_sl;
+    if (l->rsl && c->r_sl_seg && !(l->ps = prefix(l->rsl, M, N))) {
         xb_ladder_free(l);
         xb_error_set(err, XB_ENOMEM, "ladder path: out of memory for %d x %d", M, N);
         return NULL;

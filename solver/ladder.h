@@ -59,7 +59,8 @@ typedef struct xb_ladder {
     double *rsl;        /* M*N ohms: source-line segment (i,j), or NULL (ideal) */
     double rc_value;    /* ohms: every bit-line segment, when pc is NULL */
     double *pc;         /* (M+1)*N ohms or NULL (uniform): bit-line segments 0 .. i-1 of column j summed */
-    double *ps;         /* (M+1)*N ohms or NULL (ideal): the same along the source line */
+    double *ps;         /* (M+1)*N ohms or NULL (ideal or uniform): the same along the source line */
+    double rs_value;    /* ohms: every source-line segment, when rsl is set and ps is NULL */
     int bw;             /* columns per block of the block path: min(N, LADDER_BLOCK_COLS) */
     double *ws, *wc, *wa; /* nblk*M*bw volts each: s, c, a of every cell at its last solve (warm
                              start; the first guess until then), block by block, cell (i, j) at

@@ -41,13 +41,19 @@ static void gaps(const xb_ladder *l, xb_ladder_work *w, int j0, int B)
     const int K = w->K, M = l->M, N = l->N;
     for (int k = 0; k < K; k++) {
         const int i0 = w->row[k], i1 = k + 1 < K ? w->row[k + 1] : M;
-        for (int jj = 0; jj < B; jj++) {
-            const int j = j0 + jj;
-            double rc = l->pc ? l->pc[(size_t)i1 * N + j] - l->pc[(size_t)i0 * N + j] : (i1 - i0) * l->rc_value;
-            if (k + 1 == K)
-                rc += l->rsense[j];
-            w->rc[at(k, jj, B)] = rc;
+        double *restrict rc = w->rc + at(k, 0, B);
+        if (l->pc) {
+            const double *restrict p0 = l->pc + (size_t)i0 * N + j0, *restrict p1 = l->pc + (size_t)i1 * N + j0;
+            for (int jj = 0; jj < B; jj++)
+                rc[jj] = p1[jj] - p0[jj];
+        } else {
+            const double r = (i1 - i0) * l->rc_value;
+            for (int jj = 0; jj < B; jj++)
+                rc[jj] = r;
         }
+        if (k + 1 == K)
+            for (int jj = 0; jj < B; jj++)
+                rc[jj] += l->rsense[j0 + jj];
     }
     if (!l->rsl)
         return;
@@ -63,9 +69,15 @@ static void gaps(const xb_ladder *l, xb_ladder_work *w, int j0, int B)
             i0 = k == 0 ? 0 : w->row[k - 1] + 1;
             i1 = w->row[k] + 1;
         }
-        for (int jj = 0; jj < B; jj++) {
-            const int j = j0 + jj;
-            w->rs[at(k, jj, B)] = l->ps[(size_t)i1 * N + j] - l->ps[(size_t)i0 * N + j];
+        double *restrict rs = w->rs + at(k, 0, B);
+        if (l->ps) {
+            const double *restrict p0 = l->ps + (size_t)i0 * N + j0, *restrict p1 = l->ps + (size_t)i1 * N + j0;
+            for (int jj = 0; jj < B; jj++)
+                rs[jj] = p1[jj] - p0[jj];
+        } else {
+            const double r = (i1 - i0) * l->rs_value;
+            for (int jj = 0; jj < B; jj++)
+                rs[jj] = r;
         }
     }
 }

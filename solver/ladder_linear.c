@@ -84,7 +84,7 @@ void xb_ladder_linear_sl(const xb_ladder *l, const xb_ladder_work *w, int j0, in
         F1[jj] = 0;
     }
     for (int k = 0; k < K; k++) {
-        const double *restrict g = l->g + (size_t)w->row[k] * l->N + j0;
+        const double *restrict g = l->gb + (size_t)(j0 / l->bw) * l->M * l->bw + (size_t)w->row[k] * l->bw;
         for (int jj = 0; jj < B; jj++) {
             const double u0 = Ei00[jj] - Ei01[jj], u1 = Ei10[jj] - Ei11[jj];
             Ev00[jj] += g[jj] * u0;
