@@ -19,7 +19,7 @@
 #define LT_INLINE static inline __attribute__((always_inline))
 
 #define LT_V 8            /* doubles per vector */
-#define LT_G 4            /* vectors walked together: independent chains through the rows */
+#define LT_G 4            /* vectors walked together (named in the kernels): independent chains */
 #define LT_W (LT_G * LT_V) /* columns walked together */
 /* Rows between checks of the projective state's scale (a power of two): the
  * state starts a stretch within 2^-300 .. 2^300 and no row moves it by 2^80

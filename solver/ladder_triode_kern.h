@@ -3,10 +3,11 @@
  * the inline helpers), LT_FN (a name
  * suffix) and LT_RECIP (1 / d) defined.  Not a header of its own. */
 /* The device and its row: as lp_rung (NMOS_LIN, triode, no open cell), then
- * lp_down_row's state update, for one vector of columns. */
-LT_HATTR LT_INLINE void LT_FN(lt_down1)(int rescale, vd g, vd c, vd a, vd R, vd Rp, vd *J, vd *y, vd *w, double V,
-                                        double vg, double vto, double beta, double lmb, vd *A, vd *Bc, vd *Ea,
-                                        vd *Eb)
+ * lp_down_row's state update, for one vector of columns; A, Bc, Ea, Eb (the
+ * ratios of lp_down_row, whatever the state's scale) stored at q. */
+LT_HATTR LT_INLINE void LT_FN(lt_down1)(vd g, vd c, vd a, vd R, vd Rp, vd *J, vd *y, vd *w, double V, double vg,
+                                        double vto, double beta, double lmb, double *pA, double *pB, double *pE,
+                                        double *pF)
 {
     const vd vgst = vg - a - vto, x = V - a, betap = beta * (1 + lmb * x);
     const vd h = vgst - 0.5 * x, gm = betap * x;
@@ -14,23 +15,25 @@ LT_HATTR LT_INLINE void LT_FN(lt_down1)(int rescale, vd g, vd c, vd a, vd R, vd 
     const vd ic = g * (a - c), gc = g;
     const vd den = gc - dda, fa = id - ic, nq = -gc * dda;
     const vd nj = ic * den + gc * fa + nq * c;
-    const vd wn = *w + Rp * *y, w0 = wn * den;
-    const vd one = (vd){} + 1.0;
-    vd w1 = w0, y1 = *y * den + nq * wn, J1 = *J * den + nj * wn;
-    if (rescale) {
-        const vd sc = vsel(w0 > LT_BIG, (vd){} + LT_SHRINK, vsel(w0 < LT_SHRINK, (vd){} + LT_BIG, one));
-        w1 *= sc;
-        y1 *= sc;
-        J1 *= sc;
-    }
+    const vd wn = *w + Rp * *y, w1 = wn * den, y1 = *y * den + nq * wn, J1 = *J * den + nj * wn;
     *w = w1;
     *y = y1;
     *J = J1;
     const vd P = w1 + R * y1, t = LT_RECIP(den * P), inv = den * t, iden = P * t;
-    *A = R * J1 * inv;
-    *Bc = w1 * inv;
-    *Ea = fa * iden;
-    *Eb = gc * iden;
+    ST(pA, R * J1 * inv);
+    ST(pB, w1 * inv);
+    ST(pE, fa * iden);
+    ST(pF, gc * iden);
+}
+
+/* The state's scale brought back within 2^-300 .. 2^300 (a power of two:
+ * exact). */
+LT_HATTR LT_INLINE void LT_FN(lt_rescale)(vd *J, vd *y, vd *w)
+{
+    const vd sc = vsel(*w > LT_BIG, (vd){} + LT_SHRINK, vsel(*w < LT_SHRINK, (vd){} + LT_BIG, (vd){} + 1.0));
+    *w *= sc;
+    *y *= sc;
+    *J *= sc;
 }
 
 LT_ATTR static void LT_FN(lt_down)(const xb_ladder *l, xb_ladder_work *w, int j0, int B)
@@ -44,11 +47,9 @@ LT_ATTR static void LT_FN(lt_down)(const xb_ladder *l, xb_ladder_work *w, int j0
     const double *const gs = l->gb + slab, *const cs = l->wc + slab, *const as = l->wa + slab, *const rc = w->rc;
     double *const pA = w->p, *const pB = w->q, *const pE = w->fa, *const pF = w->iden;
     for (int off = 0; off < B; off += LT_W) {
-        vd J[LT_G], y[LT_G], ww[LT_G], Rp[LT_G];
-        for (int v = 0; v < LT_G; v++) {
-            J[v] = y[v] = Rp[v] = (vd){};
-            ww[v] = (vd){} + 1.0;
-        }
+        /* the four vectors' states, named: arrays of vectors end up on the stack */
+        vd J0 = {}, J1 = {}, J2 = {}, J3 = {}, y0 = {}, y1 = {}, y2 = {}, y3 = {};
+        vd w0 = (vd){} + 1.0, w1 = w0, w2 = w0, w3 = w0, R0 = {}, R1 = {}, R2 = {}, R3 = {};
         for (int k = 0; k < K; k++) {
             if (k + LT_AHEAD < K) {
                 const size_t i = (size_t)row[k + LT_AHEAD] * bw + off;
@@ -58,25 +59,26 @@ LT_ATTR static void LT_FN(lt_down)(const xb_ladder *l, xb_ladder_work *w, int j0
                     __builtin_prefetch(as + i + v);
                 }
             }
-            const size_t r = (size_t)row[k] * bw + off;
+            const size_t r = (size_t)row[k] * bw + off, q = (size_t)k * B + off;
             const double *g = gs + r, *c = cs + r, *a = as + r;
-            const size_t q = (size_t)k * B + off;
-            const int rescale = (k & (LT_RESCALE - 1)) == LT_RESCALE - 1;
-            for (int v = 0; v < LT_G; v++) {
-                const int o = v * LT_V;
-                vd A, Bc, Ea, Eb;
-                const vd R = LD(rc + q + o);
-                if (rescale)
-                    LT_FN(lt_down1)(1, LD(g + o), LD(c + o), LD(a + o), R, Rp[v], &J[v], &y[v], &ww[v], V, vg, vto,
-                                    beta, lmb, &A, &Bc, &Ea, &Eb);
-                else
-                    LT_FN(lt_down1)(0, LD(g + o), LD(c + o), LD(a + o), R, Rp[v], &J[v], &y[v], &ww[v], V, vg, vto,
-                                    beta, lmb, &A, &Bc, &Ea, &Eb);
-                ST(pA + q + o, A);
-                ST(pB + q + o, Bc);
-                ST(pE + q + o, Ea);
-                ST(pF + q + o, Eb);
-                Rp[v] = R;
+#define LT_DOWN(v)                                                                                          \
+    do {                                                                                                    \
+        const int o = v * LT_V;                                                                             \
+        const vd R = LD(rc + q + o);                                                                        \
+        LT_FN(lt_down1)(LD(g + o), LD(c + o), LD(a + o), R, R##v, &J##v, &y##v, &w##v, V, vg, vto, beta, lmb, \
+                        pA + q + o, pB + q + o, pE + q + o, pF + q + o);                                    \
+        R##v = R;                                                                                           \
+    } while (0)
+            LT_DOWN(0);
+            LT_DOWN(1);
+            LT_DOWN(2);
+            LT_DOWN(3);
+#undef LT_DOWN
+            if ((k & (LT_RESCALE - 1)) == LT_RESCALE - 1) {
+                LT_FN(lt_rescale)(&J0, &y0, &w0);
+                LT_FN(lt_rescale)(&J1, &y1, &w1);
+                LT_FN(lt_rescale)(&J2, &y2, &w2);
+                LT_FN(lt_rescale)(&J3, &y3, &w3);
             }
         }
     }
