@@ -44,7 +44,6 @@ typedef double vd_u __attribute__((vector_size(LT_V * 8), aligned(8), may_alias)
 
 LT_INLINE vd vsel(vl m, vd a, vd b) { return (vd)(((vl)a & m) | ((vl)b & ~m)); }
 LT_INLINE vd vabs(vd a) { return (vd)((vl)a & ((vl){} + INT64_MAX)); }
-LT_INLINE vd vmax(vd a, vd b) { return vsel(a > b, a, b); }
 
 /* The running maxima of one vector of columns over the pass up. */
 typedef struct {
@@ -94,11 +93,14 @@ __attribute__((target("arch=x86-64-v4"), always_inline)) static inline vd lt_rec
 #define LT_HATTR __attribute__((target("arch=x86-64-v4")))
 #define LT_FN(name) name##_512
 #define LT_RECIP(d) lt_recip512(d)
+/* vmaxpd: a > b ? a : b, b when either is NaN, as the selects of lp_up_row */
+#define LT_MAX(a, b) ((vd)_mm512_max_pd((__m512d)(a), (__m512d)(b)))
 #include "ladder_triode_kern.h"
 #undef LT_ATTR
 #undef LT_HATTR
 #undef LT_FN
 #undef LT_RECIP
+#undef LT_MAX
 
 static int lt_has512(void)
 {

@@ -1,7 +1,7 @@
 /* ladder_triode_kern.h: the kernels of ladder_triode.c, included for its
  * AVX-512 build with LT_ATTR (the function attributes), LT_HATTR (those of
- * the inline helpers), LT_FN (a name
- * suffix) and LT_RECIP (1 / d) defined.  Not a header of its own. */
+ * the inline helpers), LT_FN (a name suffix), LT_RECIP (1 / d) and LT_MAX
+ * (a > b ? a : b) defined.  Not a header of its own. */
 /* The device and its row: as lp_rung (NMOS_LIN, triode, no open cell), then
  * lp_down_row's state update, for one vector of columns; A, Bc, Ea, Eb (the
  * ratios of lp_down_row, whatever the state's scale) stored at q. */
@@ -97,10 +97,10 @@ LT_HATTR LT_INLINE void LT_FN(lt_up1)(double *c, double *a, double *A, double *B
     ST(a, a2);
     ST(A, dc);
     ST(Bc, da);
-    m->mda = vmax(vabs(da), m->mda);
-    m->mdc = vmax(vabs(dc), m->mdc);
+    m->mda = LT_MAX(vabs(da), m->mda);
+    m->mdc = LT_MAX(vabs(dc), m->mdc);
     m->nan += dc + da;
-    m->xm = vmax(vmax(vabs(c2), vabs(a2)), m->xm);
+    m->xm = LT_MAX(LT_MAX(vabs(c2), vabs(a2)), m->xm);
     m->above += (vd)((vl)((vd){} + 1.0) & ~(a2 <= V));
 }
 
