@@ -108,8 +108,6 @@ static xb_status layer_pass(xb_analog *a, an_layer *l, int g, const double *xs, 
         for (int ot = 0; ot < l->n_ot; ot++) {
             an_tile *t = &l->tiles[((size_t)g * l->n_dt + dt) * l->n_ot + ot];
             xb_status st;
-            if (!t->programmed && (st = an_tile_program(a, l, g, dt, ot, t, err)))
-                return st;
             if ((st = an_tile_mvm(a, l, t, xs + d0, (size_t)D, k, or_dt[dt], a->acc + (size_t)ot * c->cols_per_array,
                                   (size_t)R, sign, err)))
                 return st;
@@ -122,13 +120,17 @@ static xb_status layer_pass(xb_analog *a, an_layer *l, int g, const double *xs, 
  * the input ranges, computed so that its bits do not depend on the thread
  * count (a multithreaded sgemm's do, and the ranges fix every quantization
  * step after them): each output is one double sum over the depth, in order,
- * on one thread.  Chunks of output rows. */
+ * on one thread.  Chunks of output rows; blocks of columns and rows so that
+ * the sums stay in L1 (the order of each sum is the same). */
 typedef struct {
     xb_analog *a;
     const xb_matmul_layer *L;
     const xb_matmul_call *call;
     long nck;
 } cal_run;
+
+#define CAL_KB 512 /* columns per block: CAL_ROWS sums of a block stay in L1 */
+#define CAL_ROWS 4  /* output rows that share each load of the inputs */
 
 static void cal_task(void *ctx, long c, int thread)
 {
@@ -142,24 +144,32 @@ static void cal_task(void *ctx, long c, int thread)
     an_chunk_range((size_t)R, r->nck, c, &r0, &r1);
     xb_error *e = &r->a->cerr[c];
     e->code = XB_OK;
-    if (an_grow(&th->cal, &th->cap_cal, k, sizeof *th->cal)) {
+    if (an_grow(&th->cal, &th->cap_cal, CAL_ROWS * CAL_KB, sizeof *th->cal)) {
         xb_error_set(e, XB_ENOMEM, "analog calibration: out of memory in layer '%s'", L->name);
         return;
     }
     const float *w = L->weight + (size_t)call->group * (size_t)R * (size_t)D;
-    double *acc = th->cal;
-    for (size_t o = r0; o < r1; o++) {
-        for (size_t kk = 0; kk < k; kk++)
-            acc[kk] = 0.0;
-        for (int d = 0; d < D; d++) {
-            const double wd = w[o * D + d];
-            const float *x = call->x + (size_t)d * call->ldx;
-            for (size_t kk = 0; kk < k; kk++)
-                acc[kk] += wd * x[kk];
+    for (size_t k0 = 0; k0 < k; k0 += CAL_KB) {
+        const size_t kn = k - k0 < CAL_KB ? k - k0 : CAL_KB;
+        for (size_t o0 = r0; o0 < r1; o0 += CAL_ROWS) {
+            const size_t on = r1 - o0 < CAL_ROWS ? r1 - o0 : CAL_ROWS;
+            double *acc = th->cal;
+            memset(acc, 0, CAL_ROWS * CAL_KB * sizeof *acc);
+            for (int d = 0; d < D; d++) {
+                const float *x = call->x + (size_t)d * call->ldx + k0;
+                for (size_t o = 0; o < on; o++) {
+                    const double wd = w[(o0 + o) * D + d];
+                    double *ao = acc + o * CAL_KB;
+                    for (size_t kk = 0; kk < kn; kk++)
+                        ao[kk] += wd * x[kk];
+                }
+            }
+            for (size_t o = 0; o < on; o++) {
+                float *y = call->y + (o0 + o) * call->ldy + k0;
+                for (size_t kk = 0; kk < kn; kk++)
+                    y[kk] = (float)acc[o * CAL_KB + kk];
+            }
         }
-        float *y = call->y + o * call->ldy;
-        for (size_t kk = 0; kk < k; kk++)
-            y[kk] = (float)acc[kk];
     }
 }
 
@@ -193,7 +203,7 @@ xb_status an_hook(void *user, const xb_matmul_layer *L, const xb_matmul_call *ca
     if (an_grow(&a->xp, &a->cap_xp, k * D, sizeof *a->xp) ||
         (l->act_signed && an_grow(&a->xn, &a->cap_xn, k * D, sizeof *a->xn)) ||
         an_grow(&a->acc, &a->cap_acc, k * R, sizeof *a->acc) ||
-        an_grow(&a->ors, &a->cap_ors, ((size_t)r.nck + 1) * per, sizeof *a->ors))
+        an_grow(&a->ors, &a->cap_ors, ((size_t)r.nck + 2) * per, sizeof *a->ors))
         return xb_error_set(err, XB_ENOMEM, "analog: out of memory for layer '%s'", L->name);
     xb_threads_run(r.nck, quantize_task, &r);
     an_merge_stats(a);
@@ -202,7 +212,15 @@ xb_status an_hook(void *user, const xb_matmul_layer *L, const xb_matmul_call *ca
     for (long c = 0; c < r.nck; c++)
         for (size_t q = 0; q < per; q++)
             all[q] |= a->ors[(size_t)c * per + q];
-    xb_status st = layer_pass(a, l, call->group, a->xp, k, all, 1.0, err);
+    xb_status st = XB_OK;
+    if (a->cfg.mvm != XB_MVM_DIGITAL) { /* the tiles this call uses, programmed on first use */
+        long *need = all + per;  /* n_dt: either pass has an input on */
+        for (int dt = 0; dt < l->n_dt; dt++)
+            need[dt] = all[dt] | (all[2 * l->n_dt] ? all[l->n_dt + dt] : 0);
+        st = an_program_tiles(a, l, call->group, need, err);
+    }
+    if (!st)
+        st = layer_pass(a, l, call->group, a->xp, k, all, 1.0, err);
     if (!st && all[2 * l->n_dt])
         st = layer_pass(a, l, call->group, a->xn, k, all + l->n_dt, -1.0, err);
     if (!st) {

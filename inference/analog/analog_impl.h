@@ -85,7 +85,9 @@ struct xb_analog {
 /* analog_program.c */
 int an_digit(const xb_analog *a, int w, int s, int p, int unit);
 xb_circuit *an_array_circuit(xb_analog *a, an_layer *l, int g, int dt, int ot, int s, int p, xb_error *err);
-xb_status an_tile_program(xb_analog *a, an_layer *l, int g, int dt, int ot, an_tile *t, xb_error *err);
+/* Program the tiles of conv group g in the depth tiles with need[dt] != 0 that
+ * are not programmed yet, their arrays in parallel. */
+xb_status an_program_tiles(xb_analog *a, an_layer *l, int g, const long *need, xb_error *err);
 void an_tile_free(an_tile *t);
 
 /* analog_tile.c: tile MVM in integer units: acc (k rows, stride lda) += sign *

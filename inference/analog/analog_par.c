@@ -54,6 +54,8 @@ void an_merge_stats(xb_analog *a)
 {
     for (int i = 0; i < XB_THREADS_MAX; i++) {
         xb_analog_stats *s = &a->thr[i].st;
+        a->stats.t_program += s->t_program;
+        a->stats.tiles += s->tiles;
         a->stats.t_solve += s->t_solve;
         a->stats.t_adc += s->t_adc;
         a->stats.t_digital += s->t_digital;

@@ -107,10 +107,10 @@ xb_circuit *an_array_circuit(xb_analog *a, an_layer *l, int g, int dt, int ot, i
     return cc;
 }
 
-xb_status an_tile_program(xb_analog *a, an_layer *l, int g, int dt, int ot, an_tile *t, xb_error *err)
+/* Sizes and the array slots of tile (g, dt, ot). */
+static xb_status tile_prepare(xb_analog *a, an_layer *l, int dt, int ot, an_tile *t, xb_error *err)
 {
     const xb_analog_config *c = &a->cfg;
-    double t0 = xb_clock_now();
     int d0 = dt * c->rows_per_array, r0 = ot * c->cols_per_array;
     t->rows = (d0 + c->rows_per_array > l->D ? l->D : d0 + c->rows_per_array) - d0;
     t->cols = (r0 + c->cols_per_array > l->R ? l->R : r0 + c->cols_per_array) - r0;
@@ -120,29 +120,84 @@ xb_status an_tile_program(xb_analog *a, an_layer *l, int g, int dt, int ot, an_t
     t->arr = calloc((size_t)t->n_arr, sizeof *t->arr);
     if (!t->arr)
         return xb_error_set(err, XB_ENOMEM, "analog: out of memory for a tile");
-    xb_status st = XB_OK;
-    for (int s = 0; s < c->slices && !st; s++)
-        for (int p = 0; p < per && !st; p++) {
-            xb_circuit *cc = an_array_circuit(a, l, g, dt, ot, s, p, err);
-            if (!cc) {
-                st = err->code;
-                break;
-            }
-            xb_array_mvm *arr = xb_array_mvm_new(&a->mvm, err);
-            if (!arr || xb_array_mvm_program(arr, cc, err)) {
-                xb_array_mvm_free(arr);
-                st = err->code;
-            } else {
-                t->arr[s * per + p] = arr;
-                a->stats.tiles++;
-            }
-            xb_circuit_free(cc);
-        }
-    if (st) {
-        an_tile_free(t);
-        return xb_error_prefix(err, "layer '%s' tile (%d,%d)", l->L->name, dt, ot);
-    }
-    t->programmed = 1;
-    a->stats.t_program += xb_clock_now() - t0;
     return XB_OK;
+}
+
+/* Array q (slice q / per, polarity q % per) of a prepared tile: its circuit,
+ * then the solver's model of it (factorization, transfer matrix, columns). */
+static xb_status array_program(xb_analog *a, an_layer *l, int g, int dt, int ot, an_tile *t, int q, xb_error *err)
+{
+    const int per = t->n_arr / a->cfg.slices;
+    xb_circuit *cc = an_array_circuit(a, l, g, dt, ot, q / per, q % per, err);
+    if (!cc)
+        return err->code;
+    xb_array_mvm *arr = xb_array_mvm_new(&a->mvm, err);
+    xb_status st = XB_OK;
+    if (!arr || xb_array_mvm_program(arr, cc, err)) {
+        xb_array_mvm_free(arr);
+        st = err->code;
+    } else
+        t->arr[q] = arr;
+    xb_circuit_free(cc);
+    return st;
+}
+
+/* The tiles of one layer call that are programmed now: every array of them is
+ * a task of the pool (each is seeded by its coordinates, so the order does
+ * not matter). */
+typedef struct {
+    xb_analog *a;
+    an_layer *l;
+    int g;
+    const int *tile;  /* dt * n_ot + ot of each tile to program */
+    int per_tile;     /* arrays per tile */
+} program_run;
+
+static void program_task(void *ctx, long task, int thread)
+{
+    const program_run *r = ctx;
+    an_thread *th = &r->a->thr[thread];
+    const int n = r->tile[task / r->per_tile], dt = n / r->l->n_ot, ot = n % r->l->n_ot;
+    an_tile *t = &r->l->tiles[((size_t)r->g * r->l->n_dt + dt) * r->l->n_ot + ot];
+    xb_error *e = &r->a->cerr[task];
+    double t0 = xb_clock_now();
+    e->code = XB_OK;
+    if (!array_program(r->a, r->l, r->g, dt, ot, t, (int)(task % r->per_tile), e))
+        th->st.tiles++;
+    th->st.t_program += xb_clock_now() - t0;
+}
+
+xb_status an_program_tiles(xb_analog *a, an_layer *l, int g, const long *need, xb_error *err)
+{
+    const xb_analog_config *c = &a->cfg;
+    const int per_tile = c->slices * (c->mapping == XB_MAP_DIFFERENTIAL ? 2 : 1);
+    int *tile = malloc((size_t)l->n_dt * l->n_ot * sizeof *tile), n = 0;
+    if (!tile)
+        return xb_error_set(err, XB_ENOMEM, "analog: out of memory for layer '%s'", l->L->name);
+    xb_status st = XB_OK;
+    for (int dt = 0; dt < l->n_dt && !st; dt++)
+        for (int ot = 0; ot < l->n_ot && need[dt] && !st; ot++) {
+            an_tile *t = &l->tiles[((size_t)g * l->n_dt + dt) * l->n_ot + ot];
+            if (!t->programmed && !t->arr && !(st = tile_prepare(a, l, dt, ot, t, err)))
+                tile[n++] = dt * l->n_ot + ot;
+        }
+    if (!st && n && an_grow(&a->cerr, &a->cap_cerr, (size_t)n * per_tile, sizeof *a->cerr))
+        st = xb_error_set(err, XB_ENOMEM, "analog: out of memory for layer '%s'", l->L->name);
+    if (!st && n) {
+        program_run r = {a, l, g, tile, per_tile};
+        xb_threads_run((long)n * per_tile, program_task, &r);
+        an_merge_stats(a);
+        for (int i = 0; i < n && !st; i++)
+            if ((st = an_first_error(a->cerr + (size_t)i * per_tile, per_tile, err)))
+                xb_error_prefix(err, "layer '%s' tile (%d,%d)", l->L->name, tile[i] / l->n_ot, tile[i] % l->n_ot);
+    }
+    for (int i = 0; i < n; i++) { /* all or nothing per tile */
+        an_tile *t = &l->tiles[((size_t)g * l->n_dt + tile[i] / l->n_ot) * l->n_ot + tile[i] % l->n_ot];
+        if (st)
+            an_tile_free(t);
+        else
+            t->programmed = 1;
+    }
+    free(tile);
+    return st;
 }
