@@ -151,23 +151,30 @@ static void column_sparse_avx2(const column_model *m, int sb, const int *rows, i
 #define XB_COLUMN_DENSE_FRACTION 0.9
 
 /* The bits of one vector as words of 64 rows (row i: bit i % 64 of word i / 64);
- * returns the number of enabled rows. */
+ * returns the number of enabled rows.  *bad gets a bit for any entry that is
+ * neither 0 nor 1 (NaN included): the inputs' check, in the same pass. */
 __attribute__((target("avx2,popcnt")))
-static int column_bits_avx2(const double *xk, int M, uint64_t *bits)
+static int column_bits_avx2(const double *xk, int M, uint64_t *bits, int *bad)
 {
-    const __m256d zero = _mm256_setzero_pd();
-    int n = 0;
+    const __m256d zero = _mm256_setzero_pd(), one = _mm256_set1_pd(1.0);
+    int n = 0, wrong = 0;
     for (int w0 = 0; w0 < M; w0 += 64) {
         const int e = w0 + 64 < M ? w0 + 64 : M;
         uint64_t b = 0;
         int i = w0;
-        for (; i + 4 <= e; i += 4)
-            b |= (uint64_t)_mm256_movemask_pd(_mm256_cmp_pd(_mm256_loadu_pd(xk + i), zero, _CMP_NEQ_UQ)) << (i - w0);
-        for (; i < e; i++)
+        for (; i + 4 <= e; i += 4) {
+            const __m256d x = _mm256_loadu_pd(xk + i), nz = _mm256_cmp_pd(x, zero, _CMP_NEQ_UQ);
+            b |= (uint64_t)_mm256_movemask_pd(nz) << (i - w0);
+            wrong |= _mm256_movemask_pd(_mm256_and_pd(nz, _mm256_cmp_pd(x, one, _CMP_NEQ_UQ)));
+        }
+        for (; i < e; i++) {
             b |= (uint64_t)(xk[i] != 0.0) << (i - w0);
+            wrong |= (xk[i] != 0.0) & (xk[i] != 1.0);
+        }
         bits[w0 / 64] = b;
         n += __builtin_popcountll(b);
     }
+    *bad |= wrong;
     return n;
 }
 
@@ -189,7 +196,7 @@ static int work_grow(void *pp, size_t *cap, size_t need, size_t elem)
 
 /* The inputs' enabled rows, for every model with M rows: per vector its count,
  * the dense ones (kd, as masks in xp) and the sparse ones (ks, as row lists at
- * rows + off[s]). */
+ * rows + off[s]).  -1: out of memory; -2: an entry is neither 0 nor 1. */
 static int column_scan_avx2(const double *x, size_t K, int M, xb_solver_work *w, column_scan *sc)
 {
     const int dense_min = (int)(XB_COLUMN_DENSE_FRACTION * M) + 1; /* enabled rows of a dense vector */
@@ -198,8 +205,11 @@ static int column_scan_avx2(const double *x, size_t K, int M, xb_solver_work *w,
         work_grow(&w->kd, &w->cap_kd, K, sizeof *w->kd) || work_grow(&w->ks, &w->cap_ks, K, sizeof *w->ks) ||
         work_grow(&w->bits, &w->cap_bits, K * (size_t)nw, sizeof *w->bits))
         return -1;
+    int bad = 0;
     for (size_t k = 0; k < K; k++)
-        w->cnt[k] = column_bits_avx2(x + k * M, M, w->bits + k * nw);
+        w->cnt[k] = column_bits_avx2(x + k * M, M, w->bits + k * nw, &bad);
+    if (bad)
+        return -2;
     size_t nd = 0, nsp = 0, tot = 0;
     double work = 0;
     for (size_t k = 0; k < K; k++) {
@@ -282,7 +292,10 @@ xb_status xb_column_solve_avx2_group(const column_model *const *m, int n, const 
     xb_solver_work *ws = w ? w : &local;
     column_scan sc;
     xb_status st = XB_OK;
-    if (column_scan_avx2(x, K, m[0]->rows, ws, &sc))
+    int scan = column_scan_avx2(x, K, m[0]->rows, ws, &sc);
+    if (scan == -2)
+        st = xb_error_set(err, XB_EINVAL, "column path: an input is neither 0 nor 1");
+    else if (scan)
         st = xb_error_set(err, XB_ENOMEM, "column path: out of memory for %zu x %d input bits", K, m[0]->rows);
     else
         for (int q = 0; q < n; q++)

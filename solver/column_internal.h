@@ -91,7 +91,8 @@ typedef struct {
 } column_scan;
 
 /* n column models with the same rows on the same inputs (column_kernels.c picks
- * the AVX2 kernels where the CPU has them; w may be NULL). */
+ * the AVX2 kernels where the CPU has them; w may be NULL).  Checks the inputs
+ * (XB_EINVAL, without naming the entry, when one is neither 0 nor 1). */
 xb_status xb_column_solve_group(const column_model *const *m, int n, const double *x, size_t K, double *const *out,
                                 xb_solver_work *w, xb_error *err);
 

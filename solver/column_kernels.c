@@ -213,6 +213,12 @@ xb_status xb_column_solve_group(const column_model *const *m, int n, const doubl
         return xb_column_solve_avx2_group(m, n, x, K, out, w, err);
 #endif
     (void)w;
+    const size_t nx = K * (size_t)m[0]->rows;
+    int bad = 0;
+    for (size_t q = 0; q < nx; q++)
+        bad |= (x[q] != 0.0) & (x[q] != 1.0);
+    if (bad)
+        return xb_error_set(err, XB_EINVAL, "column path: an input is neither 0 nor 1");
     for (int q = 0; q < n; q++) {
         xb_status st = xb_column_solve(m[q], x, K, out[q], err);
         if (st)

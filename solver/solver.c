@@ -246,10 +246,10 @@ xb_status xb_solver_solve_group(xb_solver *const *s, int n, const double *v, siz
         }
         return XB_OK;
     }
-    xb_status st = xb_circuit_check_inputs(s[0]->circuit, v, k, err);
-    if (st || k == 0)
-        return st;
-    if (s[0]->ops == &xb_column_backend) {
+    if (k == 0)
+        return XB_OK;
+    xb_status st = XB_OK;
+    if (s[0]->ops == &xb_column_backend) { /* the scan of the inputs checks them */
         const column_model *m[XB_GROUP_MAX];
         for (int q0 = 0; q0 < n && !st; q0 += XB_GROUP_MAX) {
             int nq = n - q0 < XB_GROUP_MAX ? n - q0 : XB_GROUP_MAX;
@@ -257,8 +257,12 @@ xb_status xb_solver_solve_group(xb_solver *const *s, int n, const double *v, siz
                 m[q] = s[q0 + q]->state;
             st = xb_column_solve_group(m, nq, v, k, out + q0, w, err);
         }
+        if (st == XB_EINVAL) /* name the entry */
+            return xb_circuit_check_inputs(s[0]->circuit, v, k, err);
         return st;
     }
+    if ((st = xb_circuit_check_inputs(s[0]->circuit, v, k, err)))
+        return st;
     for (int q = 0; q < n && !st; q++)
         st = s[q]->ops->solve(s[q], v, k, out[q], NULL, err);
     return st;

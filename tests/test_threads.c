@@ -15,6 +15,7 @@
 #include "xb_analog.h"
 #include "xb_matrix_io.h"
 #include "xb_model.h"
+#include "xb_solver.h"
 #include "xb_threads.h"
 #include "xb_test.h"
 
@@ -116,6 +117,58 @@ static void test_paths(void)
     check_same("NMOS access, column ladders", nmos);
 }
 
+/* A group solve (a differential pair and a third array, one scan of the inputs)
+ * gives the bits of one solve per array, and refuses an input that is not a bit. */
+static void test_group(void)
+{
+    enum { M = 200, N = 30, K = 40, NS = 3 };
+    xb_error err = {0};
+    xb_solver *s[NS];
+    unsigned long r = 12345;
+    for (int q = 0; q < NS; q++) {
+        xb_circuit *c = xb_circuit_new(M, N, &err);
+        XB_CHECK(c != NULL);
+        if (!c)
+            return;
+        c->topology = XB_TOPO_GATE_INPUT;
+        c->v_read = 0.2;
+        c->r_col = 1.0;
+        c->r_sense = 10.0;
+        for (int i = 0; i < M * N; i++) {
+            r = r * 6364136223846793005UL + 1442695040888963407UL;
+            c->g[i] = 1e-6 + 1e-5 * (double)(r >> 11) / 9007199254740992.0;
+        }
+        xb_solver_options o;
+        xb_solver_options_init(&o);
+        o.backend = XB_BACKEND_COLUMN;
+        s[q] = xb_solver_new(c, &o, &err);
+        XB_CHECK_MSG(s[q] != NULL, "%s", err.msg);
+        xb_circuit_free(c);
+        if (!s[q])
+            return;
+        XB_CHECK(xb_solver_concurrent(s[q]));
+    }
+    static double v[K * M], one[NS][K * N], grp[NS][K * N];
+    for (int k = 0; k < K; k++) /* empty, sparse, half, dense and full vectors */
+        for (int i = 0; i < M; i++) {
+            r = r * 6364136223846793005UL + 1442695040888963407UL;
+            v[k * M + i] = (double)(r >> 11) / 9007199254740992.0 < (double)(k % 5) / 4.0 * 0.97 ? 1.0 : 0.0;
+        }
+    xb_solver_work *w = xb_solver_work_new(&err);
+    double *outs[NS];
+    for (int q = 0; q < NS; q++) {
+        XB_CHECK(xb_solver_solve(s[q], v, K, one[q], NULL, &err) == XB_OK);
+        outs[q] = grp[q];
+    }
+    XB_CHECK_MSG(xb_solver_solve_group(s, NS, v, K, outs, w, &err) == XB_OK, "%s", err.msg);
+    XB_CHECK(!memcmp(one, grp, sizeof one));
+    v[3 * M + 7] = 0.5;
+    XB_CHECK(xb_solver_solve_group(s, NS, v, K, outs, w, &err) == XB_EINVAL && strstr(err.msg, "[3][7] = 0.5"));
+    xb_solver_work_free(w);
+    for (int q = 0; q < NS; q++)
+        xb_solver_free(s[q]);
+}
+
 /* ---- the pool ------------------------------------------------------------------ */
 
 static atomic_int hits[1000];
@@ -160,6 +213,7 @@ static void test_pool(void)
 int main(void)
 {
     test_pool();
+    test_group();
     load();
     if (model)
         test_paths();

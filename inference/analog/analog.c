@@ -45,23 +45,53 @@ void an_sample(an_sampler *s, double v)
         s->v[r] = v;
 }
 
-static int cmp_double(const void *p, const void *q)
+/* Rearrange v[0..n) so that v[m] is the value a sort would put there, with no
+ * larger value before it and no smaller one after (Hoare's selection). */
+static void select_nth(double *v, long n, long m)
 {
-    double a = *(const double *)p, b = *(const double *)q;
-    return (a > b) - (a < b);
+    long lo = 0, hi = n - 1;
+    while (hi > lo) {
+        double a = v[lo], b = v[(lo + hi) / 2], c = v[hi]; /* pivot: median of three */
+        double pivot = a < b ? (b < c ? b : a < c ? c : a) : (a < c ? a : b < c ? c : b);
+        long i = lo, j = hi;
+        while (i <= j) {
+            while (v[i] < pivot)
+                i++;
+            while (v[j] > pivot)
+                j--;
+            if (i <= j) {
+                double t = v[i];
+                v[i++] = v[j];
+                v[j--] = t;
+            }
+        }
+        if (m <= j)
+            hi = j;
+        else if (m >= i)
+            lo = i;
+        else
+            return;
+    }
 }
 
-/* The pct percentile of the kept |values| (linear interpolation); 0 if none. */
+/* The pct percentile of the kept |values| (linear interpolation between the
+ * two order statistics around it, as in the sorted list); 0 if none. */
 static double sampler_percentile(an_sampler *s, double pct)
 {
     if (s->n == 0)
         return 0.0;
-    qsort(s->v, (size_t)s->n, sizeof *s->v, cmp_double);
     double pos = pct / 100.0 * (double)(s->n - 1);
     long lo = (long)floor(pos);
     long hi = lo + 1 < s->n ? lo + 1 : lo;
     double f = pos - (double)lo;
-    return s->v[lo] * (1 - f) + s->v[hi] * f;
+    select_nth(s->v, s->n, lo);
+    double vlo = s->v[lo], vhi = vlo;
+    if (hi > lo) { /* the smallest value after lo */
+        vhi = s->v[hi];
+        for (long q = hi + 1; q < s->n; q++)
+            vhi = s->v[q] < vhi ? s->v[q] : vhi;
+    }
+    return vlo * (1 - f) + vhi * f;
 }
 
 /* ---- layers ------------------------------------------------------------------ */

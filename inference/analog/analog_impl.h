@@ -48,7 +48,7 @@ enum { AN_RUN = 0, AN_CAL_ACT, AN_CAL_ADC };
  * buffers grown as needed and never shrunk, so the hot loops allocate nothing
  * once they have seen their largest call. */
 typedef struct {
-    long *lv;             /* input levels of a chunk (bit-serial) */
+    int *lv;              /* input levels of a chunk (bit-serial, at most 2^16 - 1) */
     double *in, *ip, *im; /* plane inputs, G+ (or offset) currents, G- currents */
     double *ones, *out;   /* enabled rows per vector; a chunk's tile output */
     double *cal;          /* calibration products: one output row of a batch */

@@ -31,7 +31,7 @@ static double adc(const xb_analog *a, const an_layer *l, int s, double v, int is
 /* Bit plane b of the levels lv (k x M) or, b < 0, the DAC voltages of xs (k
  * rows of stride ldx) as the inputs in (k x M) and their sums of enabled rows
  * or levels, ones (k). */
-static void plane_inputs(const xb_analog *a, const double *xs, size_t ldx, const long *lv, int b, size_t k, int M,
+static void plane_inputs(const xb_analog *a, const double *xs, size_t ldx, const int *lv, int b, size_t k, int M,
                          double *in, double *ones)
 {
     for (size_t kk = 0; kk < k; kk++) {
@@ -203,7 +203,7 @@ static xb_status chunk_mvm(const tile_run *r, size_t k0, size_t kc, an_thread *t
     if (serial)
         for (size_t kk = 0; kk < kc; kk++)
             for (int i = 0; i < M; i++)
-                th->lv[kk * M + i] = (long)xs[kk * r->ldx + i];
+                th->lv[kk * M + i] = (int)xs[kk * r->ldx + i];
     const size_t qstride = r->k * (size_t)Nc;
     double *q = a->q + k0 * (size_t)Nc;
     if (r->p0 == 0)
