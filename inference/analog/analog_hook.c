@@ -121,22 +121,32 @@ static xb_status layer_pass(xb_analog *a, an_layer *l, int g, const double *xs, 
  * count (a multithreaded sgemm's do, and the ranges fix every quantization
  * step after them): each output is one double sum over the depth, in order,
  * on one thread.  Chunks of output rows; blocks of columns and rows so that
- * the sums stay in L1 (the order of each sum is the same). */
+ * the sums stay in L1 (the order of each sum is the same).  Task 0 offers the
+ * inputs to the layer's reservoir (in order: the reservoir's draws depend on
+ * it) while the other threads start on the product. */
 typedef struct {
     xb_analog *a;
     const xb_matmul_layer *L;
     const xb_matmul_call *call;
-    long nck;
+    long nck;     /* chunks of the product: tasks 1 .. nck */
 } cal_run;
 
 #define CAL_KB 512 /* columns per block: CAL_ROWS sums of a block stay in L1 */
 #define CAL_ROWS 4  /* output rows that share each load of the inputs */
 
-static void cal_task(void *ctx, long c, int thread)
+static void cal_task(void *ctx, long task, int thread)
 {
     const cal_run *r = ctx;
     const xb_matmul_layer *L = r->L;
     const xb_matmul_call *call = r->call;
+    if (task == 0) {
+        an_sampler *act = &r->a->layers[L->index].act;
+        for (int d = 0; d < L->depth; d++)
+            for (size_t kk = 0; kk < (size_t)call->cols; kk++)
+                an_sample(act, call->x[(size_t)d * call->ldx + kk]);
+        return;
+    }
+    const long c = task - 1;
     an_thread *th = &r->a->thr[thread];
     const int R = L->rows, D = L->depth;
     const size_t k = (size_t)call->cols;
@@ -175,12 +185,10 @@ static void cal_task(void *ctx, long c, int thread)
 
 static xb_status calib_product(xb_analog *a, const xb_matmul_layer *L, const xb_matmul_call *call, xb_error *err)
 {
-    if (call->cols == 0 || L->rows == 0)
-        return XB_OK;
-    cal_run r = {a, L, call, an_chunks((size_t)L->rows, 1)};
-    if (an_grow(&a->cerr, &a->cap_cerr, (size_t)r.nck, sizeof *a->cerr))
+    cal_run r = {a, L, call, call->cols && L->rows ? an_chunks((size_t)L->rows, 1) : 0};
+    if (an_grow(&a->cerr, &a->cap_cerr, (size_t)r.nck + 1, sizeof *a->cerr))
         return xb_error_set(err, XB_ENOMEM, "analog calibration: out of memory in layer '%s'", L->name);
-    xb_threads_run(r.nck, cal_task, &r);
+    xb_threads_run(r.nck + 1, cal_task, &r);
     return an_first_error(a->cerr, r.nck, err);
 }
 
@@ -190,12 +198,8 @@ xb_status an_hook(void *user, const xb_matmul_layer *L, const xb_matmul_call *ca
     an_layer *l = &a->layers[L->index];
     const size_t k = (size_t)call->cols;
     const int D = l->D, R = l->R;
-    if (a->mode == AN_CAL_ACT) {
-        for (int d = 0; d < D; d++)
-            for (size_t kk = 0; kk < k; kk++)
-                an_sample(&l->act, call->x[(size_t)d * call->ldx + kk]);
+    if (a->mode == AN_CAL_ACT)
         return calib_product(a, L, call, err);
-    }
     if (k == 0)
         return XB_OK;
     call_run r = {a, l, call, k, an_chunks(k, 1), l->n_dt};
