@@ -104,8 +104,9 @@ static double median(double *v, int n)
     return n % 2 ? v[n / 2] : 0.5 * (v[n / 2 - 1] + v[n / 2]);
 }
 
-xb_status xb_bench_sweep(const xb_bench_sweep_options *o, xb_bench_sweep_result *r, xb_error *err)
+xb_status xb_bench_sweep(const xb_bench_sweep_options *o, xb_bench_sweep_result *r, xb_error *user_err)
 {
+    xb_error local, *err = user_err ? user_err : &local; /* err->code is read below */
     if (!o || !r || !o->model || !o->dataset || !o->calib_dataset)
         return xb_error_set(err, XB_EINVAL, "bench sweep: NULL argument");
     if (o->images < 1 || o->calib_images < 1 || o->batch < 1 || o->repeat < 1 || o->repeat > SWEEP_MAX_REPEAT ||

@@ -366,6 +366,14 @@ static void bench_module(void)
     FAILS(XB_EINVAL, xb_bench_device(&mo, 0, dres, err)); /* no vectors */
     mo.density = 2;
     FAILS(XB_EINVAL, xb_bench_device(&mo, 4, dres, err));
+    xb_bench_sweep_options so;
+    xb_bench_sweep_options_init(&so);
+    xb_bench_sweep_result sres;
+    so.threads = 1; /* compares T >= 2 with 1 */
+    FAILS(XB_EINVAL, xb_bench_sweep(&so, &sres, err));
+    so.threads = 2;
+    so.model = xb_test_tmp("absent.onnx");
+    FAILS(XB_EIO, xb_bench_sweep(&so, &sres, err));
 
     xb_bench_relax_options ro;
     xb_bench_relax_options_init(&ro);
