@@ -116,6 +116,65 @@ static xb_status layer_pass(xb_analog *a, an_layer *l, int g, const double *xs, 
     return XB_OK;
 }
 
+/* Inference (no calibration samples to take): one pool run per layer call.
+ * Each chunk of vectors goes through every tile of both passes, in the order
+ * of layer_pass, then scales its sums back to floats: the same arithmetic per
+ * vector as tile by tile, with one wait for the threads instead of one per
+ * tile (on a loaded machine every wait may be for a descheduled thread). */
+typedef struct {
+    call_run c;
+    const long *all;   /* the ORs: per depth tile, positive then negative pass, then "any negative" */
+    int concurrent;    /* every array of the call's tiles may solve on several threads */
+} layer_job;
+
+static void layer_task(void *ctx, long chunk, int thread)
+{
+    const layer_job *j = ctx;
+    xb_analog *a = j->c.a;
+    an_layer *l = j->c.l;
+    const xb_analog_config *c = &a->cfg;
+    const int g = j->c.call->group;
+    size_t k0, k1;
+    an_chunk_range(j->c.k, j->c.nck, chunk, &k0, &k1);
+    xb_error *e = &a->cerr[chunk];
+    e->code = XB_OK;
+    for (int pass = 0; pass < (j->all[2 * l->n_dt] ? 2 : 1) && k1 > k0; pass++) {
+        const long *or_dt = j->all + (size_t)pass * l->n_dt;
+        for (int dt = 0; dt < l->n_dt; dt++) {
+            if (!or_dt[dt])
+                continue;
+            int pl[64];
+            const int np = an_tile_planes(a, or_dt[dt], pl);
+            for (int ot = 0; ot < l->n_ot; ot++) {
+                an_tile *t = &l->tiles[((size_t)g * l->n_dt + dt) * l->n_ot + ot];
+                an_tile_run r = {a, l, t, (pass ? a->xn : a->xp) + (size_t)dt * c->rows_per_array, (size_t)l->D,
+                                 j->c.k, pl, np, 0, np, a->acc + (size_t)ot * c->cols_per_array, (size_t)l->R,
+                                 pass ? -1.0 : 1.0, j->c.nck, j->concurrent, NULL, 0};
+                if (an_chunk_mvm(&r, k0, k1 - k0, &a->thr[thread], e))
+                    return;
+            }
+        }
+    }
+    result_task((void *)&j->c, chunk, thread);
+}
+
+static xb_status layer_run(xb_analog *a, an_layer *l, const xb_matmul_call *call, const long *all, xb_error *err)
+{
+    int concurrent = 1;
+    for (long t = 0; t < (long)l->n_dt * l->n_ot; t++) {
+        const an_tile *tt = &l->tiles[(size_t)call->group * l->n_dt * l->n_ot + (size_t)t];
+        if (tt->programmed)
+            concurrent &= an_tile_concurrent(tt);
+    }
+    const size_t k = (size_t)call->cols;
+    layer_job j = {{a, l, call, k, an_chunks(k, concurrent), l->n_dt}, all, concurrent};
+    if (an_grow(&a->cerr, &a->cap_cerr, (size_t)j.c.nck, sizeof *a->cerr))
+        return xb_error_set(err, XB_ENOMEM, "analog: out of memory for layer '%s'", l->L->name);
+    an_run(j.c.nck, layer_task, &j);
+    an_merge_stats(a);
+    return an_first_error(a->cerr, j.c.nck, err);
+}
+
 /* The float product y = W x of the digital network during the calibration of
  * the input ranges, computed so that its bits do not depend on the thread
  * count (a multithreaded sgemm's do, and the ranges fix every quantization
@@ -223,6 +282,8 @@ xb_status an_hook(void *user, const xb_matmul_layer *L, const xb_matmul_call *ca
             need[dt] = all[dt] | (all[2 * l->n_dt] ? all[l->n_dt + dt] : 0);
         st = an_program_tiles(a, l, call->group, need, err);
     }
+    if (!st && a->mode == AN_RUN && a->cfg.mvm != XB_MVM_DIGITAL)
+        return layer_run(a, l, call, all, err);
     if (!st)
         st = layer_pass(a, l, call->group, a->xp, k, all, 1.0, err);
     if (!st && all[2 * l->n_dt])

@@ -51,8 +51,9 @@ typedef struct {
     int *lv;              /* input levels of a chunk (bit-serial, at most 2^16 - 1) */
     double *in, *ip, *im; /* plane inputs, G+ (or offset) currents, G- currents */
     double *ones, *out;   /* enabled rows per vector; a chunk's tile output */
-    double *cal;          /* calibration products: one output row of a batch */
-    size_t cap_lv, cap_in, cap_ip, cap_im, cap_ones, cap_out, cap_cal; /* elements */
+    double *cal;          /* calibration products: a block of output rows */
+    double *q;            /* a chunk's digit sums of every slice (layer calls in one task) */
+    size_t cap_lv, cap_in, cap_ip, cap_im, cap_ones, cap_out, cap_cal, cap_q; /* elements */
     xb_solver_work *work; /* the solver's scratch (NULL until needed) */
     xb_analog_stats st;   /* this thread's time and vectors since the last merge */
 } an_thread;
@@ -99,6 +100,32 @@ void an_tile_free(an_tile *t);
  * ADC's inputs are sampled afterwards, in the order of one thread. */
 xb_status an_tile_mvm(xb_analog *a, an_layer *l, an_tile *t, const double *xs, size_t ldx, size_t k, long lv_or,
                       double *acc, size_t lda, double sign, xb_error *err);
+
+/* One tile MVM of a layer call, as its chunks see it. */
+typedef struct {
+    xb_analog *a;
+    an_layer *l;
+    an_tile *t;
+    const double *xs;  /* k rows of t->rows levels, stride ldx */
+    size_t ldx, k;
+    const int *pl;     /* the planes to convert: bit b, or -1 for the DAC */
+    int np;
+    int p0, p1;        /* the planes of this run */
+    double *acc;       /* k rows, stride lda: += sign * the tile's output */
+    size_t lda;
+    double sign;
+    long nck;          /* chunks */
+    int concurrent;    /* the arrays may solve on several threads at once */
+    double *ipshared;  /* offset calibration: this plane's currents, slices x k x N */
+    int qshared;       /* digit sums in a->q (k rows: sampled afterwards), else per thread */
+} an_tile_run;
+/* The planes to convert (bit b, or -1 for the DAC) for inputs whose levels OR
+ * to lv_or, into pl (64); returns how many. */
+int an_tile_planes(const xb_analog *a, long lv_or, int *pl);
+/* 1 when every array of the tile may solve on several threads at once. */
+int an_tile_concurrent(const an_tile *t);
+/* Vectors k0 .. k0+kc of one tile MVM (planes r->p0 .. r->p1) on thread th. */
+xb_status an_chunk_mvm(const an_tile_run *r, size_t k0, size_t kc, an_thread *th, xb_error *err);
 
 /* analog_par.c: buffers, chunks and the merge of the threads' statistics */
 int an_grow(void *p, size_t *cap, size_t n, size_t elem); /* room for n elements of elem bytes; -1: no memory */

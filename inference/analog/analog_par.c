@@ -75,6 +75,7 @@ void an_free_par(xb_analog *a)
         free(t->ones);
         free(t->out);
         free(t->cal);
+        free(t->q);
         xb_solver_work_free(t->work);
         memset(t, 0, sizeof *t);
     }

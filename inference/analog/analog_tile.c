@@ -100,23 +100,6 @@ static void combine_slices(const xb_analog *a, const an_layer *l, size_t k, int 
     }
 }
 
-/* One tile MVM of a layer call, as its chunks see it. */
-typedef struct {
-    xb_analog *a;
-    an_layer *l;
-    an_tile *t;
-    const double *xs;  /* k rows of t->rows levels, stride ldx */
-    size_t ldx, k;
-    const int *pl;     /* the planes to convert: bit b, or -1 for the DAC */
-    int np;
-    int p0, p1;        /* the planes of this run */
-    double *acc;       /* k rows, stride lda: += sign * the tile's output */
-    size_t lda;
-    double sign;
-    long nck;          /* chunks */
-    int concurrent;    /* the arrays may solve on several threads at once */
-    double *ipshared;  /* offset calibration: this plane's currents, slices x k x N */
-} tile_run;
 
 #define AN_GROUP 16 /* arrays per xb_array_mvm_run_group: one scan of the inputs */
 
@@ -138,7 +121,7 @@ static void array_task(void *ctx, long q, int thread)
 
 /* Every array of the tile on the kb inputs in: slice s of G+ (or offset) at ip
  * + s * sstride, of G- at im + s * sstride. */
-static xb_status solve_tile(const tile_run *r, an_thread *th, const double *in, size_t kb, double *ip, double *im,
+static xb_status solve_tile(const an_tile_run *r, an_thread *th, const double *in, size_t kb, double *ip, double *im,
                             size_t sstride, xb_error *err)
 {
     an_tile *t = r->t;
@@ -171,7 +154,7 @@ static xb_status solve_tile(const tile_run *r, an_thread *th, const double *in, 
 }
 
 /* The chunk's buffers: levels, plane inputs and currents, its output. */
-static int chunk_room(const tile_run *r, an_thread *th, size_t kc, size_t nin, size_t nout)
+static int chunk_room(const an_tile_run *r, an_thread *th, size_t kc, size_t nin, size_t nout)
 {
     const an_tile *t = r->t;
     const size_t M = (size_t)t->rows, N = (size_t)(t->cols + t->unit);
@@ -186,7 +169,7 @@ static int chunk_room(const tile_run *r, an_thread *th, size_t kc, size_t nin, s
 
 /* Vectors k0 .. k0+kc of the tile, planes p0 .. p1: bit planes, array solves,
  * ADC and slices into the digit sums a->q; after the last plane, into acc. */
-static xb_status chunk_mvm(const tile_run *r, size_t k0, size_t kc, an_thread *th, xb_error *err)
+xb_status an_chunk_mvm(const an_tile_run *r, size_t k0, size_t kc, an_thread *th, xb_error *err)
 {
     xb_analog *a = r->a;
     const xb_analog_config *c = &a->cfg;
@@ -204,8 +187,14 @@ static xb_status chunk_mvm(const tile_run *r, size_t k0, size_t kc, an_thread *t
         for (size_t kk = 0; kk < kc; kk++)
             for (int i = 0; i < M; i++)
                 th->lv[kk * M + i] = (int)xs[kk * r->ldx + i];
-    const size_t qstride = r->k * (size_t)Nc;
+    size_t qstride = r->k * (size_t)Nc;
     double *q = a->q + k0 * (size_t)Nc;
+    if (!r->qshared) { /* this thread's own digit sums */
+        qstride = kc * (size_t)Nc;
+        if (an_grow(&th->q, &th->cap_q, (size_t)c->slices * qstride, sizeof *th->q))
+            return xb_error_set(err, XB_ENOMEM, "analog: out of memory for %zu vectors", kc);
+        q = th->q;
+    }
     if (r->p0 == 0)
         for (int s = 0; s < c->slices; s++)
             memset(q + (size_t)s * qstride, 0, kc * (size_t)Nc * sizeof *q);
@@ -260,13 +249,13 @@ static xb_status chunk_mvm(const tile_run *r, size_t k0, size_t kc, an_thread *t
 
 static void chunk_task(void *ctx, long c, int thread)
 {
-    const tile_run *r = ctx;
+    const an_tile_run *r = ctx;
     size_t k0, k1;
     an_chunk_range(r->k, r->nck, c, &k0, &k1);
     xb_error *e = &r->a->cerr[c];
     e->code = XB_OK;
     if (k1 > k0)
-        chunk_mvm(r, k0, k1 - k0, &r->a->thr[thread], e);
+        an_chunk_mvm(r, k0, k1 - k0, &r->a->thr[thread], e);
 }
 
 /* Offset calibration: plane pi's ADC inputs, in the order of accumulate(). */
@@ -293,25 +282,39 @@ static void sample_diff(xb_analog *a, an_layer *l, const an_tile *t, size_t k)
     }
 }
 
+int an_tile_planes(const xb_analog *a, long lv_or, int *pl)
+{
+    const int serial = a->cfg.input == XB_INPUT_BIT_SERIAL;
+    int np = 0;
+    for (int b = 0; b < (serial ? a->cfg.input_bits : 1); b++)
+        if (!serial || ((lv_or >> b) & 1))
+            pl[np++] = serial ? b : -1;
+    return np;
+}
+
+int an_tile_concurrent(const an_tile *t)
+{
+    int concurrent = 1;
+    for (int q = 0; q < t->n_arr; q++)
+        concurrent &= xb_array_mvm_concurrent(t->arr[q]);
+    return concurrent;
+}
+
 xb_status an_tile_mvm(xb_analog *a, an_layer *l, an_tile *t, const double *xs, size_t ldx, size_t k, long lv_or,
                       double *acc, size_t lda, double sign, xb_error *err)
 {
     const xb_analog_config *c = &a->cfg;
     const int serial = c->input == XB_INPUT_BIT_SERIAL, N = t->cols + t->unit;
-    int pl[64], np = 0; /* the planes to convert: those with a bit set in any vector */
-    for (int b = 0; b < (serial ? c->input_bits : 1); b++)
-        if (!serial || ((lv_or >> b) & 1))
-            pl[np++] = serial ? b : -1;
-    int concurrent = 1;
-    for (int q = 0; q < t->n_arr; q++)
-        concurrent &= xb_array_mvm_concurrent(t->arr[q]);
+    int pl[64];
+    const int np = an_tile_planes(a, lv_or, pl);
+    const int concurrent = an_tile_concurrent(t);
     const long nck = an_chunks(k, concurrent);
     const int per_plane = a->mode == AN_CAL_ADC && c->mapping == XB_MAP_OFFSET;
     if (an_grow(&a->q, &a->cap_q, (size_t)c->slices * k * t->cols, sizeof *a->q) ||
         an_grow(&a->cerr, &a->cap_cerr, (size_t)nck, sizeof *a->cerr) ||
         (per_plane && an_grow(&a->ipcal, &a->cap_ipcal, (size_t)c->slices * k * N, sizeof *a->ipcal)))
         return xb_error_set(err, XB_ENOMEM, "analog: out of memory for %zu vectors", k);
-    tile_run r = {a, l, t, xs, ldx, k, pl, np, 0, 0, acc, lda, sign, nck, concurrent, NULL};
+    an_tile_run r = {a, l, t, xs, ldx, k, pl, np, 0, 0, acc, lda, sign, nck, concurrent, NULL, 1};
     const double scale = a->dmax / (c->v_read * a->dg) * (serial ? 1.0 : a->levels);
     for (;;) { /* all planes at once, or (offset calibration) plane by plane */
         r.p1 = per_plane && r.p0 < np ? r.p0 + 1 : np;
