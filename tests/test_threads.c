@@ -1,6 +1,7 @@
 /* Threads change nothing: the same analog inference (calibration, then the
  * test images) with 1, 2 and 3 threads gives the same logits, the same
- * calibration file and the same counts, bit for bit, for every kind of array
+ * calibration file, the same checksum of every layer's sums (doubles, before
+ * the float output) and the same counts, bit for bit, for every kind of array
  * path: bit-serial differential pairs on the column path (several depth and
  * output tiles, programming errors, an ADC), offset mapping with a unit column
  * and bit slicing, DAC inputs on the transfer matrix, and NMOS access devices
@@ -91,6 +92,8 @@ static void check_same(const char *name, const char *const *kv)
                      "%s: logits with %d threads differ from 1 thread's", name, T);
         XB_CHECK_MSG(one.calib && o.calib && !strcmp(one.calib, o.calib),
                      "%s: calibration with %d threads differs from 1 thread's", name, T);
+        XB_CHECK_MSG(o.st.sums_hash == one.st.sums_hash, "%s: the sums with %d threads differ from 1 thread's",
+                     name, T);
         XB_CHECK_MSG(o.st.mvm_vectors == one.st.mvm_vectors && o.st.tiles == one.st.tiles,
                      "%s: %d threads solved %ld vectors on %ld arrays, 1 thread %ld on %ld", name, T,
                      o.st.mvm_vectors, o.st.tiles, one.st.mvm_vectors, one.st.tiles);

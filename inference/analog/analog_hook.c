@@ -59,6 +59,15 @@ static void quantize_task(void *ctx, long c, int thread)
     r->a->thr[thread].st.t_digital += xb_clock_now() - t0;
 }
 
+/* splitmix64's finalizer */
+static unsigned long long mix64(unsigned long long z)
+{
+    z += 0x9e3779b97f4a7c15ULL;
+    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
+    z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
+    return z ^ (z >> 31);
+}
+
 /* Columns k0..k1 of the result back to floats. */
 static void result_task(void *ctx, long c, int thread)
 {
@@ -77,6 +86,19 @@ static void result_task(void *ctx, long c, int thread)
         for (size_t kk = k0; kk < k1; kk++)
             y[kk] = (float)(a->acc[kk * R + o] * s);
     }
+    /* The checksum: a hash per column, added (so the chunks may come in any order). */
+    unsigned long long h = 0;
+    for (size_t kk = k0; kk < k1; kk++) {
+        unsigned long long hk = mix64(((unsigned long long)l->L->index << 40) ^
+                                      ((unsigned long long)call->group << 32) ^ kk);
+        for (int o = 0; o < R; o++) {
+            unsigned long long bits;
+            memcpy(&bits, &a->acc[kk * R + o], sizeof bits);
+            hk = mix64(hk ^ bits);
+        }
+        h += hk;
+    }
+    r->a->thr[thread].st.sums_hash += h;
     r->a->thr[thread].st.t_digital += xb_clock_now() - t0;
 }
 

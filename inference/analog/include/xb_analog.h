@@ -149,7 +149,7 @@ void xb_analog_detach(xb_analog *a);
  * and for users who want to solve a tile themselves.  Free with xb_circuit_free. */
 xb_circuit *xb_analog_array_circuit(xb_analog *a, int layer, int g, int dt, int ot, int s, int p, xb_error *err);
 
-/* Where the time goes (seconds), and how much was done. */
+/* Where the time goes (seconds, summed over the threads), and how much was done. */
 typedef struct {
     double t_program;  /* mapping, programming errors, factorizations / transfer matrices */
     double t_solve;    /* array MVMs */
@@ -157,6 +157,9 @@ typedef struct {
     double t_digital;  /* quantization, bit planes, shift-and-add, partial sums */
     long tiles;        /* physical arrays programmed */
     long mvm_vectors;  /* array input vectors solved */
+    unsigned long long sums_hash; /* a checksum of the bits of every matmul's sums (after the
+                                     ADCs, before the float output), for reproducibility checks:
+                                     the same for any thread count */
 } xb_analog_stats;
 
 const xb_analog_stats *xb_analog_get_stats(const xb_analog *a);
