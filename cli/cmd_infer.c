@@ -22,15 +22,19 @@ static void usage(FILE *f)
 {
     fprintf(f,
         "usage: xbar infer --model M.onnx --dataset SPEC [--limit N] [--batch B]\n"
+        "       xbar infer --model M.onnx --inputs X.npy --out LOGITS.npy\n"
+        "                  [--analog PARAMS.json [--calibration C.npy]] [--batch B]\n"
         "\n"
         "Run an ONNX network with the digital reference engine on a labelled dataset and\n"
-        "report its accuracy.\n"
+        "report its accuracy; or run a raw input tensor and write the logits.\n"
         "\n"
-        "  --model M.onnx     the network.  Its input shape picks the preprocessing:\n"
-        "                     1x32x32 Fashion-MNIST style (28x28 zero-padded to 32x32,\n"
-        "                     (p/255 - 0.2860) / 0.3530), 3x224x224 ImageNet style\n"
-        "                     (shorter side to 256, bilinear, centre crop 224, ImageNet\n"
-        "                     mean and std).  Any other shape is refused.\n"
+        "  --model M.onnx     the network.  Its input shape sets the preprocessing:\n"
+        "                     Fashion-MNIST, 1 or 3 channels: 28x28 centred on a canvas\n"
+        "                     of zeros for sides of 28 to 32 (32x32: a 2-pixel pad), else\n"
+        "                     resized (bilinear) to HxW, then (p/255 - 0.2860) / 0.3530;\n"
+        "                     ImageNet style, 3 channels: shorter side to 256 (for 224;\n"
+        "                     256 S/224 for a side S), bilinear, centre crop HxW,\n"
+        "                     ImageNet mean and std\n"
         "  --dataset SPEC     fashion-mnist[:DIR]        Fashion-MNIST test split (10,000)\n"
         "                     fashion-mnist-train[:DIR]  its training split (60,000)\n"
         "                         DIR holds {t10k,train}-{images-idx3,labels-idx1}-ubyte[.gz]\n"
@@ -41,6 +45,17 @@ static void usage(FILE *f)
         "                         model's output order; '#' starts a comment line)\n"
         "  --labels FILE      the labels file of an imagenet:DIR dataset\n"
         "  --limit N          use only the first N images\n"
+        "  --inputs X.npy     instead of a dataset: N x C x H x W numbers (.npy or .csv, any\n"
+        "                     N, the model's C x H x W; or N x F for an [N, F] input), fed\n"
+        "                     as they are, no preprocessing, any input shape\n"
+        "  --out LOGITS.npy   with --inputs: the outputs, N x outputs (float64 holding the\n"
+        "                     engine's float32 values)\n"
+        "  --analog P.json    with --inputs: every weight layer on crossbar arrays solved as\n"
+        "                     circuits, configured by a JSON object of sweep parameters\n"
+        "                     (docs/sweep.md), e.g. {\"rp\": 1e-4, \"mapping\": \"offset\"};\n"
+        "                     float weights are quantized to weight_bits per output channel\n"
+        "  --calibration C.npy  images that set the analog input and ADC ranges (default:\n"
+        "                     the inputs themselves)\n"
         "  --batch B          images per network run (default %d for inputs of up to %d\n"
         "                     values, else %d)\n"
         "  --help             this text\n"
@@ -57,15 +72,15 @@ static void usage(FILE *f)
 }
 
 typedef struct {
-    const char *model, *spec, *labels;
+    const char *model, *spec, *labels, *inputs, *out, *analog, *calibration;
     long limit, batch;
 } infer_args;
 
 /* Fill a from argv.  Returns -1 to go on, else the exit status (0 after --help). */
 static int parse_args(int argc, char **argv, infer_args *a)
 {
-    static const char *const with_value[] = {"--model", "--dataset", "--labels", "--limit",
-                                             "--batch"};
+    static const char *const with_value[] = {"--model", "--dataset", "--labels", "--limit", "--batch",
+                                             "--inputs", "--out", "--analog", "--calibration"};
     const size_t n_opts = sizeof with_value / sizeof with_value[0];
     for (int i = 1; i < argc; i++) {
         const char *arg = argv[i], *val = NULL;
@@ -92,6 +107,10 @@ static int parse_args(int argc, char **argv, infer_args *a)
         case 0: a->model = val; break;
         case 1: a->spec = val; break;
         case 2: a->labels = val; break;
+        case 5: a->inputs = val; break;
+        case 6: a->out = val; break;
+        case 7: a->analog = val; break;
+        case 8: a->calibration = val; break;
         case 3:
         case 4:
             if (!xb_parse_long(val, count) || *count < 1 || *count > max)
@@ -108,6 +127,18 @@ static int parse_args(int argc, char **argv, infer_args *a)
     }
     if (!a->model || !*a->model)
         return xb_cli_usage_error("infer", "--model M.onnx is required");
+    if (a->inputs || a->out) {
+        if (!a->inputs || !*a->inputs || !a->out || !*a->out)
+            return xb_cli_usage_error("infer", "--inputs X.npy and --out LOGITS.npy go together");
+        if (a->spec || a->labels || a->limit)
+            return xb_cli_usage_error("infer", "--inputs replaces --dataset, --labels and --limit");
+        if (a->calibration && !a->analog)
+            return xb_cli_usage_error("infer", "--calibration needs --analog");
+        return -1;
+    }
+    if (a->analog || a->calibration)
+        return xb_cli_usage_error("infer", "--analog and --calibration go with --inputs (for a dataset, "
+                                  "run a sweep: docs/sweep.md)");
     if (!a->spec || !*a->spec)
         return xb_cli_usage_error("infer", "--dataset is required (fashion-mnist[:DIR], "
                                   "fashion-mnist-train[:DIR] or imagenet:DIR)");
@@ -197,6 +228,10 @@ int xb_cmd_infer(int argc, char **argv)
     int rc = parse_args(argc, argv, &a);
     if (rc >= 0)
         return rc;
+    if (a.inputs) {
+        xb_infer_raw_args r = {a.model, a.inputs, a.out, a.analog, a.calibration, a.batch};
+        return xb_cmd_infer_raw(&r);
+    }
     xb_error err;
     xb_error_clear(&err);
     xb_model *m = xb_model_load(a.model, &err);

@@ -12,4 +12,12 @@ int xb_cmd_bench(int argc, char **argv);
 int xb_cmd_bench_sweep(int argc, char **argv); /* argv[1] is "sweep" */
 int xb_cmd_sweep(int argc, char **argv);
 
+/* `xbar infer --inputs X --out Y` (cmd_infer_raw.c), with the arguments
+ * cmd_infer.c parsed. */
+typedef struct {
+    const char *model, *inputs, *out, *analog, *calibration;
+    long batch;
+} xb_infer_raw_args;
+int xb_cmd_infer_raw(const xb_infer_raw_args *a);
+
 #endif

@@ -56,10 +56,12 @@ int xb_ladder_applies(const xb_circuit *c)
 
 size_t xb_ladder_bytes(const xb_circuit *c)
 {
+    const int bw = c->cols < LADDER_BLOCK_COLS ? c->cols : LADDER_BLOCK_COLS;
     size_t mn = (size_t)c->rows * c->cols, m = (size_t)c->rows;
-    return mn * sizeof(double) * (3 + 3 + 2 * (c->source_line == XB_SL_COLUMN) + (c->r_col_seg != NULL)) +
-           mn * sizeof(int) +
-           m * (sizeof(int) + 9 * sizeof(double) + sizeof(rung) + sizeof(norton));
+    size_t slab = (size_t)((c->cols + bw - 1) / bw) * bw * m; /* the warm start, padded */
+    const int folded = c->source_line == XB_SL_COLUMN && c->sl_drive == XB_SL_NEAR && !xb_circuit_is_nonlinear(c);
+    return mn * sizeof(double) * (3 + 2 * (c->source_line == XB_SL_COLUMN) + (c->r_col_seg != NULL) + 3 * folded) +
+           4 * slab * sizeof(double) + m * (sizeof(int) + 9 * sizeof(double) + sizeof(rung) + sizeof(norton));
 }
 
 void xb_ladder_free(xb_ladder *l)
@@ -73,9 +75,12 @@ void xb_ladder_free(xb_ladder *l)
     free(l->pc);
     free(l->ps);
     xb_ladder_work_free(l->work);
-    free(l->retry);
-    free(l->warm);
-    free(l->warm_ok);
+    xb_column_free(l->folded);
+    free(l->blk_open);
+    free(l->gb);
+    free(l->ws);
+    free(l->wc);
+    free(l->wa);
     free(l->row);
     free(l->rs_gap);
     free(l->rc_gap);
@@ -141,8 +146,12 @@ xb_ladder *xb_ladder_new(const xb_circuit *c, xb_error *err)
     l->rc = malloc(mn * sizeof *l->rc);
     l->rsense = malloc((size_t)N * sizeof *l->rsense);
     l->rsl = c->source_line == XB_SL_COLUMN ? malloc(mn * sizeof *l->rsl) : NULL;
-    l->warm = malloc(3 * mn * sizeof *l->warm);
-    l->warm_ok = calloc(mn, sizeof *l->warm_ok);
+    l->bw = N < LADDER_BLOCK_COLS ? N : LADDER_BLOCK_COLS;
+    const size_t slab = (size_t)((N + l->bw - 1) / l->bw) * l->bw * M; /* the last block padded */
+    l->ws = malloc(slab * sizeof *l->ws);
+    l->wc = malloc(slab * sizeof *l->wc);
+    l->wa = malloc(slab * sizeof *l->wa);
+    l->gb = calloc(slab, sizeof *l->gb);
     l->row = malloc(m * sizeof *l->row);
     l->rs_gap = malloc(m * sizeof(double));
     l->rc_gap = malloc(m * sizeof(double));
@@ -155,8 +164,8 @@ xb_ladder *xb_ladder_new(const xb_circuit *c, xb_error *err)
     l->keep = malloc(3 * m * sizeof(double));
     l->rg = malloc(m * sizeof *l->rg);
     l->nt = malloc(m * sizeof *l->nt);
-    if (!l->g || !l->rc || !l->rsense || (c->source_line == XB_SL_COLUMN && !l->rsl) || !l->warm ||
-        !l->warm_ok || !l->row || !l->rs_gap || !l->rc_gap || !l->s || !l->c || !l->a || !l->ds || !l->dc ||
+    if (!l->g || !l->rc || !l->rsense || (c->source_line == XB_SL_COLUMN && !l->rsl) || !l->ws ||
+        !l->wc || !l->wa || !l->gb || !l->row || !l->rs_gap || !l->rc_gap || !l->s || !l->c || !l->a || !l->ds || !l->dc ||
         !l->da || !l->keep || !l->rg || !l->nt) {
         xb_ladder_free(l);
         xb_error_set(err, XB_ENOMEM, "ladder path: out of memory for %d x %d", M, N);
@@ -172,9 +181,31 @@ xb_ladder *xb_ladder_new(const xb_circuit *c, xb_error *err)
         }
     for (int j = 0; j < N; j++)
         l->rsense[j] = xb_circuit_r_sense(c, j);
-    l->work = xb_ladder_work_new(M, N < LADDER_BLOCK_COLS ? N : LADDER_BLOCK_COLS);
-    l->retry = calloc((size_t)N, 1);
-    if (!l->work || !l->retry) {
+    /* every cell starts from its first guess; the padding of the last block
+     * from a cell of nothing */
+    for (size_t q = 0; q < slab; q++) {
+        l->ws[q] = l->v_read;
+        l->wc[q] = l->wa[q] = 0;
+    }
+    for (int i = 0; i < M; i++)
+        for (int j = 0; j < N; j++) {
+            size_t q = xb_ladder_warm(l, i, j);
+            l->gb[q] = l->g[(size_t)i * N + j];
+            xb_ladder_first_guess(l, l->gb[q], &l->ws[q], &l->wa[q], &l->wc[q]);
+        }
+    l->work = xb_ladder_work_new(M, l->bw);
+    if (l->kind == BR_LINEAR && l->rsl && l->drive == XB_SL_NEAR) {
+        if (!(l->folded = xb_ladder_folded_new(c, err))) {
+            xb_ladder_free(l);
+            return NULL;
+        }
+    }
+    l->blk_open = calloc((size_t)(N + l->bw - 1) / l->bw, 1);
+    for (size_t q = 0; l->blk_open && q < mn; q++)
+        if (l->g[q] == 0.0)
+            l->blk_open[(q % N) / l->bw] = 1;
+    l->triode_safe = l->kind == BR_NMOS_LIN && xb_ladder_triode_safe(l);
+    if (!l->work || !l->blk_open) {
         xb_ladder_free(l);
         xb_error_set(err, XB_ENOMEM, "ladder path: out of memory for %d x %d", M, N);
         return NULL;
@@ -188,7 +219,8 @@ xb_ladder *xb_ladder_new(const xb_circuit *c, xb_error *err)
         xb_error_set(err, XB_ENOMEM, "ladder path: out of memory for %d x %d", M, N);
         return NULL;
     }
-    if (l->rsl && !(l->ps = prefix(l->rsl, M, N))) {
+    l->rs_value = c->r_sl;
+    if (l->rsl && c->r_sl_seg && !(l->ps = prefix(l->rsl, M, N))) {
         xb_ladder_free(l);
         xb_error_set(err, XB_ENOMEM, "ladder path: out of memory for %d x %d", M, N);
         return NULL;
@@ -486,16 +518,11 @@ xb_status xb_ladder_column(xb_ladder *l, int j, const double *x, int *K_out, xb_
     *K_out = K;
     if (K == 0)
         return XB_OK;
-    const size_t mn = (size_t)l->M * l->N;
     for (int k = 0; k < K; k++) {
-        size_t q = (size_t)l->row[k] * l->N + j;
-        if (l->warm_ok[q]) {
-            l->s[k] = l->warm[q];
-            l->c[k] = l->warm[mn + q];
-            l->a[k] = l->warm[2 * mn + q];
-        } else {
-            xb_ladder_first_guess(l, l->g[q], &l->s[k], &l->a[k], &l->c[k]);
-        }
+        size_t q = xb_ladder_warm(l, l->row[k], j);
+        l->s[k] = l->ws[q];
+        l->c[k] = l->wc[q];
+        l->a[k] = l->wa[q];
     }
     if (l->kind == BR_LINEAR) { /* a linear ladder: one sweep is the answer */
         linearize(l, j, K, 1.0);
@@ -528,11 +555,10 @@ xb_status xb_ladder_column(xb_ladder *l, int j, const double *x, int *K_out, xb_
     }
 done:
     for (int k = 0; k < K; k++) {
-        size_t q = (size_t)l->row[k] * l->N + j;
-        l->warm[q] = l->s[k];
-        l->warm[mn + q] = l->c[k];
-        l->warm[2 * mn + q] = l->a[k];
-        l->warm_ok[q] = 1;
+        size_t q = xb_ladder_warm(l, l->row[k], j);
+        l->ws[q] = l->s[k];
+        l->wc[q] = l->c[k];
+        l->wa[q] = l->a[k];
     }
     return XB_OK;
 }

@@ -59,16 +59,23 @@ typedef struct xb_ladder {
     double *rsl;        /* M*N ohms: source-line segment (i,j), or NULL (ideal) */
     double rc_value;    /* ohms: every bit-line segment, when pc is NULL */
     double *pc;         /* (M+1)*N ohms or NULL (uniform): bit-line segments 0 .. i-1 of column j summed */
-    double *ps;         /* (M+1)*N ohms or NULL (ideal): the same along the source line */
-    double *warm;       /* 3*M*N volts: s, c, a of every cell at its last solve (warm start) */
-    int *warm_ok;       /* M*N: 1 once the cell has been solved */
+    double *ps;         /* (M+1)*N ohms or NULL (ideal or uniform): the same along the source line */
+    double rs_value;    /* ohms: every source-line segment, when rsl is set and ps is NULL */
+    int bw;             /* columns per block of the block path: min(N, LADDER_BLOCK_COLS) */
+    double *ws, *wc, *wa; /* nblk*M*bw volts each: s, c, a of every cell at its last solve (warm
+                             start; the first guess until then), block by block, cell (i, j) at
+                             xb_ladder_warm(l, i, j): the block path works on them in place */
     long iters, src_steps;
-    /* the block path's work area, and the columns to retry alone.  One thread:
-     * a parallel region per vector cost more than it saved at these sizes on a
-     * busy machine (1152x256: 1.6 ms alone, 11 ms on two threads beside other
-     * work); threads across tiles and vectors belong to the caller. */
+    /* the block path's work area.  One thread: a parallel region per vector
+     * cost more than it saved at these sizes on a busy machine (1152x256: 1.6 ms
+     * alone, 11 ms on two threads beside other work); threads across tiles and
+     * vectors belong to the caller. */
     struct xb_ladder_work *work;
-    char *retry;        /* N */
+    void *folded;       /* xb_ladder_folded_new's column model, or NULL */
+    char *blk_open;     /* nblk: 1 when a block has an open cell (g = 0) */
+    int triode_safe;    /* xb_ladder_triode_safe: the explicit-vector kernel's scale bounds hold */
+    double *gb;         /* nblk*M*bw siemens: g in the layout of ws (padding 0), for the
+                           block path's passes, which walk a block's rows many times */
     /* one column's work, M entries each */
     int *row;
     double *rs_gap, *rc_gap, *s, *c, *a, *ds, *dc, *da, *keep;
@@ -76,11 +83,27 @@ typedef struct xb_ladder {
     norton *nt;
 } xb_ladder;
 
+/* Where cell (i, j) sits in ws, wc, wa: row-major slabs of M x bw, one per block. */
+static inline size_t xb_ladder_warm(const xb_ladder *l, int i, int j)
+{
+    return ((size_t)(j / l->bw) * l->M + i) * l->bw + j % l->bw;
+}
+
 /* The work of one block of columns for one vector (ladder_block.c): every
  * array holds max_rows x B entries, row k of column jj at k*B + jj. */
+/* Early acceptance on the block path: a full step d after a full step d' with
+ * d <= LADDER_QUADRATIC d' is in Newton's quadratic regime, where the next
+ * step would be about d (d / d')^2 = d^3 / d'^2 (the step's Lipschitz
+ * estimate, as in Deuflhard, Newton Methods for Nonlinear Problems, 2004,
+ * sec. 2.1); when that is below LADDER_EARLY times the convergence tolerance,
+ * the iterate after d is accepted without the iteration that would only
+ * confirm it. */
+#define LADDER_QUADRATIC 1e-2
+#define LADDER_EARLY 1e-3
+
 /* Columns per block of the block path: a block's per-row state stays in cache
  * while Newton sweeps it (64 columns x 8 doubles = 4 KiB a row). */
-#define LADDER_BLOCK_COLS 64
+#define LADDER_BLOCK_COLS 32
 
 typedef struct xb_ladder_work {
     int B;               /* columns in a block */
@@ -92,17 +115,33 @@ typedef struct xb_ladder_work {
     double *s, *c, *a;   /* the iterate */
     double *s1, *c1;     /* the sweep's solution */
     double *ds, *dc, *da;
-    double *st;          /* 3 x: the 1-port's J, y, w */
+    double *nt;          /* 7 x: the 2-port's Norton states (xb_ladder_sweep_block) */
     double *p, *q, *jr;  /* the rungs (see rung), one array per field */
     double *fa, *dsd, *ca, *iden; /* and the internal nodes' terms; iden = 1 / den */
     int *done;           /* B: 1 converged, -1 failed, 0 going on */
     double *alpha, *step, *dmax, *xmax; /* B */
-    /* one column of a 2-port sweep: max_rows each */
-    rung *rg_col;
-    double *rs_col, *rc_col, *s_col, *c_col;
-    norton *nt;
+    double *prev;        /* B: the column's last full step (early acceptance), or -1 */
     long iters;          /* column-iterations of Newton */
 } xb_ladder_work;
+
+/* The per-column maxima of one Newton pass up on a block (ladder_pinned.c):
+ * of |da|, |da - dc|, |dc|, the steps summed (not finite once one is not),
+ * the largest |c| and |a| after the step, the internal nodes above V_read. */
+typedef struct {
+    double mda[LADDER_BLOCK_COLS], mdd[LADDER_BLOCK_COLS], mdc[LADDER_BLOCK_COLS];
+    double nan[LADDER_BLOCK_COLS], xm[LADDER_BLOCK_COLS], above[LADDER_BLOCK_COLS];
+} xb_ladder_steps;
+
+/* ladder_triode.c: one Newton iteration's pass down and pass up on a block,
+ * for NMOS access in triode and linear cells (ladder_pinned.c decides when),
+ * on blocks that xb_ladder_triode_fits: AVX-512, no open cell, a whole number
+ * of its column groups, the scale bounds of xb_ladder_triode_safe. */
+int xb_ladder_triode_fits(const xb_ladder *l, int j0, int B);
+/* 1 when no row can move the kernel's projective state by 2^80 (set up once). */
+int xb_ladder_triode_safe(const xb_ladder *l);
+void xb_ladder_triode_down(const xb_ladder *l, xb_ladder_work *w, int j0, int B);
+void xb_ladder_triode_up(const xb_ladder *l, xb_ladder_work *w, int j0, int B, const double *live,
+                         xb_ladder_steps *m);
 
 xb_ladder_work *xb_ladder_work_new(int max_rows, int B);
 void xb_ladder_work_free(xb_ladder_work *w);
@@ -115,9 +154,22 @@ void xb_ladder_block(xb_ladder *l, xb_ladder_work *w, const double *x, int j0, i
  * nt: K states of work. */
 void xb_ladder_sweep(const xb_ladder *l, int K, const rung *rg, const double *rs_gap, const double *rc_gap,
                      double rc_end, double rs_end, double vs, norton *nt, double *s_out, double *c_out);
+/* Newton on the block's columns j0 .. j0+B-1 with an ideal source line
+ * (ladder_pinned.c), in place on the block's warm-start slabs: w's enabled
+ * rows and gaps made, done[] 0; out[jj] the currents of the columns that
+ * converged, done[] as xb_ladder_block says.  A column that fails is put back
+ * to the first guess for the one-column path. */
+void xb_ladder_newton_pinned(const xb_ladder *l, xb_ladder_work *w, int j0, int B, double *out);
+/* The 2-port ladders of the block's columns (ladder_sl.c): w's rungs p, q, jr
+ * (the internal nodes condensed out) and gaps into s1, c1; nt: 7 x K x B. */
+void xb_ladder_sweep_block(const xb_ladder *l, xb_ladder_work *w, int B, double vs, double *nt);
 /* A linear array with a column source line: the column currents of the block
  * (w's enabled rows and gaps made) in one sweep down, no iteration. */
 void xb_ladder_linear_sl(const xb_ladder *l, const xb_ladder_work *w, int j0, int B, double *out);
+/* The column model (column.c) of a linear array whose column source line is
+ * driven at the sense end, the source line folded into the bit line (see
+ * ladder_linear.c); NULL for any other circuit, or on failure (err set). */
+void *xb_ladder_folded_new(const xb_circuit *c, xb_error *err);
 /* A starting point for a cell never solved before. */
 void xb_ladder_first_guess(const xb_ladder *l, double g, double *s, double *a, double *c);
 

@@ -78,25 +78,23 @@ xb_status xb_ladder_solve(xb_ladder *l, const double *x, size_t k, double *out, 
             }
         return XB_OK;
     }
+    if (l->folded) /* a linear column source line driven at the sense end */
+        return xb_column_solve(l->folded, x, k, out, err);
+    /* block by block, every vector: a block's conductances and warm starts stay
+     * in cache from one vector to the next; a column that fails on the block
+     * path is retried at once, so its next vector starts from its solution */
     const int B = LADDER_BLOCK_COLS < N ? LADDER_BLOCK_COLS : N, nblk = (N + B - 1) / B;
     xb_status st = XB_OK;
-    for (size_t b = 0; b < k && st == XB_OK; b++) {
-        const double *xb = x + b * (size_t)M;
-        double *ob = out + b * (size_t)N;
-        int failed = 0;
-        for (int blk = 0; blk < nblk; blk++) {
-            xb_ladder_work *w = l->work;
-            int j0 = blk * B, nb = j0 + B <= N ? B : N - j0;
-            xb_ladder_block(l, w, xb, j0, nb, ob + j0);
-            for (int jj = 0; jj < nb; jj++)
+    xb_ladder_work *w = l->work;
+    for (int blk = 0; blk < nblk && st == XB_OK; blk++) {
+        const int j0 = blk * B, nb = j0 + B <= N ? B : N - j0;
+        for (size_t b = 0; b < k && st == XB_OK; b++) {
+            const double *xb = x + b * (size_t)M;
+            xb_ladder_block(l, w, xb, j0, nb, out + b * (size_t)N + j0);
+            for (int jj = 0; jj < nb && st == XB_OK; jj++)
                 if (w->done[jj] != 1)
-                    l->retry[j0 + jj] = 1, failed++;
+                    st = one_column(l, xb, j0 + jj, b, out, NULL, err);
         }
-        for (int j = 0; j < N && failed && st == XB_OK; j++)
-            if (l->retry[j]) {
-                l->retry[j] = 0;
-                st = one_column(l, xb, j, b, out, NULL, err);
-            }
     }
     l->iters += l->work->iters;
     l->work->iters = 0;

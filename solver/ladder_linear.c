@@ -1,10 +1,48 @@
-/* ladder_linear.c: a linear gate-input array with a column source line, a
- * block of columns at once (the block path's gaps already made, see
- * ladder_block.c).  Built for AVX2 + FMA too, chosen at load time. */
+/* ladder_linear.c: a linear gate-input array with a column source line.
+ *
+ * Driven at the sense end, it is the linear column model of an ideal source
+ * line with each source-line segment added to the bit-line segment beside it:
+ * segment i of both lines lies between rows i and i+1 (the last: to the
+ * virtual ground and to the supply), and the current of the rows at and above
+ * row i flows down the bit line and up the source line there, so the voltage
+ * across cell i+1, u = s - c, is that across cell i plus (Rs + Rc) times that
+ * current, the recurrence of an ideal supply with a wire of Rs + Rc; the
+ * column current is that of the model.  So the column kernels (column.c) solve
+ * it, many vectors per pass over G.
+ *
+ * Driven at the far end the source-line current is the column current minus
+ * the current crossed above, and the two lines stay a 2-port: a block of
+ * columns at once (the block path's gaps already made, see ladder_block.c),
+ * built for AVX2 + FMA too, chosen at load time. */
 #include <math.h>
+#include <stdlib.h>
 
 #include "ladder.h"
 #include "solver_internal.h"
+
+void *xb_ladder_folded_new(const xb_circuit *c, xb_error *err)
+{
+    if (c->topology != XB_TOPO_GATE_INPUT || c->source_line != XB_SL_COLUMN || c->sl_drive != XB_SL_NEAR ||
+        xb_circuit_is_nonlinear(c))
+        return NULL;
+    xb_circuit *f = xb_circuit_copy(c, err);
+    if (!f)
+        return NULL;
+    const int M = c->rows, N = c->cols;
+    xb_status st = XB_OK;
+    if (c->r_col_seg || c->r_sl_seg) {
+        st = xb_circuit_use_col_segments(f, err);
+        for (int i = 0; i < M && !st; i++)
+            for (int j = 0; j < N; j++)
+                f->r_col_seg[(size_t)i * N + j] = xb_circuit_r_col(c, i, j) + xb_circuit_r_sl(c, i, j);
+    } else {
+        f->r_col = c->r_col + c->r_sl;
+    }
+    f->source_line = XB_SL_IDEAL;
+    void *m = st ? NULL : xb_column_new(f, err);
+    xb_circuit_free(f);
+    return m;
+}
 
 static size_t at(int k, int jj, int B) { return (size_t)k * B + jj; }
 
@@ -46,7 +84,7 @@ void xb_ladder_linear_sl(const xb_ladder *l, const xb_ladder_work *w, int j0, in
         F1[jj] = 0;
     }
     for (int k = 0; k < K; k++) {
-        const double *restrict g = l->g + (size_t)w->row[k] * l->N + j0;
+        const double *restrict g = l->gb + (size_t)(j0 / l->bw) * l->M * l->bw + (size_t)w->row[k] * l->bw;
         for (int jj = 0; jj < B; jj++) {
             const double u0 = Ei00[jj] - Ei01[jj], u1 = Ei10[jj] - Ei11[jj];
             Ev00[jj] += g[jj] * u0;

@@ -297,6 +297,36 @@ static xb_status parse(const cJSON *root, const char *path, const char *dir, xb_
     return sw_plots_get(cJSON_GetObjectItemCaseSensitive(root, "plots"), path, c, err);
 }
 
+/* text as JSON, or NULL with a message that gives the line and column. */
+static cJSON *parse_json(const char *text, const char *path, xb_error *err)
+{
+    const char *end = NULL;
+    cJSON *root = cJSON_ParseWithOpts(text, &end, 1);
+    if (!root) {
+        /* cJSON's error pointer marks where parsing stopped. */
+        const char *at = cJSON_GetErrorPtr();
+        if (!at || at < text || at > text + strlen(text))
+            at = end;
+        int line = 0, col = 0;
+        if (at)
+            where(text, at, &line, &col);
+        char near[24] = "";
+        if (at && *at) {
+            size_t k = 0;
+            for (; k < sizeof near - 1 && at[k] && at[k] != '\n'; k++)
+                near[k] = at[k];
+            near[k] = '\0';
+        }
+        xb_error_set(err, XB_EFORMAT, "%s:%d:%d: JSON syntax error%s%s%s", path, line, col,
+                     near[0] ? " near '"
+                     : (at && !*at ? " found at the end of the file (an unclosed bracket or "
+                                     "string, or a comma before a closing bracket?)" : ""),
+                     near, near[0] ? "'" : "");
+        return NULL;
+    }
+    return root;
+}
+
 xb_status xb_sweep_config_load(const char *path, xb_sweep_config *c, xb_error *err)
 {
     xb_error local;
@@ -323,30 +353,9 @@ xb_status xb_sweep_config_parse(const char *text, const char *path, xb_sweep_con
         return xb_error_set(err, XB_EINVAL, "sweep configuration: NULL text, path or "
                             "configuration");
     memset(c, 0, sizeof *c);
-    const char *end = NULL;
-    cJSON *root = cJSON_ParseWithOpts(text, &end, 1);
-    if (!root) {
-        /* cJSON's error pointer marks where parsing stopped. */
-        const char *at = cJSON_GetErrorPtr();
-        if (!at || at < text || at > text + strlen(text))
-            at = end;
-        int line = 0, col = 0;
-        if (at)
-            where(text, at, &line, &col);
-        char near[24] = "";
-        if (at && *at) {
-            size_t k = 0;
-            for (; k < sizeof near - 1 && at[k] && at[k] != '\n'; k++)
-                near[k] = at[k];
-            near[k] = '\0';
-        }
-        xb_error_set(err, XB_EFORMAT, "%s:%d:%d: JSON syntax error%s%s%s", path, line, col,
-                     near[0] ? " near '"
-                     : (at && !*at ? " found at the end of the file (an unclosed bracket or "
-                                     "string, or a comma before a closing bracket?)" : ""),
-                     near, near[0] ? "'" : "");
-        return XB_EFORMAT;
-    }
+    cJSON *root = parse_json(text, path, err);
+    if (!root)
+        return err->code;
     xb_status s = XB_ENOMEM;
     char *slash = strrchr(path, '/');
     char *dir = slash ? malloc((size_t)(slash - path) + 2) : dup_str(".");
@@ -422,3 +431,34 @@ void xb_sweep_config_free(xb_sweep_config *c)
     memset(c, 0, sizeof *c);
 }
 
+
+xb_status xb_sweep_params_load(const char *path, xb_analog_config *cfg, xb_error *err)
+{
+    xb_error local;
+    if (!err)
+        err = &local;
+    if (!path || !cfg)
+        return xb_error_set(err, XB_EINVAL, "analog parameters: NULL path or configuration");
+    char *text = read_file(path, err);
+    if (!text)
+        return err->code;
+    cJSON *root = parse_json(text, path, err);
+    free(text);
+    if (!root)
+        return err->code;
+    xb_sweep_param *p = NULL;
+    int n = 0;
+    xb_analog_config c;
+    xb_analog_config_init(&c);
+    xb_status s = sw_params_get(root, "parameters", path, &p, &n, err);
+    for (int i = 0; s == XB_OK && i < n; i++)
+        if ((s = xb_analog_config_set(&c, p[i].key, p[i].value, err)) != XB_OK)
+            xb_error_prefix(err, "%s", path);
+    if (s == XB_OK && (s = xb_analog_config_validate(&c, err)) != XB_OK)
+        xb_error_prefix(err, "%s", path);
+    if (s == XB_OK)
+        *cfg = c;
+    free_params(p, n);
+    cJSON_Delete(root);
+    return s;
+}

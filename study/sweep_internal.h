@@ -193,8 +193,10 @@ typedef struct {
 } sw_job;
 
 /* Collective: run j's tasks across the ranks (one rank: all of them here).
- * On failure *must_abort is 1 when other ranks may still wait for this one. */
-xb_status sw_schedule(const sw_job *j, int rank, int size, int *must_abort, xb_error *err);
+ * On failure *must_abort is 1 when other ranks may still wait for this one;
+ * *stopped is 1 when the caller's stop() ended the run early (rank 0). */
+xb_status sw_schedule(const sw_job *j, int rank, int size, int *must_abort, int *stopped,
+                      xb_error *err);
 
 /* ---- plots (sweep_plot.c) ---------------------------------------------------------- */
 

@@ -163,7 +163,8 @@ static xb_status run(run_state *r, xb_error *err)
             return s;
         sw_job j = {c, &r->cols, &r->csv, &r->ev, r->scores, r->images, r->tasks, r->todo,
                     r->o->git_version ? r->o->git_version : "unknown", r->o};
-        if ((s = sw_schedule(&j, out->rank, out->ranks, &out->must_abort, err)) != XB_OK) {
+        if ((s = sw_schedule(&j, out->rank, out->ranks, &out->must_abort, &out->stopped, err)) !=
+            XB_OK) {
             out->failed_here = 1;
             return s;
         }
@@ -171,7 +172,8 @@ static xb_status run(run_state *r, xb_error *err)
         if (out->rank == 0 && (s = sw_csv_sort(&r->csv, c, &r->cols, r->images, err)))
             return s;
     }
-    if (out->rank == 0)
+    /* A stopped run leaves the plots to the run that finishes the sweep. */
+    if (out->rank == 0 && !out->stopped)
         return sw_plots_draw(c, r->scores, r->dir, r->o, err);
     return XB_OK;
 }

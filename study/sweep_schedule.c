@@ -34,6 +34,8 @@ typedef struct {
     long *got;                    /* slices in, per task */
     int workers;                  /* ranks not yet told to stop */
     int stop;                     /* rank 0 gives up: the serving thread ends, own work stops */
+    int halted;                   /* the caller's stop(): no unit is handed out any more */
+    int abandon;                  /* ... and rank 0 drops the unit it is running */
     xb_status failed;             /* the serving thread's failure, described in err */
     xb_error err;
     pthread_mutex_t lock;
@@ -59,14 +61,31 @@ typedef struct {
     long task;
 } own_unit;
 
+/* Ask the caller's stop(); from then on no unit is handed out (the serving
+ * thread answers "no more" to the other ranks, which finish what they hold). */
+static void ask_stop(coord *k)
+{
+    const xb_sweep_options *o = k->j->o;
+    int want = o->stop ? o->stop(o->user) : XB_SWEEP_GO_ON;
+    if (want == XB_SWEEP_GO_ON)
+        return;
+    pthread_mutex_lock(&k->lock);
+    k->halted = 1;
+    k->next = k->n_units;
+    if (want == XB_SWEEP_STOP_NOW)
+        k->abandon = 1;
+    pthread_mutex_unlock(&k->lock);
+}
+
 static int own_progress(void *user, const char *phase, size_t done, size_t total)
 {
     own_unit *p = user;
     const xb_sweep_options *o = p->k->j->o;
     if (o->progress)
         o->progress(o->user, p->task, phase, done, total);
+    ask_stop(p->k);
     pthread_mutex_lock(&p->k->lock);
-    int stop = p->k->stop;
+    int stop = p->k->stop || p->k->abandon;
     pthread_mutex_unlock(&p->k->lock);
     return stop;
 }
@@ -202,14 +221,22 @@ static xb_status lead(coord *k, int ranks, xb_error *err)
     if (k->workers > 0 && !started)
         s = xb_error_set(err, XB_EIO, "cannot start the thread that hands out the work");
     while (s == XB_OK) {
+        ask_stop(k);
         pthread_mutex_lock(&k->lock);
         long u = k->next < k->n_units && !k->stop ? k->next++ : -1;
         pthread_mutex_unlock(&k->lock);
         if (u < 0)
             break;
         xb_sweep_result r;
-        if ((s = run_unit(k, u, 1, &r, err)) != XB_OK)
+        if ((s = run_unit(k, u, 1, &r, err)) != XB_OK) {
+            pthread_mutex_lock(&k->lock);
+            if (k->abandon) { /* the caller asked for it: not a failure */
+                s = XB_OK;
+                xb_error_clear(err);
+            }
+            pthread_mutex_unlock(&k->lock);
             break;
+        }
         pthread_mutex_lock(&k->lock);
         s = record(k, u, &r, err);
         pthread_mutex_unlock(&k->lock);
@@ -227,10 +254,12 @@ static xb_status lead(coord *k, int ranks, xb_error *err)
     return s;
 }
 
-xb_status sw_schedule(const sw_job *j, int rank, int size, int *must_abort, xb_error *err)
+xb_status sw_schedule(const sw_job *j, int rank, int size, int *must_abort, int *stopped,
+                      xb_error *err)
 {
     coord k = {.j = j};
     *must_abort = 0;
+    *stopped = 0;
     k.slices = j->n_tasks >= size ? 1 : (size + j->n_tasks - 1) / j->n_tasks;
     size_t nb = (j->ev->test_n + (size_t)j->ev->batch - 1) / (size_t)j->ev->batch;
     if ((size_t)k.slices > nb)
@@ -239,6 +268,7 @@ xb_status sw_schedule(const sw_job *j, int rank, int size, int *must_abort, xb_e
     pthread_mutex_init(&k.lock, NULL);
     xb_status s = rank != 0 ? work(&k, err) : lead(&k, size, err);
     pthread_mutex_destroy(&k.lock);
+    *stopped = k.halted;
     free(k.agg);
     free(k.got);
     /* The other ranks wait on rank 0, and rank 0 on them. */

@@ -186,11 +186,17 @@ static void test_imagenet_path(void)
     XB_CHECK(r.status == 1 && strstr(r.err, "labels-bad:2:"));
     run_free(&r);
 
-    /* A 3x224x224 model on Fashion-MNIST. */
-    snprintf(a, sizeof a, "infer --model '%s' --dataset fashion-mnist", model);
+    /* A 1-channel model on an RGB folder: refused, and told what it needs; on
+     * Fashion-MNIST at its own size (1x16x16: the 28x28 images resized). */
+    const char *gray = xb_test_src("tests/data/onnx_tinyresnet.onnx");
+    snprintf(a, sizeof a, "infer --model '%s' --dataset 'imagenet:%s'", gray, xb_test_tmp("val"));
     r = run(a);
     XB_CHECK(r.status == 1 && xb_test_count_lines(r.err) == 1);
-    XB_CHECK(strstr(r.err, "3x224x224") && strstr(r.err, "imagenet:DIR"));
+    XB_CHECK_MSG(strstr(r.err, "1x16x16") && strstr(r.err, "fashion-mnist"), "%s", r.err);
+    run_free(&r);
+    snprintf(a, sizeof a, "infer --model '%s' --dataset fashion-mnist --limit 5", gray);
+    r = run(a);
+    XB_CHECK_MSG(r.status == 0 && strstr(r.out, "input 1x16x16") && strstr(r.out, "top1:"), "%s", r.err);
     run_free(&r);
 }
 

@@ -256,7 +256,8 @@ static void test_folder(void)
     XB_CHECK(c == 3 && h == CROP && w == CROP);
     XB_CHECK(xb_dataset_match_input(d, 3, 224, 224, &err) == XB_OK);
     XB_CHECK(xb_dataset_match_input(d, 1, 32, 32, &err) == XB_EINVAL);
-    XB_CHECK_MSG(strstr(err.msg, "fashion-mnist") && strstr(err.msg, "3x224x224"), "%s", err.msg);
+    XB_CHECK_MSG(strstr(err.msg, "fashion-mnist") && strstr(err.msg, "1x32x32"), "%s", err.msg);
+    XB_CHECK(xb_dataset_match_input(d, 3, 64, 48, &err) == XB_OK);
 
     float *x = malloc(sizeof(float) * 3 * PLANE);
     int labels[3] = {-1, -1, -1};

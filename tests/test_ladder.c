@@ -158,6 +158,63 @@ static void test_random_tiles(void)
     printf("ladder vs Newton/KLU (CHOLMOD for linear): %d tiles, worst relative difference %.3g\n", cases, worst);
 }
 
+/* Tiles wide enough for whole blocks of columns (32), without open cells: the
+ * explicit-vector NMOS kernel (ladder_triode.c) on the full blocks, the
+ * general one on the rest; a linear column source line folded into the bit
+ * line (near) and swept as a 2-port (far); NMOS access with a column source
+ * line (the block's 2-port sweep, ladder_sl.c); heavy wires, where the first
+ * steps from the first guess are limited. */
+static void test_wide_tiles(void)
+{
+    double worst = 0;
+    static const struct {
+        int M, N, nmos, sinh;
+        double r_access, rhat;
+        xb_source_line sl;
+        xb_sl_drive drive;
+    } cases[] = {
+        {120, 70, 1, 0, 0, 1e-4, XB_SL_IDEAL, XB_SL_NEAR},  {90, 64, 1, 0, 0, 3e-2, XB_SL_IDEAL, XB_SL_NEAR},
+        {100, 40, 1, 1, 0, 1e-3, XB_SL_IDEAL, XB_SL_NEAR},  {110, 70, 0, 0, 2e3, 1e-3, XB_SL_COLUMN, XB_SL_NEAR},
+        {110, 70, 0, 0, 2e3, 1e-3, XB_SL_COLUMN, XB_SL_FAR}, {80, 33, 1, 0, 0, 1e-3, XB_SL_COLUMN, XB_SL_NEAR},
+        {90, 40, 1, 0, 0, 3e-3, XB_SL_COLUMN, XB_SL_FAR},    {70, 36, 1, 1, 0, 1e-3, XB_SL_COLUMN, XB_SL_NEAR},
+    };
+    for (size_t t = 0; t < sizeof cases / sizeof cases[0]; t++) {
+        const int M = cases[t].M, N = cases[t].N;
+        xb_circuit *c = random_tile(M, N, cases[t].nmos, cases[t].sinh, cases[t].r_access, cases[t].sl,
+                                    cases[t].drive, 0);
+        XB_CHECK(c != NULL);
+        if (!c)
+            continue;
+        const double gmax = 1e-5; /* random_tile's */
+        for (int q = 0; q < M * N; q++)
+            if (c->g[q] == 0)
+                c->g[q] = gmax * (0.01 + 0.99 * urand());
+        c->r_col = cases[t].rhat / gmax;
+        if (cases[t].sl != XB_SL_IDEAL)
+            c->r_sl = 0.7 * c->r_col;
+        const size_t K = 4;
+        double *x = malloc(K * M * sizeof *x), *ia = malloc(K * N * sizeof *ia), *ib = malloc(K * N * sizeof *ib);
+        for (size_t q = 0; q < K * M; q++)
+            x[q] = urand() < 0.6;
+        xb_error e;
+        xb_status sa = run(c, XB_BACKEND_COLUMN, x, K, ia, NULL, NULL, &e);
+        XB_CHECK_MSG(sa == XB_OK, "column: %s", e.msg);
+        int nonlinear = xb_circuit_is_nonlinear(c);
+        xb_status sb = run(c, nonlinear ? XB_BACKEND_NEWTON : XB_BACKEND_CHOLMOD, x, K, ib, NULL, NULL, &e);
+        XB_CHECK_MSG(sb == XB_OK, "reference: %s", e.msg);
+        if (sa == XB_OK && sb == XB_OK) {
+            double r = max_rel(ia, ib, K * N);
+            worst = fmax(worst, r);
+            XB_CHECK_MSG(r <= 1e-10, "wide case %zu (%dx%d): rel err %.3g", t, M, N, r);
+        }
+        free(x);
+        free(ia);
+        free(ib);
+        xb_circuit_free(c);
+    }
+    printf("wide tiles vs Newton/KLU (CHOLMOD for linear): worst relative difference %.3g\n", worst);
+}
+
 /* Cells whose sinh I-V overflows a double before V_read is reached: no
  * solver can answer, and both must say so instead of returning a number. */
 static void test_refused(void)
@@ -206,6 +263,7 @@ static void test_row_source_line(void)
 int main(void)
 {
     test_random_tiles();
+    test_wide_tiles();
     test_refused();
     test_row_source_line();
     XB_TEST_DONE();

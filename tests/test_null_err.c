@@ -295,6 +295,7 @@ static void data_module(void)
     FAILS(XB_EINVAL, xb_dataset_preprocess_imagenet(rgb, 0, 1, out, err));
     xb_error e;
     if (xb_dataset_open_imagenet(xb_test_src("tests/data/jpeg3"), NULL, &d, &e) == XB_OK) {
+        FAILS(XB_EINVAL, xb_dataset_set_input_shape(d, 1, 32, 32, err));
         FAILS(XB_EINVAL, xb_dataset_match_input(d, 1, 32, 32, err));
         float x[3 * 224 * 224];
         int label;
@@ -311,6 +312,8 @@ static void sweep_module(void)
     FAILS(XB_EIO, xb_sweep_config_load(missing(), &c, err));
     FAILS(XB_EFORMAT, xb_sweep_config_parse("{", "bad.json", &c, err));
     FAILS(XB_EINVAL, xb_sweep_run(NULL, NULL, NULL, err));
+    xb_analog_config pc;
+    FAILS(XB_EIO, xb_sweep_params_load(missing(), &pc, err));
     xb_error e;
     const char *text = "{\"model\": \"absent.onnx\", \"dataset\": \"fashion-mnist\"}";
     if (xb_sweep_config_parse(text, xb_test_tmp("sweep.json"), &c, &e) == XB_OK) {

@@ -30,21 +30,6 @@ static float *read_npy(const char *rel, size_t *count, xb_matrix *shape_out)
     return f;
 }
 
-/* Max over images of max|got - want| / max|want| per image. */
-static double rel_err(const float *got, const float *want, int n, int k)
-{
-    double worst = 0;
-    for (int i = 0; i < n; i++) {
-        double scale = 0, d = 0;
-        for (int j = 0; j < k; j++) {
-            scale = fmax(scale, fabs(want[i * k + j]));
-            d = fmax(d, fabs(got[i * k + j] - want[i * k + j]));
-        }
-        worst = fmax(worst, d / (scale > 0 ? scale : 1));
-    }
-    return worst;
-}
-
 /* A hook that counts calls and columns and defers to sgemm. */
 typedef struct {
     int calls;
@@ -100,7 +85,7 @@ static void check_model(const char *base, int nimg, int c, int h, int w, int k)
 
     /* whole batch */
     XB_CHECK_MSG(xb_model_run(m, x, nimg, got, &err) == XB_OK, "%s", err.msg);
-    double e = rel_err(got, want, nimg, k);
+    double e = xb_test_rel_err(got, want, nimg, k);
     printf("%s: batch %d max rel err %.3g\n", base, nimg, e);
     XB_CHECK_MSG(e <= 1e-4, "%s: rel err %.3g", base, e);
 
@@ -108,7 +93,7 @@ static void check_model(const char *base, int nimg, int c, int h, int w, int k)
     for (int i = 0; i < nimg; i++)
         XB_CHECK_MSG(xb_model_run(m, x + (size_t)i * c * h * w, 1, got + (size_t)i * k, &err) ==
                      XB_OK, "%s", err.msg);
-    e = rel_err(got, want, nimg, k);
+    e = xb_test_rel_err(got, want, nimg, k);
     printf("%s: batch 1 max rel err %.3g\n", base, e);
     XB_CHECK(e <= 1e-4);
 
@@ -118,7 +103,7 @@ static void check_model(const char *base, int nimg, int c, int h, int w, int k)
     xb_model_set_matmul_hook(m, counting_hook, &cnt);
     memset(got, 0, sizeof(float) * (size_t)nimg * k);
     XB_CHECK(xb_model_run(m, x, nimg, got, &err) == XB_OK);
-    XB_CHECK(rel_err(got, want, nimg, k) <= 1e-4);
+    XB_CHECK(xb_test_rel_err(got, want, nimg, k) <= 1e-4);
     int nl = xb_model_num_matmul_layers(m);
     XB_CHECK(nl > 0);
     long cols = 0;
@@ -138,7 +123,7 @@ static void check_model(const char *base, int nimg, int c, int h, int w, int k)
     XB_CHECK_MSG(strstr(err.msg, "array solve failed") != NULL, "%s", err.msg);
     xb_model_set_matmul_hook(m, NULL, NULL);
     XB_CHECK(xb_model_run(m, x, nimg, got, &err) == XB_OK);
-    XB_CHECK(rel_err(got, want, nimg, k) <= 1e-4);
+    XB_CHECK(xb_test_rel_err(got, want, nimg, k) <= 1e-4);
 
     /* bad arguments */
     XB_CHECK(xb_model_run(m, x, 0, got, &err) == XB_EINVAL);

@@ -64,8 +64,8 @@ static unsigned rnd(unsigned *s)
 int main(void)
 {
     /* an op the engine does not have: named with its node */
-    expect_fail(xb_test_src("tests/data/onnx_unsupported.onnx"), XB_EUNSUPPORTED, "Softmax",
-                "head/softmax");
+    expect_fail(xb_test_src("tests/data/onnx_unsupported.onnx"), XB_EUNSUPPORTED, "Hardmax",
+                "head/hardmax");
     /* unnamed node: named by op type and index */
     expect_fail(xb_test_src("tests/data/onnx_lstm.onnx"), XB_EUNSUPPORTED, "'LSTM'", "LSTM_1");
     /* a weight that does not fit the input */

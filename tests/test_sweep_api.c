@@ -2,13 +2,14 @@
  * program runs it: the callbacks hear of the plan, the progress, every row
  * and every plot; nothing is printed; a second run resumes with nothing to
  * do. */
-#define _POSIX_C_SOURCE 200809L
+#define _XOPEN_SOURCE 700
 #include "xb_test.h"
 
 #include <fcntl.h>
 #include <string.h>
 #include <unistd.h>
 
+#include "sweep_test_util.h"
 #include "test_sweep_model.h"
 #include "xb_sweep.h"
 
@@ -57,6 +58,82 @@ static void on_warning(void *user, const char *msg)
     heard *h = user;
     h->warnings++;
     printf("warning: %s\n", msg);
+}
+
+/* The caller's stop(): after `after` rows, or at the first batch of images. */
+typedef struct {
+    int rows, after, now, asked;
+    int images_seen;
+} stopper;
+
+static void stop_report(void *user, long task, const xb_sweep_result *r, const xb_sweep_score *sc)
+{
+    stopper *p = user;
+    p->rows++;
+    (void)task, (void)r, (void)sc;
+}
+
+static void stop_progress(void *user, long task, const char *phase, size_t done, size_t total)
+{
+    stopper *p = user;
+    p->images_seen |= !strcmp(phase, "images");
+    (void)task, (void)done, (void)total;
+}
+
+static int stop_ask(void *user)
+{
+    stopper *p = user;
+    p->asked++;
+    if (p->now && p->images_seen)
+        return XB_SWEEP_STOP_NOW;
+    return p->after > 0 && p->rows >= p->after ? XB_SWEEP_STOP_AFTER : XB_SWEEP_GO_ON;
+}
+
+/* Stopped after one row, stopped in the middle of a point, then finished:
+ * the rows are those of the run that was never stopped. */
+static void check_stop(const xb_sweep_config *c)
+{
+    xb_error err;
+    stopper p = {.after = 1};
+    xb_sweep_options o = {.output = xb_test_tmp("out-stop"), .git_version = "test",
+                          .report = stop_report, .stop = stop_ask, .user = &p};
+    xb_sweep_outcome out;
+    XB_CHECK_MSG(xb_sweep_run(c, &o, &out, &err) == XB_OK, "%s", err.msg);
+    char *csv = xb_test_slurp(xb_test_tmp("out-stop/sweep.csv"));
+    printf("stopped after a row: %d rows, stopped %d, asked %d times\n", p.rows, out.stopped, p.asked);
+    XB_CHECK(p.rows == 1 && out.stopped == 1 && xb_test_count_lines(csv) == 2);
+    XB_CHECK_MSG(access(xb_test_tmp("out-stop/accuracy_vs_rp.png"), F_OK) != 0,
+                 "a stopped run drew the plots");
+    free(csv);
+
+    stopper q = {.now = 1};
+    o.user = &q;
+    o.progress = stop_progress;
+    XB_CHECK_MSG(xb_sweep_run(c, &o, &out, &err) == XB_OK, "%s", err.msg);
+    csv = xb_test_slurp(xb_test_tmp("out-stop/sweep.csv"));
+    printf("stopped in a point: %d rows, stopped %d, file %d lines\n", q.rows, out.stopped,
+           xb_test_count_lines(csv));
+    XB_CHECK(q.rows == 0 && out.stopped == 1 && xb_test_count_lines(csv) == 2);
+    free(csv);
+
+    stopper r = {0};
+    o.user = &r;
+    XB_CHECK_MSG(xb_sweep_run(c, &o, &out, &err) == XB_OK, "%s", err.msg);
+    XB_CHECK(r.rows == 2 && out.stopped == 0);
+    XB_CHECK(access(xb_test_tmp("out-stop/accuracy_vs_rp.png"), F_OK) == 0);
+    table a, b;
+    XB_CHECK(table_read(xb_test_tmp("out/sweep.csv"), &a) == 0);
+    XB_CHECK(table_read(xb_test_tmp("out-stop/sweep.csv"), &b) == 0);
+    XB_CHECK(a.rows == 4 && b.rows == 4 && a.cols == b.cols);
+    int n_id = col_index(&a, "correct");
+    XB_CHECK(n_id > 0);
+    for (int i = 1; i < a.rows && i < b.rows; i++)
+        for (int k = 0; k < a.cols; k++)
+            if (!is_timing(a.f[0][k]))
+                XB_CHECK_MSG(!strcmp(a.f[i][k], b.f[i][k]), "row %d column %s: %s vs %s", i,
+                             a.f[0][k], a.f[i][k], b.f[i][k]);
+    free(a.text);
+    free(b.text);
 }
 
 /* Run the sweep with stdout and stderr sent to a file, and return what was written there. */
@@ -125,6 +202,7 @@ int main(void)
     free(said);
     XB_CHECK(again.plans == 1 && again.todo == 0 && again.done == 3 && again.reports == 0);
     XB_CHECK(again.plots_written == 2);
+    check_stop(&c);
     xb_sweep_config_free(&c);
     xb_sweep_config_free(NULL);
     XB_TEST_DONE();

@@ -1,6 +1,8 @@
 #define _POSIX_C_SOURCE 200809L
 #include "xb_test.h"
 
+#include <math.h>
+
 #include <stdlib.h>
 #include <string.h>
 
@@ -65,4 +67,18 @@ int xb_test_count_lines(const char *s)
     for (; *s; s++)
         n += *s == '\n';
     return n;
+}
+
+double xb_test_rel_err(const float *got, const float *want, size_t n, size_t k)
+{
+    double worst = 0;
+    for (size_t i = 0; i < n; i++) {
+        double scale = 0, d = 0;
+        for (size_t j = 0; j < k; j++) {
+            scale = fmax(scale, fabs(want[i * k + j]));
+            d = fmax(d, fabs(got[i * k + j] - want[i * k + j]));
+        }
+        worst = fmax(worst, d / (scale > 0 ? scale : 1));
+    }
+    return worst;
 }

@@ -32,6 +32,9 @@ const char *xb_test_tmpdir(void);
 const char *xb_test_tmp(const char *rel);
 /* The whole file as a NUL-terminated string (free it); "" when it cannot be read. */
 char *xb_test_slurp(const char *path);
+/* Max over n images of max |got - want| / max |want| over each image's k
+ * outputs (logits against a reference). */
+double xb_test_rel_err(const float *got, const float *want, size_t n, size_t k);
 /* Newlines in s. */
 int xb_test_count_lines(const char *s);
 

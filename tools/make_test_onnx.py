@@ -18,7 +18,7 @@ Files written to tests/data/ (all small, committed, so CI needs no Python):
                             torch.onnx.export, BatchNorm folded by the exporter,
                             weights int8 per output channel via DequantizeLinear
   onnx_tinyresnet_input.npy / _output.npy
-  onnx_unsupported.onnx     Conv -> Softmax (node 'head/softmax')
+  onnx_unsupported.onnx     Conv -> Hardmax (node 'head/hardmax')
   onnx_external.onnx        a weight stored as external data
   onnx_badshape.onnx        a Conv weight that does not fit its input
   onnx_lstm.onnx            an unnamed LSTM node (named 'LSTM_1' in errors)
@@ -379,7 +379,7 @@ def make_unsupported():
     w = numpy_helper.from_array(rng.standard_normal((3, 1, 3, 3)).astype(np.float32), "w")
     nodes = [helper.make_node("Conv", ["x", "w"], ["c"], name="conv", pads=[1, 1, 1, 1]),
              helper.make_node("Flatten", ["c"], ["f"], name="flatten"),
-             helper.make_node("Softmax", ["f"], ["y"], name="head/softmax", axis=1)]
+             helper.make_node("Hardmax", ["f"], ["y"], name="head/hardmax", axis=1)]
     graph = helper.make_graph(
         nodes, "unsupported",
         [helper.make_tensor_value_info("x", TensorProto.FLOAT, ["N", 1, 4, 4])],

@@ -100,20 +100,29 @@ xb_status xb_dataset_match_input(const xb_dataset *d, int c, int h, int w, xb_er
 {
     if (!d)
         return xb_error_set(err, XB_EINVAL, "xb_dataset_match_input: dataset is NULL");
-    if (c == d->c && h == d->h && w == d->w)
-        return XB_OK;
-    const char *need = NULL;
-    if (c == 1 && h == XB_FMNIST_SIDE && w == XB_FMNIST_SIDE)
-        need = "a Fashion-MNIST dataset (fashion-mnist[:DIR])";
-    else if (c == 3 && h == XB_IMAGENET_CROP && w == XB_IMAGENET_CROP)
-        need = "an ImageNet-style dataset (imagenet:DIR)";
-    if (need)
-        return xb_error_set(err, XB_EINVAL, "model input %dx%dx%d needs %s, but dataset %s "
-                            "yields %dx%dx%d images", c, h, w, need, d->desc, d->c, d->h, d->w);
-    return xb_error_set(err, XB_EUNSUPPORTED, "model input %dx%dx%d has no preprocessing: "
-                        "xbar supports 1x%dx%d (Fashion-MNIST style) and 3x%dx%d (ImageNet "
-                        "style)", c, h, w, XB_FMNIST_SIDE, XB_FMNIST_SIDE, XB_IMAGENET_CROP,
-                        XB_IMAGENET_CROP);
+    const int fmnist = d->kind == XB_DATASET_FMNIST;
+    if (h < 1 || w < 1 || h > XB_DATASET_MAX_SIDE || w > XB_DATASET_MAX_SIDE)
+        return xb_error_set(err, XB_EINVAL, "model input %dx%dx%d: dataset %s feeds images of 1 to %d pixels "
+                            "a side", c, h, w, d->desc, XB_DATASET_MAX_SIDE);
+    if (fmnist && c != 1 && c != 3)
+        return xb_error_set(err, XB_EINVAL, "model input %dx%dx%d: dataset %s is gray, fed as 1 channel (or 3 "
+                            "copies); an ImageNet-style dataset (imagenet:DIR) gives 3", c, h, w, d->desc);
+    if (!fmnist && c != 3)
+        return xb_error_set(err, XB_EINVAL, "model input %dx%dx%d: dataset %s gives 3 channels (RGB); a "
+                            "1-channel network needs a Fashion-MNIST dataset (fashion-mnist[:DIR])", c, h, w,
+                            d->desc);
+    return XB_OK;
+}
+
+xb_status xb_dataset_set_input_shape(xb_dataset *d, int c, int h, int w, xb_error *err)
+{
+    xb_status s = xb_dataset_match_input(d, c, h, w, err);
+    if (s != XB_OK)
+        return s;
+    d->c = c;
+    d->h = h;
+    d->w = w;
+    return XB_OK;
 }
 
 xb_status xb_dataset_read_batch(xb_dataset *d, size_t first, int n, float *x, int *labels,

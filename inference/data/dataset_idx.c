@@ -38,9 +38,9 @@ static xb_status fmnist_read(xb_dataset *d, size_t first, int n, float *x, int *
 {
     const fmnist_state *s = d->state;
     const size_t in_sz = (size_t)XB_FMNIST_RAW * XB_FMNIST_RAW;
-    const size_t out_sz = (size_t)XB_FMNIST_SIDE * XB_FMNIST_SIDE;
+    const size_t out_sz = (size_t)d->c * d->h * d->w;
     for (int i = 0; i < n; i++) {
-        xb_dataset_preprocess_fmnist(s->pixels + (first + (size_t)i) * in_sz, x + (size_t)i * out_sz);
+        xb_fmnist_preprocess(s->pixels + (first + (size_t)i) * in_sz, d->c, d->h, d->w, x + (size_t)i * out_sz);
         if (labels)
             labels[i] = s->labels[first + (size_t)i];
     }

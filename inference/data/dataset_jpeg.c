@@ -200,14 +200,14 @@ static xb_status imagenet_read(xb_dataset *d, size_t first, int n, float *x, int
                                xb_error *err)
 {
     imagenet_state *s = d->state;
-    const size_t plane = (size_t)3 * XB_IMAGENET_CROP * XB_IMAGENET_CROP;
+    const size_t plane = (size_t)3 * d->h * d->w;
     for (int i = 0; i < n; i++) {
         size_t k = first + (size_t)i;
         int w = 0, h = 0;
         xb_status st = decode_file(s, s->labels.paths[k], &w, &h, err);
         if (st != XB_OK)
             return st;
-        st = xb_dataset_preprocess_imagenet(s->rgb, w, h, x + (size_t)i * plane, err);
+        st = xb_imagenet_preprocess(s->rgb, w, h, d->h, d->w, x + (size_t)i * plane, err);
         if (st != XB_OK)
             return xb_error_prefix(err, "%s", s->labels.paths[k]);
         if (labels)

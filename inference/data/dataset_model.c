@@ -41,7 +41,7 @@ static xb_status check_metadata(const xb_model *m, const char *key, double want,
     return XB_OK;
 }
 
-xb_status xb_dataset_check_model(const xb_dataset *d, const xb_model *m, const char *path,
+xb_status xb_dataset_check_model(xb_dataset *d, const xb_model *m, const char *path,
                                  xb_error *err)
 {
     if (!d || !m)
@@ -55,13 +55,15 @@ xb_status xb_dataset_check_model(const xb_dataset *d, const xb_model *m, const c
     const int classes = xb_model_num_classes(m);
     if (classes < 1)
         return xb_error_set(err, XB_EUNSUPPORTED, "%s: the model has no outputs", path);
-    xb_status s = xb_dataset_match_input(d, c, h, w, err);
+    xb_status s = xb_dataset_set_input_shape(d, c, h, w, err);
     if (s != XB_OK)
         return err ? xb_error_prefix(err, "%s", path) : s;
+    /* The pad recorded by a model trained on padded images: the canvas's. */
+    const int pad = h >= XB_FMNIST_RAW && h <= XB_FMNIST_SIDE && h == w ? (h - XB_FMNIST_RAW) / 2 : -1;
     if (xb_dataset_get_kind(d) == XB_DATASET_FMNIST &&
         ((s = check_metadata(m, "preprocess.mean", XB_FMNIST_MEAN, path, err)) ||
          (s = check_metadata(m, "preprocess.std", XB_FMNIST_STD, path, err)) ||
-         (s = check_metadata(m, "preprocess.pad", XB_FMNIST_PAD, path, err))))
+         (pad >= 0 && (s = check_metadata(m, "preprocess.pad", pad, path, err)))))
         return s;
     if (xb_dataset_num_classes(d) > classes)
         return xb_error_set(err, XB_EINVAL, "dataset %s has labels up to %d but the model %s "

@@ -21,9 +21,9 @@ xb_status xb_engine_run(xb_model *m, const float *x, int batch, float *logits, x
 
     for (int li = 0; li < m->nlive; li++) {
         xb_step *s = &m->steps[m->live_steps[li]];
-        const xb_value *in = &m->vals[s->in[0]], *out = &m->vals[s->out];
+        const xb_value *in = s->in[0] >= 0 ? &m->vals[s->in[0]] : NULL, *out = &m->vals[s->out];
         float *y = buf(m, s->out);
-        const float *a = buf(m, s->in[0]);
+        const float *a = s->in[0] >= 0 ? buf(m, s->in[0]) : NULL; /* NULL: BROADCAST */
         const size_t total = (size_t)out->lead * N * (size_t)out->rest;
         switch (s->kind) {
         case XB_STEP_MATMUL: {
@@ -55,6 +55,30 @@ xb_status xb_engine_run(xb_model *m, const float *x, int batch, float *logits, x
             break;
         case XB_STEP_RELAYOUT:
             xb_engine_relayout(a, y, batch, in->lead * in->rest, in->rest, out->rest);
+            break;
+        case XB_STEP_MOVE:
+            xb_engine_move(m, s, y, batch);
+            break;
+        case XB_STEP_UNARY:
+            xb_engine_unary(s, a, y, total);
+            break;
+        case XB_STEP_BINARY:
+            xb_engine_binary(m, s, y, batch);
+            break;
+        case XB_STEP_REDUCE:
+            xb_engine_reduce(m, s, y, batch);
+            break;
+        case XB_STEP_SOFTMAX:
+            xb_engine_softmax(m, s, y, batch);
+            break;
+        case XB_STEP_LAYERNORM:
+            xb_engine_layernorm(m, s, y, batch);
+            break;
+        case XB_STEP_MATMUL_ACT:
+            xb_engine_matmul_act(m, s, y, batch);
+            break;
+        case XB_STEP_BROADCAST:
+            xb_engine_broadcast(m, s, y, batch);
             break;
         case XB_STEP_QUANT:
         case XB_STEP_DEQUANT:

@@ -28,6 +28,12 @@ static void step_free(xb_step *s)
     free(s->b);
     free(s->qscale);
     free(s->qzero);
+    free(s->ins);
+    free(s->src_lead);
+    free(s->src_rest);
+    free(s->map2_lead);
+    free(s->map2_rest);
+    free(s->src_in);
 }
 
 void xb_model_free(xb_model *m)

@@ -18,6 +18,11 @@
 /* Upper bound on the elements of one tensor (per image for activations), so
  * that no index of one plane or one weight matrix overflows an int. */
 #define XB_MAX_ELEMS ((int64_t)1 << 31)
+/* The batch size where a folded shape holds it (Shape of an activation):
+ * known only when the network runs.  Reshape and Expand take it as "the
+ * batch"; arithmetic on it is refused.  Exactly representable as a double,
+ * as constants are read through doubles. */
+#define XB_BATCH_DIM (-((int64_t)1 << 53))
 
 typedef enum {
     XB_DT_FLOAT = 0,
@@ -69,8 +74,32 @@ typedef enum {
     XB_STEP_GAP,         /* GlobalAveragePool */
     XB_STEP_RELAYOUT,    /* Flatten / Reshape that moves data */
     XB_STEP_QUANT,       /* QuantizeLinear on an activation */
-    XB_STEP_DEQUANT      /* DequantizeLinear on an activation */
+    XB_STEP_DEQUANT,     /* DequantizeLinear on an activation */
+    XB_STEP_MOVE,        /* Concat, Split, Slice, Transpose, Pad, Expand, Gather: an index map */
+    XB_STEP_UNARY,       /* Clip, Sigmoid, HardSigmoid, HardSwish, Erf, Sqrt, Pow, Gelu, Tanh */
+    XB_STEP_BINARY,      /* Add, Sub, Mul, Div with broadcasting */
+    XB_STEP_REDUCE,      /* ReduceMean over dimensions other than the batch */
+    XB_STEP_SOFTMAX,     /* Softmax along one dimension */
+    XB_STEP_LAYERNORM,   /* LayerNormalization over the trailing dimensions */
+    XB_STEP_MATMUL_ACT,  /* MatMul of two activations (attention): digital */
+    XB_STEP_BROADCAST    /* a constant repeated for every image (Expand over the batch) */
 } xb_step_kind;
+
+/* XB_STEP_UNARY's functions (p0, p1: their parameters). */
+typedef enum {
+    XB_UN_CLIP = 0,      /* min(max(x, p0), p1) */
+    XB_UN_SIGMOID,
+    XB_UN_HARDSIGMOID,   /* max(0, min(1, p0 x + p1)) */
+    XB_UN_HARDSWISH,     /* x max(0, min(1, x/6 + 1/2)) */
+    XB_UN_ERF,
+    XB_UN_SQRT,
+    XB_UN_POW,           /* x^p0 */
+    XB_UN_GELU,          /* p0 = 0: x/2 (1 + erf(x/sqrt 2)); 1: the tanh approximation */
+    XB_UN_TANH
+} xb_unary_op;
+
+/* XB_STEP_BINARY's operations. */
+typedef enum { XB_BIN_ADD = 0, XB_BIN_SUB, XB_BIN_MUL, XB_BIN_DIV } xb_binary_op;
 
 typedef struct {
     xb_step_kind kind;
@@ -100,6 +129,31 @@ typedef struct {
     float *qscale, *qzero;
     int nq;
     float qmin, qmax;       /* QUANT saturation range */
+
+    /* Every activation input when there are more than two (Concat); in[0],
+     * in[1] are the first two. */
+    int *ins;
+    int nins;
+    /* MOVE: element j of an output image (in its logical order) is element
+     * (src_lead[j], src_rest[j]) of the image in input src_in[j] (an index
+     * into ins, or 0 for in[0]), or `fill` when src_lead[j] < 0.
+     * BINARY: src_lead/src_rest map output elements to operand in[0]'s, and
+     * map2_lead/map2_rest to in[1]'s (NULL: the same element); a constant
+     * second operand is b, expanded to the output's shape per image.
+     * REDUCE: src_lead/src_rest map each INPUT element to its output element. */
+    int32_t *src_lead, *src_rest, *map2_lead, *map2_rest;
+    uint8_t *src_in;
+    float fill;
+    int fn;                 /* UNARY: xb_unary_op; BINARY: xb_binary_op */
+    float p0, p1;           /* UNARY parameters; REDUCE: p0 = 1 / elements per output */
+    int const_first;        /* BINARY: the constant is the first operand (c - x, c / x) */
+    /* SOFTMAX, LAYERNORM: per image, g_outer groups of g_len elements g_inner
+     * apart (logical order); LAYERNORM: g_inner = 1, a and b (or NULL) the
+     * scale and bias of a group, p0 epsilon.  MATMUL_ACT: per image g_outer
+     * products of in[0]'s mm_m x mm_k blocks by in[1]'s mm_k x mm_p blocks.
+     * BROADCAST: b holds one image. */
+    int64_t g_outer, g_len, g_inner;
+    int64_t mm_m, mm_k, mm_p;
 } xb_step;
 
 /* A reusable activation buffer. */
@@ -162,6 +216,14 @@ void xb_engine_pool(const xb_step *s, const xb_value *in, const xb_value *out, c
 void xb_engine_gap(const float *x, float *y, int64_t planes, int64_t hw);
 void xb_engine_relayout(const float *x, float *y, int batch, int64_t per_image, int64_t rest_in,
                         int64_t rest_out);
+void xb_engine_move(const xb_model *m, const xb_step *s, float *y, int batch);
+void xb_engine_unary(const xb_step *s, const float *x, float *y, size_t n);
+void xb_engine_binary(const xb_model *m, const xb_step *s, float *y, int batch);
+void xb_engine_reduce(const xb_model *m, const xb_step *s, float *y, int batch);
+void xb_engine_softmax(const xb_model *m, const xb_step *s, float *y, int batch);
+void xb_engine_layernorm(const xb_model *m, const xb_step *s, float *y, int batch);
+void xb_engine_matmul_act(const xb_model *m, const xb_step *s, float *y, int batch);
+void xb_engine_broadcast(const xb_model *m, const xb_step *s, float *y, int batch);
 void xb_engine_quant(const xb_step *s, const float *x, float *y, int64_t lead, int64_t per_lead,
                      int dequant);
 

@@ -18,6 +18,22 @@
 
 /* ---- fusion ---------------------------------------------------------------------- */
 
+/* Every activation step s reads: in[0], in[1], the residual and, for a
+ * step of more than two inputs, the rest of ins (value ids, some -1). */
+static int step_inputs(const xb_step *s, int k)
+{
+    if (k == 0 || k == 1)
+        return s->in[k];
+    if (k == 2)
+        return s->residual;
+    return k - 1 < s->nins ? s->ins[k - 1] : -1;
+}
+
+static int n_step_inputs(const xb_step *s)
+{
+    return s->nins > 2 ? s->nins + 1 : 3;
+}
+
 static void count_uses(xb_model *m)
 {
     for (int i = 0; i < m->nvals; i++)
@@ -26,11 +42,9 @@ static void count_uses(xb_model *m)
         xb_step *s = &m->steps[i];
         if (!s->live)
             continue;
-        for (int k = 0; k < 2; k++)
-            if (s->in[k] >= 0)
-                m->vals[xb_root(m, s->in[k])].uses++;
-        if (s->residual >= 0)
-            m->vals[xb_root(m, s->residual)].uses++;
+        for (int k = 0; k < n_step_inputs(s); k++)
+            if (step_inputs(s, k) >= 0)
+                m->vals[xb_root(m, step_inputs(s, k))].uses++;
     }
     m->vals[xb_root(m, m->output)].uses++;
 }
@@ -140,7 +154,8 @@ static int64_t per_image(const xb_value *v)
 static int in_place_ok(xb_step_kind k)
 {
     return k == XB_STEP_RELU || k == XB_STEP_ADD || k == XB_STEP_ADD_CONST ||
-           k == XB_STEP_AFFINE || k == XB_STEP_QUANT || k == XB_STEP_DEQUANT;
+           k == XB_STEP_AFFINE || k == XB_STEP_QUANT || k == XB_STEP_DEQUANT ||
+           k == XB_STEP_UNARY || k == XB_STEP_BINARY;
 }
 
 static xb_status assign_buffers(xb_model *m, xb_error *err)
@@ -156,11 +171,9 @@ static xb_status assign_buffers(xb_model *m, xb_error *err)
         xb_step *s = &m->steps[i];
         if (!s->live)
             continue;
-        for (int k = 0; k < 2; k++)
-            if (s->in[k] >= 0)
-                last[xb_root(m, s->in[k])] = i;
-        if (s->residual >= 0)
-            last[xb_root(m, s->residual)] = i;
+        for (int k = 0; k < n_step_inputs(s); k++)
+            if (step_inputs(s, k) >= 0)
+                last[xb_root(m, step_inputs(s, k))] = i;
     }
     last[xb_root(m, m->output)] = m->nsteps; /* survives the run */
 
@@ -215,9 +228,8 @@ static xb_status assign_buffers(xb_model *m, xb_error *err)
         }
         out->storage = chosen;
         /* free the inputs that die here, unless the output took their buffer */
-        int ins[3] = {s->in[0], s->in[1], s->residual};
-        for (int k = 0; k < 3; k++) {
-            int v = xb_root(m, ins[k]);
+        for (int k = 0; k < n_step_inputs(s); k++) {
+            int v = xb_root(m, step_inputs(s, k));
             if (v >= 0 && last[v] == i && m->vals[v].storage != chosen)
                 busy[m->vals[v].storage] = 0;
         }
@@ -281,6 +293,9 @@ static xb_status describe(xb_model *m, xb_step *s, xb_error *err)
             ADD(" +bias");
         if (s->residual >= 0)
             ADD(" +'%s'", m->vals[s->residual].name);
+    } else if (s->kind == XB_STEP_MATMUL_ACT) {
+        ADD(" '%s' x '%s', %lldx%lld by %lldx%lld (activations: digital, not on arrays)", m->vals[s->in[0]].name,
+            m->vals[s->in[1]].name, (long long)s->mm_m, (long long)s->mm_k, (long long)s->mm_k, (long long)s->mm_p);
     } else if (s->kind == XB_STEP_MAXPOOL || s->kind == XB_STEP_AVGPOOL) {
         ADD(" %dx%d stride %d,%d pad %d,%d,%d,%d", s->kh, s->kw, s->sh, s->sw, s->pt, s->pl, s->pb,
             s->pr);

@@ -1,9 +1,9 @@
 /* onnx_import.c: ONNX graph -> constants, activations and engine steps.
  *
  * Nodes are visited in file order (ONNX requires a topological order).  A
- * node whose inputs are all constants and that only rearranges or converts
- * them (Constant, Identity, Reshape, Flatten, QuantizeLinear,
- * DequantizeLinear) is evaluated here; every other node becomes a step.
+ * node whose inputs are all constants (Constant, Identity, Reshape, Flatten,
+ * Quantize/DequantizeLinear, the moves, the element-wise ops, Shape, Cast,
+ * ...) is evaluated here; every other node becomes a step.
  * Shapes are inferred from the input shape with the batch left free. */
 #define _POSIX_C_SOURCE 200809L
 #include <math.h>
@@ -12,43 +12,116 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "onnx_node.h"
+#include "onnx_move.h"
+
+/* The ops, their importers, and the attributes each importer reads (or,
+ * after '|', accepts and ignores because they do not change inference:
+ * BatchNormalization's momentum, Dropout's ratio and seed, MaxPool's
+ * storage_order of the absent Indices output).  Any other attribute is
+ * refused with the node named, so none is silently dropped. */
+typedef struct {
+    const char *op;
+    xb_status (*fn)(xb_onnx_node *x);
+    const char *attrs; /* space-separated */
+} op_entry;
+
+static xb_status imp_gemm(xb_onnx_node *x) { return xb_onnx_import_gemm(x, 0); }
+static xb_status imp_matmul(xb_onnx_node *x) { return xb_onnx_import_gemm(x, 1); }
+static xb_status imp_maxpool(xb_onnx_node *x) { return xb_onnx_import_pool(x, XB_STEP_MAXPOOL); }
+static xb_status imp_avgpool(xb_onnx_node *x) { return xb_onnx_import_pool(x, XB_STEP_AVGPOOL); }
+static xb_status imp_quant(xb_onnx_node *x) { return xb_onnx_import_quant(x, 0); }
+static xb_status imp_dequant(xb_onnx_node *x) { return xb_onnx_import_quant(x, 1); }
+static xb_status imp_squeeze(xb_onnx_node *x) { return xb_onnx_import_squeeze(x, 0); }
+static xb_status imp_unsqueeze(xb_onnx_node *x) { return xb_onnx_import_squeeze(x, 1); }
+
+#define POOL "auto_pad ceil_mode kernel_shape pads strides"
+static const op_entry ops[] = {
+    {"Conv", xb_onnx_import_conv, "auto_pad dilations group kernel_shape pads strides"},
+    {"Gemm", imp_gemm, "alpha beta transA transB"},
+    {"MatMul", imp_matmul, ""},
+    {"BatchNormalization", xb_onnx_import_bn, "epsilon training_mode | momentum"},
+    {"Relu", xb_onnx_import_relu, ""},
+    {"Add", xb_onnx_import_binary, ""},
+    {"Sub", xb_onnx_import_binary, ""},
+    {"Mul", xb_onnx_import_binary, ""},
+    {"Div", xb_onnx_import_binary, ""},
+    {"MaxPool", imp_maxpool, POOL " dilations | storage_order"},
+    {"AveragePool", imp_avgpool, POOL " count_include_pad"},
+    {"GlobalAveragePool", xb_onnx_import_gap, ""},
+    {"ReduceMean", xb_onnx_import_reduce_mean, "axes keepdims noop_with_empty_axes"},
+    {"Flatten", xb_onnx_import_flatten, "axis"},
+    {"Reshape", xb_onnx_import_reshape, "allowzero"},
+    {"Squeeze", imp_squeeze, "axes"},
+    {"Unsqueeze", imp_unsqueeze, "axes"},
+    {"Concat", xb_onnx_import_concat, "axis"},
+    {"Split", xb_onnx_import_split, "axis split num_outputs"},
+    {"Slice", xb_onnx_import_slice, "starts ends axes"},
+    {"Transpose", xb_onnx_import_transpose, "perm"},
+    {"Pad", xb_onnx_import_pad, "mode pads value"},
+    {"Expand", xb_onnx_import_expand, ""},
+    {"Gather", xb_onnx_import_gather, "axis"},
+    {"Clip", xb_onnx_import_unary, "min max"},
+    {"Sigmoid", xb_onnx_import_unary, ""},
+    {"HardSigmoid", xb_onnx_import_unary, "alpha beta"},
+    {"HardSwish", xb_onnx_import_unary, ""},
+    {"Erf", xb_onnx_import_unary, ""},
+    {"Sqrt", xb_onnx_import_unary, ""},
+    {"Tanh", xb_onnx_import_unary, ""},
+    {"Gelu", xb_onnx_import_unary, "approximate"},
+    {"Pow", xb_onnx_import_unary, ""},
+    {"Dropout", xb_onnx_import_dropout, "| ratio seed"},
+    {"Cast", xb_onnx_import_cast, "to"},
+    {"Shape", xb_onnx_import_shape, "start end"},
+    {"ConstantOfShape", xb_onnx_import_shape, "value"},
+    {"Identity", xb_onnx_import_identity, ""},
+    {"Constant", xb_onnx_import_constant, "value value_float value_floats value_int value_ints"},
+    {"QuantizeLinear", imp_quant, "axis"},
+    {"DequantizeLinear", imp_dequant, "axis"},
+    {"Softmax", xb_onnx_import_softmax, "axis"},
+    {"LayerNormalization", xb_onnx_import_layernorm, "axis epsilon | stash_type"},
+    {"Equal", xb_onnx_import_select, ""},
+    {"Where", xb_onnx_import_select, ""},
+};
+#define N_OPS (sizeof ops / sizeof ops[0])
+
+/* Is name one of the space-separated words of list? */
+static int listed(const char *list, const char *name)
+{
+    size_t n = strlen(name);
+    for (const char *p = list; *p;) {
+        while (*p == ' ' || *p == '|')
+            p++;
+        size_t k = strcspn(p, " |");
+        if (k == n && !strncmp(p, name, n)) return 1;
+        p += k;
+    }
+    return 0;
+}
 
 static xb_status import_node(xb_onnx_node *x)
 {
-    const char *op = x->op;
-    if (!strcmp(op, "Conv")) return xb_onnx_import_conv(x);
-    if (!strcmp(op, "Gemm")) return xb_onnx_import_gemm(x, 0);
-    if (!strcmp(op, "MatMul")) return xb_onnx_import_gemm(x, 1);
-    if (!strcmp(op, "BatchNormalization")) return xb_onnx_import_bn(x);
-    if (!strcmp(op, "Relu")) return xb_onnx_import_relu(x);
-    if (!strcmp(op, "Add")) return xb_onnx_import_add(x);
-    if (!strcmp(op, "MaxPool")) return xb_onnx_import_pool(x, XB_STEP_MAXPOOL);
-    if (!strcmp(op, "AveragePool")) return xb_onnx_import_pool(x, XB_STEP_AVGPOOL);
-    if (!strcmp(op, "GlobalAveragePool")) return xb_onnx_import_gap(x);
-    if (!strcmp(op, "Flatten")) return xb_onnx_import_flatten(x);
-    if (!strcmp(op, "Reshape")) return xb_onnx_import_reshape(x);
-    if (!strcmp(op, "Identity")) return xb_onnx_import_identity(x);
-    if (!strcmp(op, "Constant")) return xb_onnx_import_constant(x);
-    if (!strcmp(op, "QuantizeLinear")) return xb_onnx_import_quant(x, 0);
-    if (!strcmp(op, "DequantizeLinear")) return xb_onnx_import_quant(x, 1);
-    return xb_onnx_node_err(
-        x, XB_EUNSUPPORTED,
-        "unsupported op type '%s' (supported: Conv, "
-        "BatchNormalization, Relu, MaxPool, AveragePool, GlobalAveragePool, Add, "
-        "Flatten, Reshape, Gemm, MatMul, DequantizeLinear, QuantizeLinear, Constant, "
-        "Identity)",
-        op);
+    for (size_t i = 0; i < N_OPS; i++) {
+        if (strcmp(x->op, ops[i].op)) continue;
+        for (size_t a = 0; a < x->n->n_attribute; a++) {
+            const char *an = x->n->attribute[a]->name ? x->n->attribute[a]->name : "";
+            if (!listed(ops[i].attrs, an))
+                return xb_onnx_node_err(x, XB_EUNSUPPORTED, "attribute '%s' is not supported (%s takes: %s)", an,
+                                        ops[i].op, ops[i].attrs[0] ? ops[i].attrs : "none");
+        }
+        return ops[i].fn(x);
+    }
+    char list[1024];
+    size_t n = 0;
+    for (size_t i = 0; i < N_OPS && n < sizeof list; i++)
+        n += (size_t)snprintf(list + n, sizeof list - n, "%s%s", i ? ", " : "", ops[i].op);
+    return xb_onnx_node_err(x, XB_EUNSUPPORTED, "unsupported op type '%s' (supported: %s)", x->op, list);
 }
 
+/* The op's name as a static string (steps keep it), or "?". */
 static const char *op_static(const char *op)
 {
-    static const char *known[] = {
-        "Conv",    "Gemm",     "MatMul",      "BatchNormalization", "Relu",
-        "Add",     "MaxPool",  "AveragePool", "GlobalAveragePool",  "Flatten",
-        "Reshape", "Identity", "Constant",    "QuantizeLinear",     "DequantizeLinear"};
-    for (size_t i = 0; i < sizeof known / sizeof known[0]; i++)
-        if (!strcmp(op, known[i])) return known[i];
+    for (size_t i = 0; i < N_OPS; i++)
+        if (!strcmp(op, ops[i].op)) return ops[i].op;
     return "?";
 }
 

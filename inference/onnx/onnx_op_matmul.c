@@ -8,7 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "onnx_node.h"
+#include "onnx_move.h"
 
 /* Copy the int8 provenance of constant c to the step when it describes the
  * weight rows: per tensor, or per axis `row_axis` of c.  transpose: the
@@ -115,6 +115,26 @@ xb_status xb_onnx_import_conv(xb_onnx_node *x)
     return take_q(x, s, w, 0, 0);
 }
 
+/* A MatMul of an [N, ..., K] activation ai: its transpose [N, K, ...]
+ * (*src), and the product's [N, M, ...] (*oid), intermediates of the node. */
+static xb_status tokens_in(xb_onnx_node *x, int ai, int r, const int64_t *pos, int64_t M, int *src, int *oid)
+{
+    char tin[300], tout[300];
+    int perm[XB_MAX_RANK] = {0};
+    int64_t odims[XB_MAX_RANK] = {0, M};
+    snprintf(tin, sizeof tin, "%.280s#in", xb_onnx_out_name(x));
+    snprintf(tout, sizeof tout, "%.280s#out", xb_onnx_out_name(x));
+    perm[1] = r - 1;
+    for (int i = 2; i < r; i++) {
+        perm[i] = i - 1;
+        odims[i] = pos[i - 1];
+    }
+    TRY(xb_onnx_permute_to(x, tin, ai, perm));
+    *src = xb_model_find_value(x->m, tin);
+    *oid = xb_onnx_add_act(x->m, tout, r, odims, x->err);
+    return *oid < 0 ? xb_onnx_node_wrap(x, x->err->code) : XB_OK;
+}
+
 /* Gemm and MatMul: activation [N,K] times a constant. */
 xb_status xb_onnx_import_gemm(xb_onnx_node *x, int is_matmul)
 {
@@ -127,14 +147,22 @@ xb_status xb_onnx_import_gemm(xb_onnx_node *x, int is_matmul)
                                 "the first operand '%s' is a constant; only "
                                 "activation x constant products are supported",
                                 x->n->input[0]);
-    if (x->m->vals[bi].kind != XB_VAL_CONST)
+    if (x->m->vals[bi].kind != XB_VAL_CONST) {
+        if (is_matmul) return xb_onnx_import_matmul_act(x, ai, bi); /* attention: digital */
         return xb_onnx_node_err(x, XB_EUNSUPPORTED,
                                 "the second operand '%s' is computed at run time; "
                                 "only products with a constant weight are supported",
                                 x->n->input[1]);
+    }
     xb_value *a = xb_onnx_act(x, ai);
     const xb_const *b = xb_onnx_cval(x, bi);
-    if (a->rank != 2)
+    /* [N, ..., K] x [K, M]: the same product at every position, run as a 1x1
+     * convolution over the positions between two transposes. */
+    const int r = a->rank, tokens = is_matmul && r >= 3;
+    int64_t S = 1, pos[XB_MAX_RANK];
+    for (int i = 1; i < r - 1; i++)
+        S *= pos[i] = a->dims[i];
+    if (r != 2 && !tokens)
         return xb_onnx_node_err(x, XB_EUNSUPPORTED,
                                 "the first operand has rank %d; only [batch, "
                                 "features] (rank 2) is supported",
@@ -156,7 +184,7 @@ xb_status xb_onnx_import_gemm(xb_onnx_node *x, int is_matmul)
                                     "transA=1 is not supported (the first operand "
                                     "is [batch, features])");
     }
-    int64_t K = a->dims[1];
+    int64_t K = a->dims[r - 1];
     int64_t Kb = transB ? b->dims[1] : b->dims[0], M = transB ? b->dims[0] : b->dims[1];
     if (Kb != K)
         return xb_onnx_node_err(x, XB_EINVAL,
@@ -177,42 +205,52 @@ xb_status xb_onnx_import_gemm(xb_onnx_node *x, int is_matmul)
                                     "a per-output vector of %lld is supported",
                                     (long long)c->count, (long long)M);
     }
-    int64_t odims[2] = {0, M};
-    int oid;
-    TRY(xb_onnx_out_act(x, 2, odims, &oid));
+    int oid, src = ai;
+    if (tokens)
+        TRY(tokens_in(x, ai, r, pos, M, &src, &oid));
+    else
+        TRY(xb_onnx_out_act(x, 2, (int64_t[XB_MAX_RANK]){0, M}, &oid));
     xb_step *s = xb_onnx_add_step(x, XB_STEP_MATMUL);
     if (!s) return xb_onnx_node_wrap(x, x->err->code);
-    s->in[0] = ai;
+    s->in[0] = src;
     s->out = oid;
     s->kh = s->kw = s->sh = s->sw = s->dh = s->dw = 1;
     s->rows_total = M;
     s->w = malloc(sizeof(float) * (size_t)(M * K));
     if (!s->w) return xb_onnx_node_err(x, XB_ENOMEM, "out of memory");
     const float *bd = b->data;
-    for (int64_t r = 0; r < M; r++)
+    for (int64_t q = 0; q < M; q++)
         for (int64_t k = 0; k < K; k++)
-            s->w[r * K + k] = transB ? bd[r * K + k] : bd[k * M + r];
+            s->w[q * K + k] = transB ? bd[q * K + k] : bd[k * M + q];
     if (alpha != 1.0f) {
         s->post_scale = malloc(sizeof(float) * (size_t)M);
         if (!s->post_scale) return xb_onnx_node_err(x, XB_ENOMEM, "out of memory");
-        for (int64_t r = 0; r < M; r++)
-            s->post_scale[r] = alpha;
+        for (int64_t q = 0; q < M; q++)
+            s->post_scale[q] = alpha;
     }
     if (ci >= 0 && beta != 0.0f) {
         const xb_const *c = xb_onnx_cval(x, ci);
         s->bias = malloc(sizeof(float) * (size_t)M);
         if (!s->bias) return xb_onnx_node_err(x, XB_ENOMEM, "out of memory");
-        for (int64_t r = 0; r < M; r++)
-            s->bias[r] = beta * ((const float *)c->data)[c->count == 1 ? 0 : r];
+        for (int64_t q = 0; q < M; q++)
+            s->bias[q] = beta * ((const float *)c->data)[c->count == 1 ? 0 : q];
     }
     xb_matmul_layer *L = &s->mm;
-    L->kind = is_matmul ? XB_MATMUL_MATMUL : XB_MATMUL_GEMM;
+    L->kind = tokens ? XB_MATMUL_CONV : is_matmul ? XB_MATMUL_MATMUL : XB_MATMUL_GEMM;
     L->groups = 1;
     L->rows = (int)M;
     L->depth = (int)K;
     L->in_channels = (int)K;
     L->out_channels = (int)M;
     L->in_h = L->in_w = L->out_h = L->out_w = 1;
+    if (tokens) /* the positions as the rows of a 1x1 convolution's image */
+        L->in_h = L->out_h = (int)S;
     L->kernel_h = L->kernel_w = L->stride_h = L->stride_w = L->dilation_h = L->dilation_w = 1;
-    return take_q(x, s, b, transB ? 0 : 1, !transB);
+    TRY(take_q(x, s, b, transB ? 0 : 1, !transB));
+    if (!tokens) return XB_OK;
+    int perm[XB_MAX_RANK] = {0}; /* [N, M, ...] -> [N, ..., M] */
+    for (int i = 1; i < r - 1; i++)
+        perm[i] = i + 1;
+    perm[r - 1] = 1;
+    return xb_onnx_permute_to(x, xb_onnx_out_name(x), oid, perm);
 }

@@ -7,10 +7,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "onnx_node.h"
+#include "onnx_move.h"
 
 /* Output of a reshape of activation xi to per-image dims odims[1..rank-1]. */
-static xb_status reshape_act(xb_onnx_node *x, int xi, int rank, const int64_t *odims)
+xb_status xb_onnx_reshape_act(xb_onnx_node *x, int xi, int rank, const int64_t *odims)
 {
     int oid;
     TRY(xb_onnx_out_act(x, rank, odims, &oid));
@@ -26,7 +26,7 @@ static xb_status reshape_act(xb_onnx_node *x, int xi, int rank, const int64_t *o
     return XB_OK;
 }
 
-static xb_status reshape_const(xb_onnx_node *x, int ci, int rank, const int64_t *dims)
+xb_status xb_onnx_reshape_const(xb_onnx_node *x, int ci, int rank, const int64_t *dims)
 {
     xb_const *c = xb_const_copy(xb_onnx_cval(x, ci));
     if (!c) return xb_onnx_node_err(x, XB_ENOMEM, "out of memory");
@@ -63,14 +63,14 @@ xb_status xb_onnx_import_flatten(xb_onnx_node *x)
     int64_t od[2] = {1, 1};
     for (int i = 0; i < rank; i++)
         od[i < axis ? 0 : 1] *= (v->kind == XB_VAL_ACT && i == 0) ? 1 : dims[i];
-    if (v->kind == XB_VAL_CONST) return reshape_const(x, xi, 2, od);
+    if (v->kind == XB_VAL_CONST) return xb_onnx_reshape_const(x, xi, 2, od);
     if (axis == 0 || od[0] != 1)
         return xb_onnx_node_err(x, XB_EUNSUPPORTED,
                                 "axis %lld would merge the batch dimension with "
                                 "others; only flattening after the batch dimension is supported",
                                 (long long)axis);
     int64_t odims[2] = {0, od[1]};
-    return reshape_act(x, xi, 2, odims);
+    return xb_onnx_reshape_act(x, xi, 2, odims);
 }
 
 xb_status xb_onnx_import_reshape(xb_onnx_node *x)
@@ -101,6 +101,13 @@ xb_status xb_onnx_import_reshape(xb_onnx_node *x)
     int neg = -1;
     for (int i = 0; i < orank; i++) {
         od[i] = shape[i];
+        if (shape[i] == XB_BATCH_DIM) { /* the batch size from a Shape: only as dimension 0 */
+            if (i != 0 || !is_act)
+                return xb_onnx_node_err(x, XB_EUNSUPPORTED, "shape[%d] is the batch size, which may only be "
+                                        "dimension 0 of an activation", i);
+            od[i] = 1;
+            continue;
+        }
         if (shape[i] == 0 && !allowzero) {
             if (i >= rank)
                 return xb_onnx_node_err(x, XB_EINVAL,
@@ -142,13 +149,13 @@ xb_status xb_onnx_import_reshape(xb_onnx_node *x)
     if (known != total)
         return xb_onnx_node_err(x, XB_EINVAL, "cannot reshape %lld elements%s into %lld",
                                 (long long)total, is_act ? " per image" : "", (long long)known);
-    if (!is_act) return reshape_const(x, xi, orank, od);
+    if (!is_act) return xb_onnx_reshape_const(x, xi, orank, od);
     if (orank < 2)
         return xb_onnx_node_err(x, XB_EUNSUPPORTED,
                                 "reshaping an activation to rank 1 would merge "
                                 "the batch dimension");
     od[0] = 0;
-    return reshape_act(x, xi, orank, od);
+    return xb_onnx_reshape_act(x, xi, orank, od);
 }
 
 xb_status xb_onnx_import_identity(xb_onnx_node *x)

@@ -5,6 +5,7 @@ import json
 import subprocess
 
 import xbar._lib as L
+import xbar._study as S
 
 
 def test_structs_match_headers(layout_probe):
@@ -13,6 +14,7 @@ def test_structs_match_headers(layout_probe):
     assert consts["enum_size"] == ctypes.sizeof(L.c_enum)
     for name in ("XB_ERROR_MSG_LEN", "XB_VALIDATE_BUCKETS", "XB_VALIDATE_KINDS", "XB_VALIDATE_FULL_CASES"):
         assert getattr(L, name) == consts[name], name
+    assert S.XB_STUDY_MAX_FILES == consts["XB_STUDY_MAX_FILES"]
     mirrors = {m.__name__: m for m in L.MIRRORS}
     assert set(mirrors) == set(out), "mirrored structs and python_layout.c list different structs"
     for name, c in out.items():

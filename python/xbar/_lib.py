@@ -216,6 +216,17 @@ def check(status, err):
         raise fail(err)
 
 
+def path_bytes(path, name="path"):
+    """A file name (str, bytes or os.PathLike) as the bytes the C library takes."""
+    try:
+        p = os.fsencode(path)
+    except TypeError:
+        raise Error("%s %r: expected a file name" % (name, path)) from None
+    if not p or b"\0" in p:
+        raise Error("%s %r: expected a file name" % (name, path))
+    return p
+
+
 def parse_enum(parse, name, value):
     """An enum value through one of the library's *_parse functions."""
     if not isinstance(value, str):

@@ -1,11 +1,13 @@
 """xbar.Model: an ONNX network run by libxbar's digital engine."""
 
 import ctypes
+import weakref
 
 import numpy as np
 
 from . import _lib as L
 from ._lib import Error
+from ._analog import AnalogModel
 
 L.xb_model_load = L._fn("xb_model_load", L.c_void_p, L.c_char_p, L.P_err)
 L.xb_model_free = L._fn("xb_model_free", None, L.c_void_p)
@@ -21,10 +23,8 @@ class Model(L.Handle):
     OpenBLAS), the same engine as `xbar infer`.  Calls on one Model take turns."""
 
     def __init__(self, path):
-        if not isinstance(path, str):
-            raise Error("Model: path %r: expected a string" % (path,))
         err = L.xb_error()
-        m = L.xb_model_load(path.encode(), ctypes.byref(err))
+        m = L.xb_model_load(L.path_bytes(path, "Model: path"), ctypes.byref(err))
         if not m:
             raise L.fail(err)
         self._m = m
@@ -33,10 +33,23 @@ class Model(L.Handle):
         L.xb_model_input_shape(m, ctypes.byref(c), ctypes.byref(h), ctypes.byref(w))
         self.input_shape = (c.value, h.value, w.value)
         self.num_classes = L.xb_model_num_classes(m)
+        self._children = weakref.WeakSet()
 
-    def infer(self, x):
-        """Logits, batch x classes (float32), for an N x C x H x W array (one
-        C x H x W image gives one row of logits)."""
+    def analog(self, **config):
+        """This network on crossbar arrays: an AnalogModel configured with the
+        keys of a sweep (docs/sweep.md; `xbar.analog_keys()` lists them), e.g.
+        `m.analog(rp=1e-4, mapping="offset", adc_bits=8)`.  Calibrate it, then
+        infer.  Closing this Model closes its analog models first."""
+        return AnalogModel(self, config)
+
+    def close(self):
+        for c in list(self._children):
+            c.close()
+        super().close()
+
+    def _images(self, x):
+        """x as a C-contiguous float32 N x C x H x W array, and whether it was
+        one C x H x W image."""
         self._check_open()
         try:
             a = np.asarray(x)
@@ -55,16 +68,28 @@ class Model(L.Handle):
             raise Error("x: holds NaN or infinite values")
         if a.shape[0] > 2**31 - 1:
             raise Error("x: %d images are too many for one call" % a.shape[0])
-        out = np.empty((a.shape[0], self.num_classes), dtype=np.float32)
+        return a, single
+
+    def _logits(self, n):
+        return np.empty((n, self.num_classes), dtype=np.float32)
+
+    def infer(self, x):
+        """Logits, batch x classes (float32), for an N x C x H x W array (one
+        C x H x W image gives one row of logits), computed digitally."""
+        a, single = self._images(x)
+        out = self._logits(a.shape[0])
         if a.shape[0]:
             err = L.xb_error()
             fp = ctypes.POINTER(ctypes.c_float)
             with self._lock:
+                self._check_open()
                 st = L.xb_model_run(self._m, a.ctypes.data_as(fp), a.shape[0], out.ctypes.data_as(fp),
                                     ctypes.byref(err))
             L.check(st, err)
         return out[0] if single else out
 
     def __repr__(self):
+        if not hasattr(self, "_finalizer"):
+            return "<xbar.Model, not loaded>"
         return "<xbar.Model %s -> %d classes%s>" % ("x".join(map(str, self.input_shape)), self.num_classes,
                                                     "" if self._finalizer.alive else ", closed")

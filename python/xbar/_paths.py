@@ -7,3 +7,4 @@ that points from the installed package to the installed library
 (tests/python.cmake)."""
 
 LIBRARY_PATHS = []
+GIT_VERSION = "unknown"

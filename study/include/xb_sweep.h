@@ -88,6 +88,11 @@ xb_status xb_sweep_config_load(const char *path, xb_sweep_config *c, xb_error *e
 xb_status xb_sweep_config_parse(const char *text, const char *path, xb_sweep_config *c,
                                 xb_error *err);
 void xb_sweep_config_free(xb_sweep_config *c);
+/* Read a JSON object of analog parameters, what a configuration's "base"
+ * holds ({"rp": 1e-4, "mapping": "offset"}), into cfg: the defaults, then
+ * the file's parameters in order, then checked.  Messages name the file and
+ * the key; on failure cfg is unchanged. */
+xb_status xb_sweep_params_load(const char *path, xb_analog_config *cfg, xb_error *err);
 
 /* ---- the grid ------------------------------------------------------------------ */
 
@@ -153,8 +158,20 @@ typedef struct {
     /* Something went wrong that the run works around (a calibration cache file
      * unreadable or unwritable); any rank. */
     void (*warning)(void *user, const char *msg);
+    /* Asked on rank 0 before each task (or slice of one) starts and after every
+     * batch of its own test images: XB_SWEEP_GO_ON, XB_SWEEP_STOP_AFTER (no
+     * task starts any more; the running ones finish and write their rows) or
+     * XB_SWEEP_STOP_NOW (rank 0 also abandons the task it is running, which the
+     * next run runs again).  A stopped run returns XB_OK with out->stopped set;
+     * its rows are in the file, sorted, and the plots are left for the next run
+     * (or --plots-only).  Other ranks finish the unit they hold. */
+    int (*stop)(void *user);
     void *user;
 } xb_sweep_options;
+
+#define XB_SWEEP_GO_ON 0
+#define XB_SWEEP_STOP_AFTER 1
+#define XB_SWEEP_STOP_NOW 2
 
 /* How a run ended, beyond its status. */
 typedef struct {
@@ -163,6 +180,7 @@ typedef struct {
                                 another rank failed first (err then says which) */
     int must_abort;          /* on failure: 1 when other ranks may be waiting for this one,
                                 so the caller must end the job (xb_sweep_mpi_abort) */
+    int stopped;             /* 1: options->stop ended the run before every task had a row */
 } xb_sweep_outcome;
 
 /* Run sweep c: open (or resume) the results file, run every task without a

@@ -36,9 +36,21 @@
  * "val.txt".  By default the file is DIR/labels.txt, else DIR/val.txt.
  * Images are read in the order of the labels file.
  *
+ * Other input sizes (xb_dataset_set_input_shape; xb_dataset_check_model
+ * adopts the model's):
+ *   Fashion-MNIST -> 1 or 3 (gray replicated) x H x W, sides up to
+ *     XB_DATASET_MAX_SIDE: when both sides are 28 to 32 the 28x28 image is
+ *     centred on an H x W canvas of raw zeros (offsets floor((H-28)/2),
+ *     floor((W-28)/2); 32x32 is the 2-pixel pad above, 28x28 the image as it
+ *     is), else it is resized to H x W with the bilinear rule above; then
+ *     normalized as above.
+ *   ImageNet-style -> 3 x H x W: the shorter side is resized to
+ *     round(256 S / 224) for S = max(H, W) (256 for 224), the longer side as
+ *     above, then the centred H x W crop and the normalization above.
+ *
  * The network picks the preprocessing: xb_dataset_match_input() checks that
- * a dataset produces the input shape a model expects and fails with a clear
- * message otherwise. */
+ * a dataset can produce the input shape a model expects and fails with a
+ * clear message otherwise. */
 #ifndef XB_DATASET_H
 #define XB_DATASET_H
 
@@ -62,6 +74,7 @@ extern "C" {
 /* ImageNet preprocessing (torchvision's reference evaluation transform). */
 #define XB_IMAGENET_RESIZE 256 /* shorter side after resizing, pixels */
 #define XB_IMAGENET_CROP 224   /* side of the centre crop, pixels */
+#define XB_DATASET_MAX_SIDE 1024 /* largest side of a network input a dataset feeds */
 extern const float xb_imagenet_mean[3]; /* 0.485, 0.456, 0.406 (R, G, B) */
 extern const float xb_imagenet_std[3];  /* 0.229, 0.224, 0.225 (R, G, B) */
 
@@ -111,22 +124,26 @@ xb_dataset_kind xb_dataset_get_kind(const xb_dataset *d);
 /* Short description for reports, e.g. "fashion-mnist test (DIR)". */
 const char *xb_dataset_describe(const xb_dataset *d);
 size_t xb_dataset_count(const xb_dataset *d);
-/* Shape of one preprocessed image (1x32x32 or 3x224x224). */
+/* Shape of one preprocessed image (1x32x32 or 3x224x224 unless set). */
 void xb_dataset_input_shape(const xb_dataset *d, int *c, int *h, int *w);
 /* One more than the largest label (10 for Fashion-MNIST). */
 int xb_dataset_num_classes(const xb_dataset *d);
 
-/* Check that a network whose input is c x h x w can run on this dataset.
- * A shape with no known preprocessing, or the other dataset's shape, gives
- * XB_EINVAL with a message that says which dataset the model needs. */
+/* Check that a network whose input is c x h x w can run on this dataset
+ * (the sizes above).  A shape the dataset cannot feed gives XB_EINVAL with a
+ * message that says what it needs. */
 xb_status xb_dataset_match_input(const xb_dataset *d, int c, int h, int w, xb_error *err);
 
-/* Check that model m (named path in messages) can be scored on d: it has an
- * input shape and outputs, the shape is d's (xb_dataset_match_input), the
- * preprocessing constants recorded in its metadata (preprocess.mean, .std,
- * .pad) are the ones d applies, and it has an output for every label of d. */
-xb_status xb_dataset_check_model(const xb_dataset *d, const xb_model *m, const char *path,
+/* Check that model m (named path in messages) can be scored on d, and make
+ * d feed its input shape: it has an input shape and outputs, d can feed the
+ * shape (xb_dataset_match_input), the preprocessing constants recorded in its
+ * metadata (preprocess.mean, .std, .pad) are the ones d applies, and it has
+ * an output for every label of d. */
+xb_status xb_dataset_check_model(xb_dataset *d, const xb_model *m, const char *path,
                                  xb_error *err);
+/* Feed images of c x h x w from now on, with the preprocessing rules above
+ * (xb_dataset_match_input says which shapes a dataset can feed). */
+xb_status xb_dataset_set_input_shape(xb_dataset *d, int c, int h, int w, xb_error *err);
 
 /* Read images first .. first+n-1 (0-based, first+n <= count) into x
  * (n * c*h*w floats, NCHW) and their labels into labels (n ints; may be NULL).

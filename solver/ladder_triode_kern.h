@@ -1,0 +1,154 @@
+/* ladder_triode_kern.h: the kernels of ladder_triode.c, included for its
+ * AVX-512 build with LT_ATTR (the function attributes), LT_HATTR (those of
+ * the inline helpers), LT_FN (a name suffix), LT_RECIP (1 / d) and LT_MAX
+ * (a > b ? a : b) defined.  Not a header of its own. */
+/* The device and its row: as lp_rung (NMOS_LIN, triode, no open cell), then
+ * lp_down_row's state update, for one vector of columns; A, Bc, Ea, Eb (the
+ * ratios of lp_down_row, whatever the state's scale) stored at q. */
+LT_HATTR LT_INLINE void LT_FN(lt_down1)(vd g, vd c, vd a, vd R, vd Rp, vd *J, vd *y, vd *w, double V, double vg,
+                                        double vto, double beta, double lmb, double *pA, double *pB, double *pE,
+                                        double *pF)
+{
+    const vd vgst = vg - a - vto, x = V - a, betap = beta * (1 + lmb * x);
+    const vd h = vgst - 0.5 * x, gm = betap * x;
+    const vd id = gm * h, dda = -(gm + betap * (vgst - x) + lmb * beta * x * h);
+    const vd ic = g * (a - c), gc = g;
+    const vd den = gc - dda, fa = id - ic, nq = -gc * dda;
+    const vd nj = ic * den + gc * fa + nq * c;
+    const vd wn = *w + Rp * *y, w1 = wn * den, y1 = *y * den + nq * wn, J1 = *J * den + nj * wn;
+    *w = w1;
+    *y = y1;
+    *J = J1;
+    const vd P = w1 + R * y1, t = LT_RECIP(den * P), inv = den * t, iden = P * t;
+    ST(pA, R * J1 * inv);
+    ST(pB, w1 * inv);
+    ST(pE, fa * iden);
+    ST(pF, gc * iden);
+}
+
+/* The state's scale brought back within 2^-300 .. 2^300 (a power of two:
+ * exact). */
+LT_HATTR LT_INLINE void LT_FN(lt_rescale)(vd *J, vd *y, vd *w)
+{
+    const vd sc = vsel(*w > LT_BIG, (vd){} + LT_SHRINK, vsel(*w < LT_SHRINK, (vd){} + LT_BIG, (vd){} + 1.0));
+    *w *= sc;
+    *y *= sc;
+    *J *= sc;
+}
+
+LT_ATTR static void LT_FN(lt_down)(const xb_ladder *l, xb_ladder_work *w, int j0, int B)
+{
+    /* every pointer in a local: the stores (may_alias) would otherwise make
+     * the compiler reload them from l and w after each one */
+    const int K = w->K;
+    const size_t bw = l->bw, slab = (size_t)(j0 / l->bw) * l->M * bw;
+    const double V = l->v_read, vg = l->nmos.v_gate, vto = l->nmos.vto, beta = l->beta, lmb = l->nmos.lambda;
+    const int *const row = w->row;
+    const double *const gs = l->gb + slab, *const cs = l->wc + slab, *const as = l->wa + slab, *const rc = w->rc;
+    double *const pA = w->p, *const pB = w->q, *const pE = w->fa, *const pF = w->iden;
+    for (int off = 0; off < B; off += LT_W) {
+        /* the four vectors' states, named: arrays of vectors end up on the stack */
+        vd J0 = {}, J1 = {}, J2 = {}, J3 = {}, y0 = {}, y1 = {}, y2 = {}, y3 = {};
+        vd w0 = (vd){} + 1.0, w1 = w0, w2 = w0, w3 = w0, R0 = {}, R1 = {}, R2 = {}, R3 = {};
+        for (int k = 0; k < K; k++) {
+            if (k + LT_AHEAD < K) {
+                const size_t i = (size_t)row[k + LT_AHEAD] * bw + off;
+                for (int v = 0; v < LT_W; v += LT_V) {
+                    __builtin_prefetch(gs + i + v);
+                    __builtin_prefetch(cs + i + v);
+                    __builtin_prefetch(as + i + v);
+                }
+            }
+            const size_t r = (size_t)row[k] * bw + off, q = (size_t)k * B + off;
+            const double *g = gs + r, *c = cs + r, *a = as + r;
+#define LT_DOWN(v)                                                                                          \
+    do {                                                                                                    \
+        const int o = v * LT_V;                                                                             \
+        const vd R = LD(rc + q + o);                                                                        \
+        LT_FN(lt_down1)(LD(g + o), LD(c + o), LD(a + o), R, R##v, &J##v, &y##v, &w##v, V, vg, vto, beta, lmb, \
+                        pA + q + o, pB + q + o, pE + q + o, pF + q + o);                                    \
+        R##v = R;                                                                                           \
+    } while (0)
+            LT_DOWN(0);
+            LT_DOWN(1);
+            LT_DOWN(2);
+            LT_DOWN(3);
+#undef LT_DOWN
+            if ((k & (LT_RESCALE - 1)) == LT_RESCALE - 1) {
+                LT_FN(lt_rescale)(&J0, &y0, &w0);
+                LT_FN(lt_rescale)(&J1, &y1, &w1);
+                LT_FN(lt_rescale)(&J2, &y2, &w2);
+                LT_FN(lt_rescale)(&J3, &y3, &w3);
+            }
+        }
+    }
+}
+
+/* One row of lp_up_row (NMOS_LIN: no |da - dc|) for one vector of columns. */
+LT_HATTR LT_INLINE void LT_FN(lt_up1)(double *c, double *a, double *A, double *Bc, const double *Ea, const double *Eb, vl live,
+                      double V, vd *cn, lt_acc *m)
+{
+    const vd c0 = LD(c), a0 = LD(a);
+    const vd c1 = LD(A) + LD(Bc) * *cn;
+    *cn = c1;
+    const vd dc = c1 - c0, da = LD(Ea) + LD(Eb) * dc;
+    const vd c2 = vsel(live, c1, c0), a2 = vsel(live, a0 + da, a0);
+    ST(c, c2);
+    ST(a, a2);
+    ST(A, dc);
+    ST(Bc, da);
+    m->mda = LT_MAX(vabs(da), m->mda);
+    m->mdc = LT_MAX(vabs(dc), m->mdc);
+    m->nan += dc + da;
+    m->xm = LT_MAX(LT_MAX(vabs(c2), vabs(a2)), m->xm);
+    m->above += (vd)((vl)((vd){} + 1.0) & ~(a2 <= V));
+}
+
+LT_ATTR static void LT_FN(lt_up)(const xb_ladder *l, xb_ladder_work *w, int j0, int B, const double *live,
+                                 xb_ladder_steps *m)
+{
+    const int K = w->K;
+    const size_t bw = l->bw, slab = (size_t)(j0 / l->bw) * l->M * bw;
+    const double V = l->v_read;
+    const int *const row = w->row;
+    double *const cs = l->wc + slab, *const as = l->wa + slab;
+    double *const pA = w->p, *const pB = w->q;
+    const double *const pE = w->fa, *const pF = w->iden;
+    for (int off = 0; off < B; off += LT_W) {
+        vl on[LT_G];
+        lt_acc acc[LT_G];
+        vd cn[LT_G];
+        for (int v = 0; v < LT_G; v++) {
+            on[v] = LD(live + off + v * LT_V) != 0.0;
+            acc[v] = (lt_acc){};
+            cn[v] = (vd){};
+        }
+        for (int k = K - 1; k >= 0; k--) {
+            if (k >= LT_AHEAD) {
+                const size_t i = (size_t)row[k - LT_AHEAD] * bw + off;
+                for (int v = 0; v < LT_W; v += LT_V) {
+                    __builtin_prefetch(cs + i + v, 1);
+                    __builtin_prefetch(as + i + v, 1);
+                }
+            }
+            const size_t r = (size_t)row[k] * bw + off;
+            double *c = cs + r, *a = as + r;
+            const size_t q = (size_t)k * B + off;
+            for (int v = 0; v < LT_G; v++) {
+                const int o = v * LT_V;
+                LT_FN(lt_up1)(c + o, a + o, pA + q + o, pB + q + o, pE + q + o, pF + q + o, on[v], V, &cn[v],
+                              &acc[v]);
+            }
+        }
+        for (int v = 0; v < LT_G; v++) {
+            const int o = off + v * LT_V;
+            ST(m->mda + o, acc[v].mda);
+            ST(m->mdc + o, acc[v].mdc);
+            ST(m->nan + o, acc[v].nan);
+            ST(m->xm + o, acc[v].xm);
+            ST(m->above + o, acc[v].above);
+        }
+        for (int jj = off; jj < off + LT_W; jj++)
+            m->mdd[jj] = 0;
+    }
+}
