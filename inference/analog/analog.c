@@ -233,6 +233,8 @@ void xb_analog_free(xb_analog *a)
 
 const xb_analog_stats *xb_analog_get_stats(const xb_analog *a) { return &a->stats; }
 
+unsigned long long xb_analog_sums_hash(const xb_analog *a) { return a ? a->sums_hash : 0; }
+
 xb_circuit *xb_analog_array_circuit(xb_analog *a, int layer, int g, int dt, int ot, int s, int p, xb_error *err)
 {
     if (layer < 0 || layer >= a->n_layers) {

@@ -98,7 +98,7 @@ static void result_task(void *ctx, long c, int thread)
         }
         h += hk;
     }
-    r->a->thr[thread].st.sums_hash += h;
+    r->a->thr[thread].sums_hash += h;
     r->a->thr[thread].st.t_digital += xb_clock_now() - t0;
 }
 

@@ -56,6 +56,7 @@ typedef struct {
     size_t cap_lv, cap_in, cap_ip, cap_im, cap_ones, cap_out, cap_cal, cap_q; /* elements */
     xb_solver_work *work; /* the solver's scratch (NULL until needed) */
     xb_analog_stats st;   /* this thread's time and vectors since the last merge */
+    unsigned long long sums_hash; /* this thread's share of the checksum since the last merge */
 } an_thread;
 
 struct xb_analog {
@@ -73,6 +74,7 @@ struct xb_analog {
     int slice_bits;      /* bits per slice (the whole digit when unsliced) */
     double dmax;         /* digit value that maps to Gmax */
     xb_analog_stats stats;
+    unsigned long long sums_hash; /* xb_analog_sums_hash */
     /* Parallel runs (analog_par.c): per pool thread, and shared by a call's chunks. */
     an_thread thr[XB_THREADS_MAX];
     double *xp, *xn, *acc; /* a call's quantized inputs (k x D each) and sums (k x R) */

@@ -60,8 +60,9 @@ void an_merge_stats(xb_analog *a)
         a->stats.t_adc += s->t_adc;
         a->stats.t_digital += s->t_digital;
         a->stats.mvm_vectors += s->mvm_vectors;
-        a->stats.sums_hash += s->sums_hash;
         memset(s, 0, sizeof *s);
+        a->sums_hash += a->thr[i].sums_hash;
+        a->thr[i].sums_hash = 0;
     }
 }
 

@@ -157,12 +157,14 @@ typedef struct {
     double t_digital;  /* quantization, bit planes, shift-and-add, partial sums */
     long tiles;        /* physical arrays programmed */
     long mvm_vectors;  /* array input vectors solved */
-    unsigned long long sums_hash; /* a checksum of the bits of every matmul's sums (after the
-                                     ADCs, before the float output), for reproducibility checks:
-                                     the same for any thread count */
 } xb_analog_stats;
 
 const xb_analog_stats *xb_analog_get_stats(const xb_analog *a);
+
+/* A checksum of the bits of every matrix multiply's sums so far (the doubles
+ * after the ADCs, before the float output), for reproducibility checks: the
+ * same for any number of threads, and it changes with any last bit. */
+unsigned long long xb_analog_sums_hash(const xb_analog *a);
 
 #ifdef __cplusplus
 }
