@@ -141,7 +141,8 @@ static void usage(FILE *f)
 {
     fprintf(f,
             "usage: xbar bench mvm [--vectors K] [--repeat R] [--seed S] [--rhat X] [--baseline]\n"
-            "       xbar bench relax [--vectors K] [--repeat R] [--seed S] [--rhat LIST] [--rows M] [--cols N]\n\n"
+            "       xbar bench relax [--vectors K] [--repeat R] [--seed S] [--rhat LIST] [--rows M] [--cols N]\n"
+            "       xbar bench sweep [--threads T] ...   (xbar bench sweep --help)\n\n"
             "mvm: the per-vector cost of xbar's exact parasitic MVM against the ideal GEMM (G^T v, OpenBLAS)\n"
             "on the same tile, measured side by side in one run, R times; medians are reported:\n"
             "  input-source 256x256, K voltage vectors: exact = transfer matrix T (extracted once,\n"
@@ -152,6 +153,8 @@ static void usage(FILE *f)
             "relax: the fixed-point relaxation method of the reference study's simulator against\n"
             "xbar's exact column path on a gate-input tile, for each R̂p: time per vector, error,\n"
             "sweeps, and the vectors that do not converge.\n\n"
+            "sweep: one small analog inference point with 1 thread and with T threads in turn;\n"
+            "prints 'speedup_threads <T> vs 1: <ratio>'.\n\n"
             "options:\n"
             "  --vectors K      vectors per tile (mvm: 1000; relax: 100)\n"
             "  --repeat R       timed repetitions, median reported (5)\n"
@@ -241,10 +244,12 @@ int xb_cmd_bench(int argc, char **argv)
         usage(argc < 2 ? stderr : stdout);
         return argc < 2 ? 2 : 0;
     }
+    if (!strcmp(argv[1], "sweep"))
+        return xb_cmd_bench_sweep(argc, argv);
     int is_mvm = !strcmp(argv[1], "mvm"), baseline = 0;
     if (!is_mvm && strcmp(argv[1], "relax")) {
         usage(stderr);
-        return xb_cli_fail(CMD, "unknown benchmark '%s' (mvm or relax)", argv[1]);
+        return xb_cli_fail(CMD, "unknown benchmark '%s' (mvm, relax or sweep)", argv[1]);
     }
     xb_bench_mvm_options m;
     xb_bench_relax_options r;

@@ -9,6 +9,7 @@ int xb_cmd_validate(int argc, char **argv);
 int xb_cmd_infer(int argc, char **argv);
 int xb_cmd_study(int argc, char **argv);
 int xb_cmd_bench(int argc, char **argv);
+int xb_cmd_bench_sweep(int argc, char **argv); /* argv[1] is "sweep" */
 int xb_cmd_sweep(int argc, char **argv);
 
 /* `xbar infer --inputs X --out Y` (cmd_infer_raw.c), with the arguments

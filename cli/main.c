@@ -1,9 +1,11 @@
 /* main.c: the `xbar` command: dispatch to a subcommand. */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "commands.h"
 #include "xb_solver.h"
+#include "xb_threads.h"
 
 #ifndef XB_GIT_VERSION
 #define XB_GIT_VERSION "unknown"
@@ -27,13 +29,35 @@ static const xb_command commands[] = {
 
 static void usage(FILE *f)
 {
-    fprintf(f, "usage: xbar <command> [options]   (xbar <command> --help for details)\n\ncommands:\n");
+    fprintf(f, "usage: xbar [--threads N] <command> [options]   (xbar <command> --help for details)\n\ncommands:\n");
     for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
         fprintf(f, "  %-10s %s\n", commands[i].name, commands[i].summary);
+    fprintf(f, "\n  --threads N  threads for the library's parallel work (default: OMP_NUM_THREADS,\n"
+               "               else every CPU this process may use); the results do not depend on it\n");
+}
+
+/* --threads N before the command: 1 when taken (argv advanced), -1 when bad. */
+static int threads_option(int *argc, char ***argv)
+{
+    if (*argc < 2 || strcmp((*argv)[1], "--threads"))
+        return 0;
+    char *end = NULL;
+    long n = *argc > 2 ? strtol((*argv)[2], &end, 10) : -1;
+    xb_error err = {0};
+    if (*argc < 3 || !end || *end || end == (*argv)[2] || n < 1 || n > XB_THREADS_MAX ||
+        xb_threads_set((int)n, &err)) {
+        fprintf(stderr, "xbar: --threads needs a whole number from 1 to %d\n", XB_THREADS_MAX);
+        return -1;
+    }
+    *argc -= 2;
+    *argv += 2;
+    return 1;
 }
 
 int main(int argc, char **argv)
 {
+    if (threads_option(&argc, &argv) < 0)
+        return 2;
     if (argc < 2) {
         usage(stderr);
         return 2;

@@ -5,6 +5,7 @@
 /* base/: errors, the clock, files, dense matrix files */
 #include "xb_error.h"
 #include "xb_base.h"
+#include "xb_threads.h"
 #include "xb_matrix_io.h"
 /* circuit/: the array */
 #include "xb_circuit.h"

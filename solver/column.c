@@ -123,6 +123,34 @@ void xb_column_free(void *p)
     free(m);
 }
 
+void xb_column_work_release(xb_solver_work *w)
+{
+    free(w->cnt);
+    free(w->off);
+    free(w->kd);
+    free(w->ks);
+    free(w->bits);
+    free(w->rows);
+    free(w->xp);
+    memset(w, 0, sizeof *w);
+}
+
+xb_solver_work *xb_solver_work_new(xb_error *err)
+{
+    xb_solver_work *w = calloc(1, sizeof *w);
+    if (!w)
+        xb_error_set(err, XB_ENOMEM, "solver work: out of memory");
+    return w;
+}
+
+void xb_solver_work_free(xb_solver_work *w)
+{
+    if (!w)
+        return;
+    xb_column_work_release(w);
+    free(w);
+}
+
 static xb_status column_backend_new(xb_solver *s, xb_error *err)
 {
     double t0 = xb_clock_now();

@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "column_internal.h"
+#include "xb_threads.h"
 
 #if defined(__x86_64__)
 #include <immintrin.h>
@@ -150,85 +151,121 @@ static void column_sparse_avx2(const column_model *m, int sb, const int *rows, i
 #define XB_COLUMN_DENSE_FRACTION 0.9
 
 /* The bits of one vector as words of 64 rows (row i: bit i % 64 of word i / 64);
- * returns the number of enabled rows. */
+ * returns the number of enabled rows.  *bad gets a bit for any entry that is
+ * neither 0 nor 1 (NaN included): the inputs' check, in the same pass. */
 __attribute__((target("avx2,popcnt")))
-static int column_bits_avx2(const double *xk, int M, uint64_t *bits)
+static int column_bits_avx2(const double *xk, int M, uint64_t *bits, int *bad)
 {
-    const __m256d zero = _mm256_setzero_pd();
-    int n = 0;
+    const __m256d zero = _mm256_setzero_pd(), one = _mm256_set1_pd(1.0);
+    int n = 0, wrong = 0;
     for (int w0 = 0; w0 < M; w0 += 64) {
         const int e = w0 + 64 < M ? w0 + 64 : M;
         uint64_t b = 0;
         int i = w0;
-        for (; i + 4 <= e; i += 4)
-            b |= (uint64_t)_mm256_movemask_pd(_mm256_cmp_pd(_mm256_loadu_pd(xk + i), zero, _CMP_NEQ_UQ)) << (i - w0);
-        for (; i < e; i++)
+        for (; i + 4 <= e; i += 4) {
+            const __m256d x = _mm256_loadu_pd(xk + i), nz = _mm256_cmp_pd(x, zero, _CMP_NEQ_UQ);
+            b |= (uint64_t)_mm256_movemask_pd(nz) << (i - w0);
+            wrong |= _mm256_movemask_pd(_mm256_and_pd(nz, _mm256_cmp_pd(x, one, _CMP_NEQ_UQ)));
+        }
+        for (; i < e; i++) {
             b |= (uint64_t)(xk[i] != 0.0) << (i - w0);
+            wrong |= (xk[i] != 0.0) & (xk[i] != 1.0);
+        }
         bits[w0 / 64] = b;
         n += __builtin_popcountll(b);
     }
+    *bad |= wrong;
     return n;
 }
 
-xb_status xb_column_solve_avx2(const column_model *m, const double *x, size_t K, double *out, xb_error *err)
+/* Room for need elements of size elem in *p (kept and grown: the work's buffers). */
+static int work_grow(void *pp, size_t *cap, size_t need, size_t elem)
 {
-    const int M = m->rows, N = m->cols;
+    void **p = pp;
+    if (need <= *cap && *p)
+        return 0;
+    size_t n = need > 2 * *cap ? need : 2 * *cap;
+    void *q = malloc((n ? n : 1) * elem);
+    if (!q)
+        return -1;
+    free(*p);
+    *p = q;
+    *cap = n;
+    return 0;
+}
+
+/* The inputs' enabled rows, for every model with M rows: per vector its count,
+ * the dense ones (kd, as masks in xp) and the sparse ones (ks, as row lists at
+ * rows + off[s]).  -1: out of memory; -2: an entry is neither 0 nor 1. */
+static int column_scan_avx2(const double *x, size_t K, int M, xb_solver_work *w, column_scan *sc)
+{
     const int dense_min = (int)(XB_COLUMN_DENSE_FRACTION * M) + 1; /* enabled rows of a dense vector */
-    int *cnt = malloc((K ? K : 1) * sizeof *cnt);
-    size_t *off = malloc((K + 1) * sizeof *off), *kd = malloc((K ? K : 1) * sizeof *kd),
-           *ks = malloc((K ? K : 1) * sizeof *ks);
-    int *rows = NULL;
-    uint64_t *xp = NULL, *bits = NULL;
-    if (!cnt || !off || !kd || !ks)
-        goto oom;
-    /* the enabled rows of every vector, as bit words, then as lists */
     const int nw = (M + 63) / 64;
-    bits = malloc((K ? K : 1) * (size_t)nw * sizeof *bits);
-    if (!bits)
-        goto oom;
+    if (work_grow(&w->cnt, &w->cap_k, K, sizeof *w->cnt) || work_grow(&w->off, &w->cap_off, K + 1, sizeof *w->off) ||
+        work_grow(&w->kd, &w->cap_kd, K, sizeof *w->kd) || work_grow(&w->ks, &w->cap_ks, K, sizeof *w->ks) ||
+        work_grow(&w->bits, &w->cap_bits, K * (size_t)nw, sizeof *w->bits))
+        return -1;
+    int bad = 0;
     for (size_t k = 0; k < K; k++)
-        cnt[k] = column_bits_avx2(x + k * M, M, bits + k * nw);
+        w->cnt[k] = column_bits_avx2(x + k * M, M, w->bits + k * nw, &bad);
+    if (bad)
+        return -2;
     size_t nd = 0, nsp = 0, tot = 0;
     double work = 0;
     for (size_t k = 0; k < K; k++) {
-        if (cnt[k] >= dense_min) {
-            kd[nd++] = k;
+        if (w->cnt[k] >= dense_min) {
+            w->kd[nd++] = k;
             work += M;
-        } else if (cnt[k] > 0) {
-            off[nsp] = tot;
-            tot += (size_t)cnt[k];
-            ks[nsp++] = k;
-            work += cnt[k];
-        } else
-            memset(out + k * N, 0, (size_t)N * sizeof *out); /* exactly what the walk gives */
+        } else if (w->cnt[k] > 0) {
+            w->off[nsp] = tot;
+            tot += (size_t)w->cnt[k];
+            w->ks[nsp++] = k;
+            work += w->cnt[k];
+        }
     }
-    off[nsp] = tot;
-    const long ngd = (long)((nd + RB_VECS - 1) / RB_VECS), ngs = (long)((nsp + SP_VECS - 1) / SP_VECS);
-    rows = malloc((tot ? tot : 1) * sizeof *rows);
-    xp = malloc(((size_t)ngd * M * RB_VECS + 1) * sizeof *xp);
-    if (!rows || !xp)
-        goto oom;
+    w->off[nsp] = tot;
+    sc->nd = nd;
+    sc->nsp = nsp;
+    sc->work = work;
+    sc->ngd = (long)((nd + RB_VECS - 1) / RB_VECS);
+    sc->ngs = (long)((nsp + SP_VECS - 1) / SP_VECS);
+    if (work_grow(&w->rows, &w->cap_rows, tot, sizeof *w->rows) ||
+        work_grow(&w->xp, &w->cap_xp, (size_t)sc->ngd * M * RB_VECS + 1, sizeof *w->xp))
+        return -1;
     for (size_t s = 0; s < nsp; s++) {
-        const uint64_t *b = bits + ks[s] * nw;
-        int *r = rows + off[s];
+        const uint64_t *b = w->bits + w->ks[s] * nw;
+        int *r = w->rows + w->off[s];
         for (int q = 0; q < nw; q++)
             for (uint64_t v = b[q]; v; v &= v - 1)
                 *r++ = 64 * q + __builtin_ctzll(v);
     }
-    for (long kg = 0; kg < ngd; kg++)
+    for (long kg = 0; kg < sc->ngd; kg++)
         for (int l = 0; l < RB_VECS; l++) {
             size_t q = (size_t)kg * RB_VECS + (size_t)l;
-            uint64_t *dst = xp + (size_t)kg * M * RB_VECS + l;
-            const uint64_t *b = q < nd ? bits + kd[q] * nw : NULL;
+            uint64_t *dst = w->xp + (size_t)kg * M * RB_VECS + l;
+            const uint64_t *b = q < nd ? w->bits + w->kd[q] * nw : NULL;
             for (int i = 0; i < M; i++)
                 dst[(size_t)i * RB_VECS] = b ? (uint64_t)0 - ((b[i / 64] >> (i % 64)) & 1) : 0;
         }
-    /* threads only for enough work: a parallel region costs a barrier, and a
-     * spinning thread on a busy machine costs more than it saves (measured on 2
-     * busy cores: 2 threads from 4e6 updates up made analog inference 1.6x
-     * slower than 1 thread; from 1e8 up, 1.04x faster; idle, 3e6 would gain
-     * only 10 %) */
-    const int par = ngd * m->nb + ngs * m->ns > 1 && work * N >= XB_COLUMN_PAR_WORK_AVX2;
+    return 0;
+}
+
+/* The kernels of one model over the scanned vectors. */
+static void column_kernels_avx2(const column_model *m, const xb_solver_work *w, const column_scan *sc, size_t K,
+                                double *out)
+{
+    const int M = m->rows, N = m->cols;
+    for (size_t k = 0; k < K; k++)
+        if (w->cnt[k] == 0)
+            memset(out + k * N, 0, (size_t)N * sizeof *out); /* exactly what the walk gives */
+    const long ngd = sc->ngd, ngs = sc->ngs;
+    const size_t nd = sc->nd, nsp = sc->nsp;
+    /* threads only for enough work, and never inside a task of the library's
+     * pool (which already keeps every thread busy): a parallel region costs a
+     * barrier, and a spinning thread on a busy machine costs more than it
+     * saves (measured on 2 busy cores: 2 threads from 4e6 updates up made
+     * analog inference 1.6x slower than 1 thread; from 1e8 up, 1.04x faster) */
+    const int par = ngd * m->nb + ngs * m->ns > 1 && sc->work * N >= XB_COLUMN_PAR_WORK_AVX2 && !xb_threads_in_task();
 #pragma omp parallel if (par)
     {
 #pragma omp for collapse(2) schedule(static) nowait
@@ -236,32 +273,40 @@ xb_status xb_column_solve_avx2(const column_model *m, const double *x, size_t K,
             for (int jb = 0; jb < m->nb; jb++) {
                 size_t q0 = (size_t)kg * RB_VECS;
                 int kn = nd - q0 < RB_VECS ? (int)(nd - q0) : RB_VECS;
-                column_block_avx2(m, xp + (size_t)kg * M * RB_VECS, jb, kd + q0, kn, out);
+                column_block_avx2(m, w->xp + (size_t)kg * M * RB_VECS, jb, w->kd + q0, kn, out);
             }
 #pragma omp for collapse(2) schedule(static)
         for (long kg = 0; kg < ngs; kg++)
             for (int sb = 0; sb < m->ns; sb++) {
                 size_t s1 = (size_t)(kg + 1) * SP_VECS < nsp ? (size_t)(kg + 1) * SP_VECS : nsp;
                 for (size_t s = (size_t)kg * SP_VECS; s < s1; s++)
-                    column_sparse_avx2(m, sb, rows + off[s], cnt[ks[s]], out + ks[s] * N);
+                    column_sparse_avx2(m, sb, w->rows + w->off[s], w->cnt[w->ks[s]], out + w->ks[s] * N);
             }
     }
-    free(cnt);
-    free(off);
-    free(kd);
-    free(ks);
-    free(rows);
-    free(xp);
-    free(bits);
-    return XB_OK;
-oom:
-    free(cnt);
-    free(off);
-    free(kd);
-    free(ks);
-    free(rows);
-    free(xp);
-    free(bits);
-    return xb_error_set(err, XB_ENOMEM, "column path: out of memory for %zu x %d input bits", K, M);
+}
+
+xb_status xb_column_solve_avx2_group(const column_model *const *m, int n, const double *x, size_t K,
+                                     double *const *out, xb_solver_work *w, xb_error *err)
+{
+    xb_solver_work local = {0};
+    xb_solver_work *ws = w ? w : &local;
+    column_scan sc;
+    xb_status st = XB_OK;
+    int scan = column_scan_avx2(x, K, m[0]->rows, ws, &sc);
+    if (scan == -2)
+        st = xb_error_set(err, XB_EINVAL, "column path: an input is neither 0 nor 1");
+    else if (scan)
+        st = xb_error_set(err, XB_ENOMEM, "column path: out of memory for %zu x %d input bits", K, m[0]->rows);
+    else
+        for (int q = 0; q < n; q++)
+            column_kernels_avx2(m[q], ws, &sc, K, out[q]);
+    if (!w)
+        xb_column_work_release(&local);
+    return st;
+}
+
+xb_status xb_column_solve_avx2(const column_model *m, const double *x, size_t K, double *out, xb_error *err)
+{
+    return xb_column_solve_avx2_group(&m, 1, x, K, &out, NULL, err);
 }
 #endif

@@ -68,10 +68,41 @@ typedef struct {
                         * down to row i as an unevaluated sum ph + pl (packed like gs) */
 } column_model;
 
+/* The column path's scratch (xb_solver.h), kept between calls: per vector its
+ * enabled rows (count, bit words, list) and the dense vectors' row masks. */
+struct xb_solver_work {
+    int *cnt;          /* K: enabled rows of each vector */
+    size_t *off;       /* K+1: start of each sparse vector's list in rows */
+    size_t *kd, *ks;   /* K: the dense vectors, the sparse ones */
+    uint64_t *bits;    /* K x words of 64 rows */
+    int *rows;         /* the sparse vectors' enabled rows, concatenated */
+    uint64_t *xp;      /* dense groups: M x RB_VECS masks each */
+    size_t cap_k, cap_off, cap_kd, cap_ks, cap_bits, cap_rows, cap_xp; /* elements allocated */
+};
+/* Free a work's buffers (not the struct). */
+void xb_column_work_release(xb_solver_work *w);
+
+/* The scan of a batch: dense and sparse vectors, groups, and the work in
+ * enabled-cell updates per column. */
+typedef struct {
+    size_t nd, nsp; /* dense and sparse vectors */
+    long ngd, ngs;  /* their groups (RB_VECS, SP_VECS vectors) */
+    double work;    /* enabled rows summed over vectors (dense ones count all rows) */
+} column_scan;
+
+/* n column models with the same rows on the same inputs (column_kernels.c picks
+ * the AVX2 kernels where the CPU has them; w may be NULL).  Checks the inputs
+ * (XB_EINVAL, without naming the entry, when one is neither 0 nor 1). */
+xb_status xb_column_solve_group(const column_model *const *m, int n, const double *x, size_t K, double *const *out,
+                                xb_solver_work *w, xb_error *err);
+
 #if defined(__x86_64__)
 /* column_avx2.c: every vector through the AVX2 kernels (dense register blocks for
- * nearly full vectors, the sparse walk over enabled rows for the others). */
+ * nearly full vectors, the sparse walk over enabled rows for the others); the
+ * inputs scanned once for the n models of a group. */
 xb_status xb_column_solve_avx2(const column_model *m, const double *x, size_t K, double *out, xb_error *err);
+xb_status xb_column_solve_avx2_group(const column_model *const *m, int n, const double *x, size_t K,
+                                     double *const *out, xb_solver_work *w, xb_error *err);
 #endif
 
 #endif

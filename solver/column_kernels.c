@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "column_internal.h"
+#include "xb_threads.h"
 
 
 /* One block of up to VEC_BLOCK vectors over columns [j0, j1).  The state of
@@ -176,7 +177,7 @@ xb_status xb_column_solve(const void *p, const double *x, size_t K, double *out,
     const int ncb = (N + COL_CHUNK - 1) / COL_CHUNK;
     /* threads only for enough work: a parallel region costs a barrier, and a
      * spinning thread on a busy machine costs more than it saves */
-    const int par = nvb * ncb > 1 && (double)m->rows * N * (double)K >= XB_COLUMN_PAR_WORK;
+    const int par = nvb * ncb > 1 && (double)m->rows * N * (double)K >= XB_COLUMN_PAR_WORK && !xb_threads_in_task();
     if (m->r_uniform) {
         const int nreg = N / REG_COLS, tail = N - nreg * REG_COLS;
 #pragma omp parallel for schedule(static) if (par)
@@ -201,5 +202,27 @@ xb_status xb_column_solve(const void *p, const double *x, size_t K, double *out,
             int j0 = cb * COL_CHUNK, j1 = j0 + COL_CHUNK < N ? j0 + COL_CHUNK : N;
             column_block(m, x, k0, kn, j0, j1, out);
         }
+    return XB_OK;
+}
+
+xb_status xb_column_solve_group(const column_model *const *m, int n, const double *x, size_t K, double *const *out,
+                                xb_solver_work *w, xb_error *err)
+{
+#if defined(__x86_64__)
+    if (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma") && __builtin_cpu_supports("popcnt"))
+        return xb_column_solve_avx2_group(m, n, x, K, out, w, err);
+#endif
+    (void)w;
+    const size_t nx = K * (size_t)m[0]->rows;
+    int bad = 0;
+    for (size_t q = 0; q < nx; q++)
+        bad |= (x[q] != 0.0) & (x[q] != 1.0);
+    if (bad)
+        return xb_error_set(err, XB_EINVAL, "column path: an input is neither 0 nor 1");
+    for (int q = 0; q < n; q++) {
+        xb_status st = xb_column_solve(m[q], x, K, out[q], err);
+        if (st)
+            return st;
+    }
     return XB_OK;
 }

@@ -20,6 +20,7 @@
 #include <stdlib.h>
 
 #include "solver_internal.h"
+#include "xb_threads.h"
 
 #define GROUP 4        /* vectors per register block */
 #define PACK_VECTORS 24 /* from this many vectors packing B pays for itself (measured) */
@@ -107,7 +108,7 @@ void xb_gemm(size_t K, int M, int N, double alpha, const double *v, const double
     if (K == 0 || N <= 0)
         return;
     const int avx2 = have_avx2();
-    const int par = (double)K * M * N > 1e6;
+    const int par = (double)K * M * N > 1e6 && !xb_threads_in_task(); /* not inside a pool task */
     /* Whole 8-column panels go through the register blocks; the last columns,
      * and the vectors short of a group, through dot().  For a large batch the
      * panels are packed first, so that a panel is one contiguous stream (B's

@@ -5,7 +5,10 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "column_internal.h"
 #include "ladder.h"
+
+#define XB_GROUP_MAX 16 /* column models scanned together per pass */
 #include "solver_internal.h"
 
 void xb_solver_options_init(xb_solver_options *opt)
@@ -210,6 +213,58 @@ xb_status xb_solver_solve(xb_solver *s, const double *v, size_t k, double *out, 
         s->stats.n_vectors += (long)k;
     if (s->ops->stats)
         s->ops->stats(s, &s->stats);
+    return st;
+}
+
+int xb_solver_concurrent(const xb_solver *s)
+{
+    return s && (s->ops == &xb_column_backend || s->ops == &xb_ideal_backend || s->ops == &xb_transfer_backend);
+}
+
+xb_status xb_solver_solve_group(xb_solver *const *s, int n, const double *v, size_t k, double *const *out,
+                                xb_solver_work *w, xb_error *err)
+{
+    xb_error scratch; /* so that backends can read err->code even when the caller gave none */
+    if (!err)
+        err = &scratch;
+    if (!s || n < 1 || (!v && k) || !out)
+        return xb_error_set(err, XB_EINVAL, "solve group: NULL argument or n = %d", n);
+    for (int q = 0; q < n; q++) {
+        if (!s[q] || (!out[q] && k))
+            return xb_error_set(err, XB_EINVAL, "solve group: solver or output %d is NULL", q);
+        if (s[q]->ops != s[0]->ops || s[q]->circuit->rows != s[0]->circuit->rows ||
+            s[q]->circuit->topology != s[0]->circuit->topology)
+            return xb_error_set(err, XB_EINVAL,
+                                "solve group: solver %d (%s, %d rows) differs from solver 0 (%s, %d rows)", q,
+                                s[q]->ops->name, s[q]->circuit->rows, s[0]->ops->name, s[0]->circuit->rows);
+    }
+    if (!xb_solver_concurrent(s[0])) {
+        for (int q = 0; q < n; q++) {
+            xb_status st = xb_solver_solve(s[q], v, k, out[q], NULL, err);
+            if (st)
+                return st;
+        }
+        return XB_OK;
+    }
+    if (k == 0)
+        return XB_OK;
+    xb_status st = XB_OK;
+    if (s[0]->ops == &xb_column_backend) { /* the scan of the inputs checks them */
+        const column_model *m[XB_GROUP_MAX];
+        for (int q0 = 0; q0 < n && !st; q0 += XB_GROUP_MAX) {
+            int nq = n - q0 < XB_GROUP_MAX ? n - q0 : XB_GROUP_MAX;
+            for (int q = 0; q < nq; q++)
+                m[q] = s[q0 + q]->state;
+            st = xb_column_solve_group(m, nq, v, k, out + q0, w, err);
+        }
+        if (st == XB_EINVAL) /* name the entry */
+            return xb_circuit_check_inputs(s[0]->circuit, v, k, err);
+        return st;
+    }
+    if ((st = xb_circuit_check_inputs(s[0]->circuit, v, k, err)))
+        return st;
+    for (int q = 0; q < n && !st; q++)
+        st = s[q]->ops->solve(s[q], v, k, out[q], NULL, err);
     return st;
 }
 

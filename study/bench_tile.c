@@ -7,14 +7,12 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
-#ifdef _OPENMP
-#include <omp.h>
-#endif
 
 #include <gsl/gsl_rng.h>
 
 #include "bench_tile.h"
 #include "xb_base.h"
+#include "xb_threads.h"
 
 /* Back-to-back solves per timed sample so that one sample lasts at least this
  * long: a sample of a few milliseconds is at the mercy of the scheduler. */
@@ -49,10 +47,7 @@ void xb_bench_machine_get(xb_bench_machine *m)
         fclose(f);
     }
     m->cores = sysconf(_SC_NPROCESSORS_ONLN);
-    m->threads = 1;
-#ifdef _OPENMP
-    m->threads = omp_get_max_threads();
-#endif
+    m->threads = xb_threads_get();
 }
 
 static int cmp_double(const void *a, const void *b)

@@ -158,6 +158,15 @@ static void solver_module(void)
     double v[3] = {0.1, NAN, 0.2}, out[2];
     FAILS(XB_EINVAL, xb_solver_solve(s, v, 1, out, NULL, err));
     FAILS(XB_EINVAL, xb_solver_solve(NULL, v, 1, out, NULL, err));
+    {
+        xb_solver *pair[2] = {s, NULL};
+        double *outs[2] = {out, out};
+        xb_solver_work *w = xb_solver_work_new(NULL); /* fails only when memory does */
+        XB_CHECK(w != NULL);
+        FAILS(XB_EINVAL, xb_solver_solve_group(pair, 2, v, 1, outs, w, err)); /* a NULL solver */
+        FAILS(XB_EINVAL, xb_solver_solve_group(pair, 1, v, 1, outs, w, err)); /* NaN input */
+        xb_solver_work_free(w);
+    }
     /* a solver exists: SuiteSparse's allocator can no longer be replaced */
     FAILS(XB_EINVAL, xb_solver_huge_pages_enable(err));
     xb_solver_free(s);
@@ -175,6 +184,8 @@ static void solver_module(void)
     XB_CHECK(a != NULL);
     if (a) {
         FAILS(XB_EINVAL, xb_array_mvm_run(a, v, 1, out, err)); /* before programming */
+        double *outs[1] = {out};
+        FAILS(XB_EINVAL, xb_array_mvm_run_group(&a, 1, v, 1, outs, NULL, err));
         c->g[0] = -1;
         FAILS(XB_EINVAL, xb_array_mvm_program(a, c, err));
         c->g[0] = 1e-5;
@@ -182,6 +193,12 @@ static void solver_module(void)
     }
     xb_array_mvm_free(a);
     xb_circuit_free(c);
+}
+
+static void threads_module(void)
+{
+    FAILS(XB_EINVAL, xb_threads_set(-2, err));
+    FAILS(XB_EINVAL, xb_threads_set(XB_THREADS_MAX + 1, err));
 }
 
 /* The shipped test models that fail at different depths of the loader. */
@@ -352,6 +369,14 @@ static void bench_module(void)
     FAILS(XB_EINVAL, xb_bench_device(&mo, 0, dres, err)); /* no vectors */
     mo.density = 2;
     FAILS(XB_EINVAL, xb_bench_device(&mo, 4, dres, err));
+    xb_bench_sweep_options so;
+    xb_bench_sweep_options_init(&so);
+    xb_bench_sweep_result sres;
+    so.threads = 1; /* compares T >= 2 with 1 */
+    FAILS(XB_EINVAL, xb_bench_sweep(&so, &sres, err));
+    so.threads = 2;
+    so.model = xb_test_tmp("absent.onnx");
+    FAILS(XB_EIO, xb_bench_sweep(&so, &sres, err));
 
     xb_bench_relax_options ro;
     xb_bench_relax_options_init(&ro);
@@ -435,6 +460,7 @@ int main(void)
     base_module();
     circuit_module();
     solver_module();
+    threads_module();
     onnx_module();
     data_module();
     sweep_module();

@@ -1,6 +1,5 @@
 /* analog.c: analog inference of a network: layers, calibration, the hook. */
 #define _POSIX_C_SOURCE 200809L
-#include <cblas.h>
 #include <errno.h>
 #include <math.h>
 #include <stdio.h>
@@ -46,23 +45,53 @@ void an_sample(an_sampler *s, double v)
         s->v[r] = v;
 }
 
-static int cmp_double(const void *p, const void *q)
+/* Rearrange v[0..n) so that v[m] is the value a sort would put there, with no
+ * larger value before it and no smaller one after (Hoare's selection). */
+static void select_nth(double *v, long n, long m)
 {
-    double a = *(const double *)p, b = *(const double *)q;
-    return (a > b) - (a < b);
+    long lo = 0, hi = n - 1;
+    while (hi > lo) {
+        double a = v[lo], b = v[(lo + hi) / 2], c = v[hi]; /* pivot: median of three */
+        double pivot = a < b ? (b < c ? b : a < c ? c : a) : (a < c ? a : b < c ? c : b);
+        long i = lo, j = hi;
+        while (i <= j) {
+            while (v[i] < pivot)
+                i++;
+            while (v[j] > pivot)
+                j--;
+            if (i <= j) {
+                double t = v[i];
+                v[i++] = v[j];
+                v[j--] = t;
+            }
+        }
+        if (m <= j)
+            hi = j;
+        else if (m >= i)
+            lo = i;
+        else
+            return;
+    }
 }
 
-/* The pct percentile of the kept |values| (linear interpolation); 0 if none. */
+/* The pct percentile of the kept |values| (linear interpolation between the
+ * two order statistics around it, as in the sorted list); 0 if none. */
 static double sampler_percentile(an_sampler *s, double pct)
 {
     if (s->n == 0)
         return 0.0;
-    qsort(s->v, (size_t)s->n, sizeof *s->v, cmp_double);
     double pos = pct / 100.0 * (double)(s->n - 1);
     long lo = (long)floor(pos);
     long hi = lo + 1 < s->n ? lo + 1 : lo;
     double f = pos - (double)lo;
-    return s->v[lo] * (1 - f) + s->v[hi] * f;
+    select_nth(s->v, s->n, lo);
+    double vlo = s->v[lo], vhi = vlo;
+    if (hi > lo) { /* the smallest value after lo */
+        vhi = s->v[hi];
+        for (long q = hi + 1; q < s->n; q++)
+            vhi = s->v[q] < vhi ? s->v[q] : vhi;
+    }
+    return vlo * (1 - f) + vhi * f;
 }
 
 /* ---- layers ------------------------------------------------------------------ */
@@ -198,10 +227,13 @@ void xb_analog_free(xb_analog *a)
     for (int i = 0; i < a->n_layers; i++)
         layer_free(a, &a->layers[i]);
     free(a->layers);
+    an_free_par(a);
     free(a);
 }
 
 const xb_analog_stats *xb_analog_get_stats(const xb_analog *a) { return &a->stats; }
+
+unsigned long long xb_analog_sums_hash(const xb_analog *a) { return a ? a->sums_hash : 0; }
 
 xb_circuit *xb_analog_array_circuit(xb_analog *a, int layer, int g, int dt, int ot, int s, int p, xb_error *err)
 {
@@ -222,185 +254,12 @@ xb_circuit *xb_analog_array_circuit(xb_analog *a, int layer, int g, int dt, int 
 
 /* ---- the hook ------------------------------------------------------------------ */
 
-/* Quantize column block X (depth x k, stride ldx) of one layer to integer
- * magnitudes: xp = positive part, xn = negative part (k x depth each). */
-static int quantize(const xb_analog *a, const an_layer *l, const xb_matmul_call *call, double *xp, double *xn)
-{
-    const int D = l->D;
-    const size_t k = (size_t)call->cols;
-    const double step = l->act_range > 0 ? l->act_range / a->levels : 1.0;
-    int neg = 0;
-    for (int d = 0; d < D; d++) {
-        const float *row = call->x + (size_t)d * call->ldx;
-        for (size_t kk = 0; kk < k; kk++) {
-            double v = l->act_range > 0 ? nearbyint(row[kk] / step) : 0.0;
-            v = v > a->levels ? a->levels : v < -a->levels ? -a->levels : v;
-            xp[kk * D + d] = v > 0 ? v : 0;
-            if (xn) {
-                xn[kk * D + d] = v < 0 ? -v : 0;
-                neg |= v < 0;
-            }
-        }
-    }
-    return neg;
-}
-
-static xb_status layer_mvm(xb_analog *a, an_layer *l, int g, const double *xs, size_t k, double *acc, double sign,
-                           xb_error *err)
-{
-    const xb_analog_config *c = &a->cfg;
-    const int D = l->D, R = l->R;
-    if (c->mvm == XB_MVM_DIGITAL) {
-        /* exact integer products: |values| < 2^53, so double arithmetic is exact */
-        double t0 = xb_clock_now();
-        double *w = malloc((size_t)R * D * sizeof *w);
-        if (!w)
-            return xb_error_set(err, XB_ENOMEM, "analog: out of memory");
-        for (size_t q = 0; q < (size_t)R * D; q++)
-            w[q] = l->w[(size_t)g * R * D + q];
-        cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasTrans, (int)k, R, D, sign, xs, D, w, D, 1.0, acc, R);
-        free(w);
-        a->stats.t_digital += xb_clock_now() - t0;
-        return XB_OK;
-    }
-    double *sub = NULL, *out = NULL;
-    xb_status st = XB_OK;
-    for (int dt = 0; dt < l->n_dt && !st; dt++) {
-        int d0 = dt * c->rows_per_array, d1 = d0 + c->rows_per_array < D ? d0 + c->rows_per_array : D;
-        int td = d1 - d0;
-        double t0 = xb_clock_now();
-        free(sub);
-        sub = malloc(k * (size_t)td * sizeof *sub);
-        if (!sub) {
-            st = xb_error_set(err, XB_ENOMEM, "analog: out of memory");
-            break;
-        }
-        int any = 0;
-        for (size_t kk = 0; kk < k; kk++)
-            for (int i = 0; i < td; i++) {
-                sub[kk * td + i] = xs[kk * D + d0 + i];
-                any |= sub[kk * td + i] != 0;
-            }
-        a->stats.t_digital += xb_clock_now() - t0;
-        if (!any)
-            continue;
-        for (int ot = 0; ot < l->n_ot && !st; ot++) {
-            an_tile *t = &l->tiles[((size_t)g * l->n_dt + dt) * l->n_ot + ot];
-            if (!t->programmed && (st = an_tile_program(a, l, g, dt, ot, t, err)))
-                break;
-            free(out);
-            out = calloc(k * (size_t)t->cols, sizeof *out);
-            if (!out) {
-                st = xb_error_set(err, XB_ENOMEM, "analog: out of memory");
-                break;
-            }
-            if ((st = an_tile_mvm(a, l, t, sub, k, out, err)))
-                break;
-            t0 = xb_clock_now();
-            int r0 = ot * c->cols_per_array;
-            for (size_t kk = 0; kk < k; kk++)
-                for (int j = 0; j < t->cols; j++)
-                    acc[kk * R + r0 + j] += sign * out[kk * t->cols + j];
-            a->stats.t_digital += xb_clock_now() - t0;
-        }
-    }
-    free(sub);
-    free(out);
-    return st;
-}
-
-/* The float product y = W x of the digital network during the calibration of
- * the input ranges, computed so that its bits do not depend on the thread
- * count (a multithreaded sgemm's do, and the ranges fix every quantization
- * step after them): each output is one double sum over the depth, in order. */
-static xb_status calib_product(const xb_matmul_layer *L, const xb_matmul_call *call, xb_error *err)
-{
-    const int R = L->rows, D = L->depth;
-    const size_t k = (size_t)call->cols;
-    if (k == 0)
-        return XB_OK;
-    const float *w = L->weight + (size_t)call->group * (size_t)R * (size_t)D;
-    int failed = 0;
-#pragma omp parallel
-    {
-        double *acc = malloc(k * sizeof *acc);
-        if (!acc) {
-#pragma omp atomic write
-            failed = 1;
-        }
-#pragma omp for schedule(static)
-        for (int r = 0; r < R; r++) {
-            if (!acc)
-                continue;
-            for (size_t kk = 0; kk < k; kk++)
-                acc[kk] = 0.0;
-            for (int d = 0; d < D; d++) {
-                const double wd = w[(size_t)r * D + d];
-                const float *x = call->x + (size_t)d * call->ldx;
-                for (size_t kk = 0; kk < k; kk++)
-                    acc[kk] += wd * x[kk];
-            }
-            float *y = call->y + (size_t)r * call->ldy;
-            for (size_t kk = 0; kk < k; kk++)
-                y[kk] = (float)acc[kk];
-        }
-        free(acc);
-    }
-    if (failed)
-        return xb_error_set(err, XB_ENOMEM, "analog calibration: out of memory in layer '%s'", L->name);
-    return XB_OK;
-}
-
-static xb_status analog_hook(void *user, const xb_matmul_layer *L, const xb_matmul_call *call, xb_error *err)
-{
-    xb_analog *a = user;
-    an_layer *l = &a->layers[L->index];
-    const size_t k = (size_t)call->cols;
-    const int D = l->D, R = l->R;
-    if (a->mode == AN_CAL_ACT) {
-        for (int d = 0; d < D; d++)
-            for (size_t kk = 0; kk < k; kk++)
-                an_sample(&l->act, call->x[(size_t)d * call->ldx + kk]);
-        return calib_product(L, call, err);
-    }
-    double t0 = xb_clock_now();
-    double *xp = malloc(k * (size_t)D * sizeof *xp);
-    double *xn = l->act_signed ? malloc(k * (size_t)D * sizeof *xn) : NULL;
-    double *acc = calloc(k * (size_t)R, sizeof *acc);
-    if (!xp || (l->act_signed && !xn) || !acc) {
-        free(xp);
-        free(xn);
-        free(acc);
-        return xb_error_set(err, XB_ENOMEM, "analog: out of memory for layer '%s'", L->name);
-    }
-    int neg = quantize(a, l, call, xp, xn);
-    a->stats.t_digital += xb_clock_now() - t0;
-    xb_status st = layer_mvm(a, l, call->group, xp, k, acc, 1.0, err);
-    if (!st && neg)
-        st = layer_mvm(a, l, call->group, xn, k, acc, -1.0, err);
-    if (!st) {
-        t0 = xb_clock_now();
-        const double step = l->act_range / a->levels;
-        for (int r = 0; r < R; r++) {
-            double s = l->wscale[(size_t)call->group * R + r] * step;
-            float *y = call->y + (size_t)r * call->ldy;
-            for (size_t kk = 0; kk < k; kk++)
-                y[kk] = (float)(acc[kk * R + r] * s);
-        }
-        a->stats.t_digital += xb_clock_now() - t0;
-    }
-    free(xp);
-    free(xn);
-    free(acc);
-    return st;
-}
-
 xb_status xb_analog_attach(xb_analog *a, xb_error *err)
 {
     if (!a->calibrated)
         return xb_error_set(err, XB_EINVAL, "analog: attach before calibration (xb_analog_calibrate or _load)");
     a->mode = AN_RUN;
-    xb_model_set_matmul_hook(a->model, analog_hook, a);
+    xb_model_set_matmul_hook(a->model, an_hook, a);
     a->attached = 1;
     return XB_OK;
 }
@@ -439,7 +298,7 @@ xb_status xb_analog_calibrate(xb_analog *a, const float *x, int n, int batch, xb
     if (n < 1 || batch < 1 || !x)
         return xb_error_set(err, XB_EINVAL, "analog calibrate: need images (n = %d, batch = %d)", n, batch);
     int was_attached = a->attached;
-    xb_model_set_matmul_hook(a->model, analog_hook, a);
+    xb_model_set_matmul_hook(a->model, an_hook, a);
     /* 1: input ranges, from the digital network */
     a->mode = AN_CAL_ACT;
     xb_status st = run_images(a, x, n, batch, err);

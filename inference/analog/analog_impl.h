@@ -7,6 +7,7 @@
 #include "xb_analog.h"
 #include "xb_base.h"
 #include "xb_array_mvm.h"
+#include "xb_threads.h"
 
 #define AN_SAMPLE_CAP 65536 /* values kept per calibration reservoir */
 
@@ -43,6 +44,21 @@ typedef struct {
 
 enum { AN_RUN = 0, AN_CAL_ACT, AN_CAL_ADC };
 
+/* What one thread of the pool keeps from one call to the next (analog_par.c):
+ * buffers grown as needed and never shrunk, so the hot loops allocate nothing
+ * once they have seen their largest call. */
+typedef struct {
+    int *lv;              /* input levels of a chunk (bit-serial, at most 2^16 - 1) */
+    double *in, *ip, *im; /* plane inputs, G+ (or offset) currents, G- currents */
+    double *ones, *out;   /* enabled rows per vector; a chunk's tile output */
+    double *cal;          /* calibration products: a block of output rows */
+    double *q;            /* a chunk's digit sums of every slice (layer calls in one task) */
+    size_t cap_lv, cap_in, cap_ip, cap_im, cap_ones, cap_out, cap_cal, cap_q; /* elements */
+    xb_solver_work *work; /* the solver's scratch (NULL until needed) */
+    xb_analog_stats st;   /* this thread's time and vectors since the last merge */
+    unsigned long long sums_hash; /* this thread's share of the checksum since the last merge */
+} an_thread;
+
 struct xb_analog {
     xb_model *model;
     xb_analog_config cfg;
@@ -58,16 +74,75 @@ struct xb_analog {
     int slice_bits;      /* bits per slice (the whole digit when unsliced) */
     double dmax;         /* digit value that maps to Gmax */
     xb_analog_stats stats;
+    unsigned long long sums_hash; /* xb_analog_sums_hash */
+    /* Parallel runs (analog_par.c): per pool thread, and shared by a call's chunks. */
+    an_thread thr[XB_THREADS_MAX];
+    double *xp, *xn, *acc; /* a call's quantized inputs (k x D each) and sums (k x R) */
+    double *q;             /* a tile's digit sums of every slice (slices x k x cols) */
+    double *ipcal;         /* offset calibration: one plane's currents (slices x k x N) */
+    long *ors;             /* per chunk and pass: the OR of the levels of each depth tile */
+    xb_error *cerr;        /* per chunk (or array): what failed */
+    size_t cap_xp, cap_xn, cap_acc, cap_q, cap_ipcal, cap_ors, cap_cerr; /* elements */
 };
 
-/* analog_tile.c */
+/* analog_program.c */
+int an_digit(const xb_analog *a, int w, int s, int p, int unit);
 xb_circuit *an_array_circuit(xb_analog *a, an_layer *l, int g, int dt, int ot, int s, int p, xb_error *err);
-xb_status an_tile_program(xb_analog *a, an_layer *l, int g, int dt, int ot, an_tile *t, xb_error *err);
+/* Program the tiles of conv group g in the depth tiles with need[dt] != 0 that
+ * are not programmed yet, their arrays in parallel. */
+xb_status an_program_tiles(xb_analog *a, an_layer *l, int g, const long *need, xb_error *err);
 void an_tile_free(an_tile *t);
-/* Tile MVM in integer units: out (k x t->cols) += sum over the tile of w * x for
- * the k input vectors xs (k x t->rows, integer magnitudes 0..levels).  Uses the
- * ADC of layer l (or records calibration samples in AN_CAL_ADC mode). */
-xb_status an_tile_mvm(xb_analog *a, an_layer *l, an_tile *t, const double *xs, size_t k, double *out, xb_error *err);
+
+/* analog_tile.c: tile MVM in integer units: acc (k rows, stride lda) += sign *
+ * the ADC's sum over the tile of w * x for the k input vectors xs (k rows of
+ * t->rows integer magnitudes 0..levels, stride ldx), whose levels OR to lv_or.
+ * The vectors are cut into chunks run on the pool's threads (one chunk when
+ * the arrays are not concurrent: then the arrays run in parallel); every
+ * vector's result is the same bits whatever the chunks.  In AN_CAL_ADC mode the
+ * ADC's inputs are sampled afterwards, in the order of one thread. */
+xb_status an_tile_mvm(xb_analog *a, an_layer *l, an_tile *t, const double *xs, size_t ldx, size_t k, long lv_or,
+                      double *acc, size_t lda, double sign, xb_error *err);
+
+/* One tile MVM of a layer call, as its chunks see it. */
+typedef struct {
+    xb_analog *a;
+    an_layer *l;
+    an_tile *t;
+    const double *xs;  /* k rows of t->rows levels, stride ldx */
+    size_t ldx, k;
+    const int *pl;     /* the planes to convert: bit b, or -1 for the DAC */
+    int np;
+    int p0, p1;        /* the planes of this run */
+    double *acc;       /* k rows, stride lda: += sign * the tile's output */
+    size_t lda;
+    double sign;
+    long nck;          /* chunks */
+    int concurrent;    /* the arrays may solve on several threads at once */
+    double *ipshared;  /* offset calibration: this plane's currents, slices x k x N */
+    int qshared;       /* digit sums in a->q (k rows: sampled afterwards), else per thread */
+} an_tile_run;
+/* The planes to convert (bit b, or -1 for the DAC) for inputs whose levels OR
+ * to lv_or, into pl (64); returns how many. */
+int an_tile_planes(const xb_analog *a, long lv_or, int *pl);
+/* 1 when every array of the tile may solve on several threads at once. */
+int an_tile_concurrent(const an_tile *t);
+/* Vectors k0 .. k0+kc of one tile MVM (planes r->p0 .. r->p1) on thread th. */
+xb_status an_chunk_mvm(const an_tile_run *r, size_t k0, size_t kc, an_thread *th, xb_error *err);
+
+/* analog_par.c: buffers, chunks and the merge of the threads' statistics */
+int an_grow(void *p, size_t *cap, size_t n, size_t elem); /* room for n elements of elem bytes; -1: no memory */
+long an_chunks(size_t k, int concurrent);                  /* chunks for k vectors */
+void an_chunk_range(size_t k, long nck, long c, size_t *k0, size_t *k1);
+void an_merge_stats(xb_analog *a);                         /* the threads' statistics into a->stats */
+void an_free_par(xb_analog *a);
+/* Run task(ctx, c, thread) for c < n on the pool, or on this thread when n is 1
+ * (so that the arrays of a chunk may still use the pool). */
+void an_run(long n, xb_task_fn task, void *ctx);
+/* The first failure among n per-task errors (in task order) into err. */
+xb_status an_first_error(const xb_error *e, long n, xb_error *err);
+
+/* analog_hook.c: the matmul hook (quantization, tiles, the result) */
+xb_status an_hook(void *user, const xb_matmul_layer *L, const xb_matmul_call *call, xb_error *err);
 
 /* analog.c */
 void an_sample(an_sampler *s, double v);

@@ -1,161 +1,19 @@
-/* analog_tile.c: one tile of a layer: weights to conductances, programming
- * errors, and the tile's MVM with bit-serial or DAC inputs and its ADC. */
-#include <gsl/gsl_randist.h>
-#include <gsl/gsl_rng.h>
+/* analog_tile.c: a tile's MVM with bit-serial or DAC inputs and its ADC, on
+ * chunks of the input vectors run by the pool's threads (analog_par.c). */
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "analog_impl.h"
 
-/* Digit that slice s of polarity p (differential: 0 = G+, 1 = G-) stores. */
-static int digit(const xb_analog *a, int w, int s, int p, int unit)
-{
-    const xb_analog_config *c = &a->cfg;
-    int v;
-    if (c->mapping == XB_MAP_DIFFERENTIAL) {
-        if ((p == 0 && w <= 0) || (p == 1 && w >= 0))
-            return 0;
-        v = w < 0 ? -w : w;
-    } else {
-        v = unit ? a->wmax : w + a->wmax; /* unsigned offset representation */
-    }
-    if (c->slices == 1)
-        return v;
-    return (v >> (s * a->slice_bits)) & ((1 << a->slice_bits) - 1);
-}
-
-static unsigned long long mix(unsigned long long h, unsigned long long v)
-{
-    /* splitmix64 finalizer over h ^ v */
-    unsigned long long z = h ^ (v + 0x9e3779b97f4a7c15ULL + (h << 6) + (h >> 2));
-    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
-    z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
-    return z ^ (z >> 31);
-}
-
-void an_tile_free(an_tile *t)
-{
-    if (!t->arr)
-        return;
-    for (int q = 0; q < t->n_arr; q++)
-        xb_array_mvm_free(t->arr[q]);
-    free(t->arr);
-    t->arr = NULL;
-    t->programmed = 0;
-}
-
-/* The circuit of array (s, p) of tile (g, dt, ot): conductances from the weight
- * digits, programming errors drawn from a generator seeded by the configuration
- * seed and the array's coordinates, wires from R^p. */
-xb_circuit *an_array_circuit(xb_analog *a, an_layer *l, int g, int dt, int ot, int s, int p, xb_error *err)
-{
-    const xb_analog_config *c = &a->cfg;
-    int d0 = dt * c->rows_per_array, d1 = d0 + c->rows_per_array;
-    int r0 = ot * c->cols_per_array, r1 = r0 + c->cols_per_array;
-    if (d1 > l->D)
-        d1 = l->D;
-    if (r1 > l->R)
-        r1 = l->R;
-    int unit = c->mapping == XB_MAP_OFFSET && c->offset_sub == XB_OFFSET_UNIT_COLUMN;
-    const int M = d1 - d0, cols = r1 - r0, N = cols + unit;
-    xb_circuit *cc = xb_circuit_new(M, N, err);
-    gsl_rng *rng = gsl_rng_alloc(gsl_rng_mt19937);
-    if (!cc || !rng) {
-        if (cc)
-            xb_error_set(err, XB_ENOMEM, "analog: out of memory");
-        xb_circuit_free(cc);
-        if (rng)
-            gsl_rng_free(rng);
-        return NULL;
-    }
-    const double r_wire = c->rp / c->gmax; /* ohms per segment: R^p = R_wire Gmax */
-    cc->topology = c->input == XB_INPUT_BIT_SERIAL ? XB_TOPO_GATE_INPUT : XB_TOPO_INPUT_SOURCE;
-    cc->v_read = c->v_read;
-    cc->r_col = r_wire;
-    cc->r_sense = c->r_sense;
-    if (cc->topology == XB_TOPO_INPUT_SOURCE) {
-        cc->r_row = r_wire;
-        cc->r_drv = c->r_drv;
-    }
-    if (cc->topology == XB_TOPO_GATE_INPUT && c->source_line != XB_SL_IDEAL) {
-        cc->source_line = c->source_line;
-        cc->sl_drive = c->sl_drive;
-        cc->r_sl = c->r_sl == XB_R_SL_AS_RP ? r_wire : c->r_sl / c->gmax; /* ohms per segment */
-    }
-    cc->access = c->access;
-    cc->nmos = c->nmos;
-    cc->cell = c->cell;
-    cc->sinh_v0 = c->sinh_v0;
-    unsigned long long h = mix(mix(mix(mix(mix(mix(c->seed, (unsigned)l->L->index), (unsigned)g), (unsigned)dt),
-                                       (unsigned)ot), (unsigned)s), (unsigned)p);
-    gsl_rng_set(rng, (unsigned long)h);
-    const double gmax = a->gmin + a->dg;
-    for (int i = 0; i < M; i++)
-        for (int j = 0; j < N; j++) {
-            int is_unit = j == cols;
-            int w = is_unit ? 0 : l->w[((size_t)g * l->R + r0 + j) * l->D + d0 + i];
-            double G = a->gmin + digit(a, w, s, p, is_unit) / a->dmax * a->dg;
-            if (c->error_model != XB_PROG_NONE && c->alpha > 0) {
-                double sigma = c->error_model == XB_PROG_INDEPENDENT ? c->alpha * c->gmax : c->alpha * G;
-                G += sigma * gsl_ran_gaussian(rng, 1.0);
-                G = G < a->gmin ? a->gmin : G > gmax ? gmax : G;
-            }
-            cc->g[(size_t)i * N + j] = G;
-        }
-    gsl_rng_free(rng);
-    return cc;
-}
-
-xb_status an_tile_program(xb_analog *a, an_layer *l, int g, int dt, int ot, an_tile *t, xb_error *err)
-{
-    const xb_analog_config *c = &a->cfg;
-    double t0 = xb_clock_now();
-    int d0 = dt * c->rows_per_array, r0 = ot * c->cols_per_array;
-    t->rows = (d0 + c->rows_per_array > l->D ? l->D : d0 + c->rows_per_array) - d0;
-    t->cols = (r0 + c->cols_per_array > l->R ? l->R : r0 + c->cols_per_array) - r0;
-    t->unit = c->mapping == XB_MAP_OFFSET && c->offset_sub == XB_OFFSET_UNIT_COLUMN;
-    int per = c->mapping == XB_MAP_DIFFERENTIAL ? 2 : 1;
-    t->n_arr = c->slices * per;
-    t->arr = calloc((size_t)t->n_arr, sizeof *t->arr);
-    if (!t->arr)
-        return xb_error_set(err, XB_ENOMEM, "analog: out of memory for a tile");
-    xb_status st = XB_OK;
-    for (int s = 0; s < c->slices && !st; s++)
-        for (int p = 0; p < per && !st; p++) {
-            xb_circuit *cc = an_array_circuit(a, l, g, dt, ot, s, p, err);
-            if (!cc) {
-                st = err->code;
-                break;
-            }
-            xb_array_mvm *arr = xb_array_mvm_new(&a->mvm, err);
-            if (!arr || xb_array_mvm_program(arr, cc, err)) {
-                xb_array_mvm_free(arr);
-                st = err->code;
-            } else {
-                t->arr[s * per + p] = arr;
-                a->stats.tiles++;
-            }
-            xb_circuit_free(cc);
-        }
-    if (st) {
-        an_tile_free(t);
-        return xb_error_prefix(err, "layer '%s' tile (%d,%d)", l->L->name, dt, ot);
-    }
-    t->programmed = 1;
-    a->stats.t_program += xb_clock_now() - t0;
-    return XB_OK;
-}
-
 /* The ADC of slice s: signed (differential) or unsigned (offset) uniform
- * quantizer with clipping over the calibrated range.  In calibration it only
- * records what it sees. */
-static double adc(xb_analog *a, an_layer *l, int s, double v, int is_signed)
+ * quantizer with clipping over the calibrated range.  In calibration it
+ * passes the value through; the values are sampled after the chunks, in the
+ * order one thread would have seen them (sample_offset_plane, sample_diff). */
+static double adc(const xb_analog *a, const an_layer *l, int s, double v, int is_signed)
 {
-    if (a->mode == AN_CAL_ADC) {
-        an_sample(&l->adc[s], v);
+    if (a->mode == AN_CAL_ADC)
         return v;
-    }
     int bits = a->cfg.adc_bits;
     if (bits == 0)
         return v;
@@ -170,13 +28,12 @@ static double adc(xb_analog *a, an_layer *l, int s, double v, int is_signed)
     return q * step;
 }
 
-/* Bit plane b of the levels lv (or, b < 0, the DAC voltages of xs) as the
- * inputs in (k x M) and their sums of enabled rows or levels, ones (k);
- * returns whether any row is on. */
-static int plane_inputs(const xb_analog *a, const double *xs, const long *lv, int b, size_t k, int M, double *in,
-                        double *ones)
+/* Bit plane b of the levels lv (k x M) or, b < 0, the DAC voltages of xs (k
+ * rows of stride ldx) as the inputs in (k x M) and their sums of enabled rows
+ * or levels, ones (k). */
+static void plane_inputs(const xb_analog *a, const double *xs, size_t ldx, const int *lv, int b, size_t k, int M,
+                         double *in, double *ones)
 {
-    int any = 0;
     for (size_t kk = 0; kk < k; kk++) {
         double cnt = 0;
         if (b >= 0)
@@ -187,17 +44,15 @@ static int plane_inputs(const xb_analog *a, const double *xs, const long *lv, in
             }
         else
             for (int i = 0; i < M; i++) {
-                double x = xs[kk * M + i];
+                double x = xs[kk * ldx + i];
                 in[kk * M + i] = x * a->cfg.v_read / a->levels;
                 cnt += x;
             }
         ones[kk] = cnt;
-        any |= cnt != 0;
     }
-    return any;
 }
 
-/* Inputs and currents of all the bit planes of a tile MVM fit in this many
+/* Inputs and currents of all the bit planes of a chunk fit in this many
  * doubles: one solve per array for all planes, so each array's conductances are
  * read once for all of them (the solves do not depend on how vectors are
  * batched, so the results are the same bits as plane by plane). */
@@ -208,9 +63,9 @@ static int plane_inputs(const xb_analog *a, const double *xs, const long *lv, in
  * planes' charge adds up in analog before one conversion.  Offset: every
  * plane is converted, and the reference column (or Gmin's share of the
  * inputs, on[]) subtracted. */
-static void accumulate(xb_analog *a, an_layer *l, const an_tile *t, int s, size_t k,
-                       const double *ipp, const double *imp, const double *on, double weight,
-                       double scale, double *qs)
+static void accumulate(const xb_analog *a, const an_layer *l, const an_tile *t, int s, size_t k,
+                       const double *ipp, const double *imp, const double *on, double weight, double scale,
+                       double *qs)
 {
     const int Nc = t->cols, N = t->cols + t->unit;
     if (a->cfg.mapping == XB_MAP_DIFFERENTIAL) {
@@ -220,7 +75,7 @@ static void accumulate(xb_analog *a, an_layer *l, const an_tile *t, int s, size_
         return;
     }
     const double gmin_digits = a->gmin * a->dmax / a->dg; /* Gmin in digit units */
-    double unit_digit = digit(a, 0, s, 0, 1);
+    double unit_digit = an_digit(a, 0, s, 0, 1);
     for (size_t kk = 0; kk < k; kk++) {
         double ref = t->unit ? adc(a, l, s, ipp[kk * N + Nc] * scale, 0) : (gmin_digits + unit_digit) * on[kk];
         for (int j = 0; j < Nc; j++)
@@ -228,14 +83,14 @@ static void accumulate(xb_analog *a, an_layer *l, const an_tile *t, int s, size_
     }
 }
 
-/* The slices' digit sums q (slices x k x Nc) into out, each slice shifted by
- * its bits; differential sums go through the ADC here. */
-static void combine_slices(xb_analog *a, an_layer *l, size_t k, int Nc, const double *q,
-                           double *out)
+/* The slices' digit sums q (slice s at q + s * qstride, k x Nc) into out,
+ * each slice shifted by its bits; differential sums go through the ADC here. */
+static void combine_slices(const xb_analog *a, const an_layer *l, size_t k, int Nc, const double *q,
+                           size_t qstride, double *out)
 {
     const int diff = a->cfg.mapping == XB_MAP_DIFFERENTIAL;
     for (int s = 0; s < a->cfg.slices; s++) {
-        const double *qs = q + (size_t)s * k * Nc;
+        const double *qs = q + (size_t)s * qstride;
         double sw = ldexp(1.0, s * a->slice_bits);
         for (size_t kk = 0; kk < k; kk++)
             for (int j = 0; j < Nc; j++) {
@@ -245,105 +100,242 @@ static void combine_slices(xb_analog *a, an_layer *l, size_t k, int Nc, const do
     }
 }
 
-xb_status an_tile_mvm(xb_analog *a, an_layer *l, an_tile *t, const double *xs, size_t k, double *out, xb_error *err)
+
+#define AN_GROUP 16 /* arrays per xb_array_mvm_run_group: one scan of the inputs */
+
+/* Arrays of one tile on several threads (their solves keep state: one thread each). */
+typedef struct {
+    an_tile *t;
+    const double *in;
+    size_t kb;
+    double *const *outs;
+    xb_error *errs;
+} array_run;
+
+static void array_task(void *ctx, long q, int thread)
 {
-    const xb_analog_config *c = &a->cfg;
-    const int M = t->rows, Nc = t->cols, N = t->cols + t->unit;
-    const int per = c->mapping == XB_MAP_DIFFERENTIAL ? 2 : 1;
-    const int diff = per == 2;
-    const double to_digit = a->dmax / (c->v_read * a->dg); /* amperes -> digit units per volt-level */
-    const int serial = c->input == XB_INPUT_BIT_SERIAL;
+    array_run *r = ctx;
+    r->errs[q].code = XB_OK;
+    xb_array_mvm_run(r->t->arr[q], r->in, r->kb, r->outs[q], &r->errs[q]);
+}
+
+/* Every array of the tile on the kb inputs in: slice s of G+ (or offset) at ip
+ * + s * sstride, of G- at im + s * sstride. */
+static xb_status solve_tile(const an_tile_run *r, an_thread *th, const double *in, size_t kb, double *ip, double *im,
+                            size_t sstride, xb_error *err)
+{
+    an_tile *t = r->t;
+    const int per = t->n_arr / r->a->cfg.slices;
     double t0 = xb_clock_now();
-    long *lv = serial ? malloc(k * (size_t)M * sizeof *lv) : NULL;
-    if (serial && !lv)
-        return xb_error_set(err, XB_ENOMEM, "analog: out of memory for %zu vectors", k);
-    long lv_or = 0; /* the planes with any bit set */
+    double *outs[2 * 64];
+    for (int q = 0; q < t->n_arr; q++)
+        outs[q] = (q % per ? im : ip) + (size_t)(q / per) * sstride;
+    xb_status st = XB_OK;
+    if (r->concurrent) {
+        if (!th->work && !(th->work = xb_solver_work_new(err)))
+            return err->code;
+        const int step = AN_GROUP - AN_GROUP % per; /* whole slices per group */
+        for (int q0 = 0; q0 < t->n_arr && !st; q0 += step)
+            st = xb_array_mvm_run_group(t->arr + q0, t->n_arr - q0 < step ? t->n_arr - q0 : step, in, kb, outs + q0,
+                                        th->work, err);
+    } else if (t->n_arr > 1 && !xb_threads_in_task()) {
+        xb_error *errs = malloc((size_t)t->n_arr * sizeof *errs);
+        if (!errs)
+            return xb_error_set(err, XB_ENOMEM, "analog: out of memory");
+        array_run ar = {t, in, kb, outs, errs};
+        xb_threads_run(t->n_arr, array_task, &ar);
+        st = an_first_error(errs, t->n_arr, err);
+        free(errs);
+    } else
+        for (int q = 0; q < t->n_arr && !st; q++)
+            st = xb_array_mvm_run(t->arr[q], in, kb, outs[q], err);
+    th->st.t_solve += xb_clock_now() - t0;
+    return st;
+}
+
+/* The chunk's buffers: levels, plane inputs and currents, its output. */
+static int chunk_room(const an_tile_run *r, an_thread *th, size_t kc, size_t nin, size_t nout)
+{
+    const an_tile *t = r->t;
+    const size_t M = (size_t)t->rows, N = (size_t)(t->cols + t->unit);
+    const int diff = r->a->cfg.mapping == XB_MAP_DIFFERENTIAL;
+    return an_grow(&th->lv, &th->cap_lv, kc * M, sizeof *th->lv) ||
+           an_grow(&th->in, &th->cap_in, nin * kc * M, sizeof *th->in) ||
+           an_grow(&th->ip, &th->cap_ip, nout * kc * N, sizeof *th->ip) ||
+           (diff && an_grow(&th->im, &th->cap_im, nout * kc * N, sizeof *th->im)) ||
+           an_grow(&th->ones, &th->cap_ones, nin * kc, sizeof *th->ones) ||
+           an_grow(&th->out, &th->cap_out, kc * (size_t)t->cols, sizeof *th->out);
+}
+
+/* Vectors k0 .. k0+kc of the tile, planes p0 .. p1: bit planes, array solves,
+ * ADC and slices into the digit sums a->q; after the last plane, into acc. */
+xb_status an_chunk_mvm(const an_tile_run *r, size_t k0, size_t kc, an_thread *th, xb_error *err)
+{
+    xb_analog *a = r->a;
+    const xb_analog_config *c = &a->cfg;
+    const an_tile *t = r->t;
+    const int M = t->rows, Nc = t->cols, N = t->cols + t->unit, np = r->p1 - r->p0;
+    const int diff = c->mapping == XB_MAP_DIFFERENTIAL, serial = c->input == XB_INPUT_BIT_SERIAL;
+    const double to_digit = a->dmax / (c->v_read * a->dg); /* amperes -> digit units per volt-level */
+    const int batch = np > 1 && (size_t)np * kc * (size_t)(M > N ? M : N) * (size_t)c->slices * 2 <= AN_PLANE_BATCH;
+    const size_t nin = batch ? (size_t)np : 1, kb = nin * kc, nout = nin * (size_t)c->slices;
+    double t0 = xb_clock_now();
+    if (chunk_room(r, th, kc, nin, nout))
+        return xb_error_set(err, XB_ENOMEM, "analog: out of memory for %zu vectors", kc);
+    const double *xs = r->xs + k0 * r->ldx;
     if (serial)
-        for (size_t qq = 0; qq < k * (size_t)M; qq++) {
-            lv[qq] = (long)xs[qq];
-            lv_or |= lv[qq];
+        for (size_t kk = 0; kk < kc; kk++)
+            for (int i = 0; i < M; i++)
+                th->lv[kk * M + i] = (int)xs[kk * r->ldx + i];
+    size_t qstride = r->k * (size_t)Nc;
+    double *q = a->q + k0 * (size_t)Nc;
+    if (!r->qshared) { /* this thread's own digit sums */
+        qstride = kc * (size_t)Nc;
+        if (an_grow(&th->q, &th->cap_q, (size_t)c->slices * qstride, sizeof *th->q))
+            return xb_error_set(err, XB_ENOMEM, "analog: out of memory for %zu vectors", kc);
+        q = th->q;
+    }
+    if (r->p0 == 0)
+        for (int s = 0; s < c->slices; s++)
+            memset(q + (size_t)s * qstride, 0, kc * (size_t)Nc * sizeof *q);
+    xb_status st = XB_OK;
+    if (batch) /* all the planes, then one solve per array */
+        for (int pi = 0; pi < np; pi++)
+            plane_inputs(a, xs, r->ldx, th->lv, r->pl[r->p0 + pi], kc, M, th->in + (size_t)pi * kc * M,
+                         th->ones + (size_t)pi * kc);
+    th->st.t_digital += xb_clock_now() - t0;
+    if (batch)
+        st = solve_tile(r, th, th->in, kb, th->ip, th->im, kb * N, err);
+    for (int pi = 0; pi < np && !st; pi++) {
+        const int b = r->pl[r->p0 + pi];
+        double *ip = th->ip, *im = th->im;
+        size_t sstride = kc * N;
+        if (batch) {
+            ip += (size_t)pi * kc * N;
+            im = diff ? im + (size_t)pi * kc * N : NULL;
+            sstride = kb * N;
+        } else {
+            t0 = xb_clock_now();
+            plane_inputs(a, xs, r->ldx, th->lv, b, kc, M, th->in, th->ones);
+            th->st.t_digital += xb_clock_now() - t0;
+            if (r->ipshared)
+                ip = r->ipshared + k0 * N, sstride = r->k * N;
+            if ((st = solve_tile(r, th, th->in, kc, ip, im, sstride, err)))
+                break;
         }
-    int pl[64], np = 0; /* the planes to convert */
-    for (int b = 0; b < (serial ? c->input_bits : 1); b++)
+        const double *on = th->ones + (batch ? (size_t)pi * kc : 0);
+        const double weight = serial ? ldexp(1.0, b) : 1.0, scale = serial ? to_digit : to_digit * a->levels;
+        t0 = xb_clock_now();
+        for (int s = 0; s < c->slices; s++) {
+            th->st.mvm_vectors += (long)kc * (diff ? 2 : 1);
+            accumulate(a, r->l, t, s, kc, ip + (size_t)s * sstride, diff ? im + (size_t)s * sstride : NULL, on,
+                       weight, scale, q + (size_t)s * qstride);
+        }
+        th->st.t_adc += xb_clock_now() - t0;
+    }
+    if (st || r->p1 < r->np)
+        return st;
+    t0 = xb_clock_now();
+    memset(th->out, 0, kc * (size_t)Nc * sizeof *th->out);
+    combine_slices(a, r->l, kc, Nc, q, qstride, th->out);
+    th->st.t_adc += xb_clock_now() - t0;
+    t0 = xb_clock_now();
+    for (size_t kk = 0; kk < kc; kk++)
+        for (int j = 0; j < Nc; j++)
+            r->acc[(k0 + kk) * r->lda + j] += r->sign * th->out[kk * Nc + j];
+    th->st.t_digital += xb_clock_now() - t0;
+    return XB_OK;
+}
+
+static void chunk_task(void *ctx, long c, int thread)
+{
+    const an_tile_run *r = ctx;
+    size_t k0, k1;
+    an_chunk_range(r->k, r->nck, c, &k0, &k1);
+    xb_error *e = &r->a->cerr[c];
+    e->code = XB_OK;
+    if (k1 > k0)
+        an_chunk_mvm(r, k0, k1 - k0, &r->a->thr[thread], e);
+}
+
+/* Offset calibration: plane pi's ADC inputs, in the order of accumulate(). */
+static void sample_offset_plane(xb_analog *a, an_layer *l, const an_tile *t, size_t k, double scale)
+{
+    const int Nc = t->cols, N = t->cols + t->unit;
+    for (int s = 0; s < a->cfg.slices; s++)
+        for (size_t kk = 0; kk < k; kk++) {
+            const double *ipp = a->ipcal + ((size_t)s * k + kk) * N;
+            if (t->unit)
+                an_sample(&l->adc[s], ipp[Nc] * scale);
+            for (int j = 0; j < Nc; j++)
+                an_sample(&l->adc[s], ipp[j] * scale);
+        }
+}
+
+/* Differential calibration: the digit sums, in the order of combine_slices(). */
+static void sample_diff(xb_analog *a, an_layer *l, const an_tile *t, size_t k)
+{
+    for (int s = 0; s < a->cfg.slices; s++) {
+        const double *qs = a->q + (size_t)s * k * t->cols;
+        for (size_t q = 0; q < k * (size_t)t->cols; q++)
+            an_sample(&l->adc[s], qs[q]);
+    }
+}
+
+int an_tile_planes(const xb_analog *a, long lv_or, int *pl)
+{
+    const int serial = a->cfg.input == XB_INPUT_BIT_SERIAL;
+    int np = 0;
+    for (int b = 0; b < (serial ? a->cfg.input_bits : 1); b++)
         if (!serial || ((lv_or >> b) & 1))
             pl[np++] = serial ? b : -1;
-    const int batch = np > 1 && (size_t)np * k * (size_t)(M > N ? M : N) * (size_t)c->slices * 2 <= AN_PLANE_BATCH;
-    const size_t nin = batch ? (size_t)np : 1, nout = batch ? (size_t)np * c->slices : 1;
-    double *in = malloc(nin * k * (size_t)M * sizeof *in);
-    double *ip = malloc(nout * k * (size_t)N * sizeof *ip);
-    double *im = diff ? malloc(nout * k * (size_t)N * sizeof *im) : NULL;
-    double *q = calloc(k * (size_t)Nc * (size_t)c->slices, sizeof *q);
-    double *ones = malloc(nin * k * sizeof *ones);
-    if (!in || !ip || (diff && !im) || !q || !ones) {
-        free(lv);
-        free(in);
-        free(ip);
-        free(im);
-        free(q);
-        free(ones);
+    return np;
+}
+
+int an_tile_concurrent(const an_tile *t)
+{
+    int concurrent = 1;
+    for (int q = 0; q < t->n_arr; q++)
+        concurrent &= xb_array_mvm_concurrent(t->arr[q]);
+    return concurrent;
+}
+
+xb_status an_tile_mvm(xb_analog *a, an_layer *l, an_tile *t, const double *xs, size_t ldx, size_t k, long lv_or,
+                      double *acc, size_t lda, double sign, xb_error *err)
+{
+    const xb_analog_config *c = &a->cfg;
+    const int serial = c->input == XB_INPUT_BIT_SERIAL, N = t->cols + t->unit;
+    int pl[64];
+    const int np = an_tile_planes(a, lv_or, pl);
+    const int concurrent = an_tile_concurrent(t);
+    const long nck = an_chunks(k, concurrent);
+    const int per_plane = a->mode == AN_CAL_ADC && c->mapping == XB_MAP_OFFSET;
+    if (an_grow(&a->q, &a->cap_q, (size_t)c->slices * k * t->cols, sizeof *a->q) ||
+        an_grow(&a->cerr, &a->cap_cerr, (size_t)nck, sizeof *a->cerr) ||
+        (per_plane && an_grow(&a->ipcal, &a->cap_ipcal, (size_t)c->slices * k * N, sizeof *a->ipcal)))
         return xb_error_set(err, XB_ENOMEM, "analog: out of memory for %zu vectors", k);
-    }
-    xb_status st = XB_OK;
-    if (batch) {
-        /* every plane has a bit set: build them all, then one solve per array */
-        for (int pi = 0; pi < np; pi++)
-            plane_inputs(a, xs, lv, pl[pi], k, M, in + (size_t)pi * k * M, ones + (size_t)pi * k);
-        a->stats.t_digital += xb_clock_now() - t0;
-        t0 = xb_clock_now();
-        const size_t kb = (size_t)np * k;
-        for (int s = 0; s < c->slices && !st; s++) {
-            st = xb_array_mvm_run(t->arr[s * per], in, kb, ip + (size_t)s * kb * N, err);
-            if (!st && diff)
-                st = xb_array_mvm_run(t->arr[s * per + 1], in, kb, im + (size_t)s * kb * N, err);
-        }
-        a->stats.t_solve += xb_clock_now() - t0;
-    } else
-        a->stats.t_digital += xb_clock_now() - t0;
-    for (int pi = 0; pi < np && !st; pi++) {
-        const int b = pl[pi];
-        const double *on = ones;
-        if (batch)
-            on = ones + (size_t)pi * k;
-        else {
-            /* the inputs of this plane (0/1 bits) or the DAC voltages */
-            t0 = xb_clock_now();
-            int any = plane_inputs(a, xs, lv, b, k, M, in, ones);
-            a->stats.t_digital += xb_clock_now() - t0;
-            if (!any)
-                continue; /* no row enabled: no current in any array */
-        }
-        double weight = serial ? ldexp(1.0, b) : 1.0;
-        double scale = serial ? to_digit : to_digit * a->levels;
-        for (int s = 0; s < c->slices && !st; s++) {
-            const double *ipp = ip, *imp = im;
-            if (batch) {
-                ipp = ip + ((size_t)s * np + pi) * k * N;
-                imp = diff ? im + ((size_t)s * np + pi) * k * N : NULL;
-            } else {
-                t0 = xb_clock_now();
-                st = xb_array_mvm_run(t->arr[s * per], in, k, ip, err);
-                if (!st && diff)
-                    st = xb_array_mvm_run(t->arr[s * per + 1], in, k, im, err);
-                a->stats.t_solve += xb_clock_now() - t0;
-            }
-            a->stats.mvm_vectors += (long)k * per;
-            if (st)
-                break;
-            t0 = xb_clock_now();
-            accumulate(a, l, t, s, k, ipp, imp, on, weight, scale, q + (size_t)s * k * Nc);
+    an_tile_run r = {a, l, t, xs, ldx, k, pl, np, 0, 0, acc, lda, sign, nck, concurrent, NULL, 1};
+    const double scale = a->dmax / (c->v_read * a->dg) * (serial ? 1.0 : a->levels);
+    for (;;) { /* all planes at once, or (offset calibration) plane by plane */
+        r.p1 = per_plane && r.p0 < np ? r.p0 + 1 : np;
+        r.ipshared = per_plane ? a->ipcal : NULL;
+        an_run(nck, chunk_task, &r);
+        an_merge_stats(a);
+        xb_status st = an_first_error(a->cerr, nck, err);
+        if (st)
+            return st;
+        if (per_plane && r.p1 > r.p0) {
+            double t0 = xb_clock_now();
+            sample_offset_plane(a, l, t, k, scale);
             a->stats.t_adc += xb_clock_now() - t0;
         }
+        if ((r.p0 = r.p1) >= np)
+            break;
     }
-    if (!st) {
-        t0 = xb_clock_now();
-        combine_slices(a, l, k, Nc, q, out);
+    if (a->mode == AN_CAL_ADC && c->mapping == XB_MAP_DIFFERENTIAL) {
+        double t0 = xb_clock_now();
+        sample_diff(a, l, t, k);
         a->stats.t_adc += xb_clock_now() - t0;
     }
-    free(in);
-    free(ip);
-    free(im);
-    free(q);
-    free(ones);
-    free(lv);
-    return st;
+    return XB_OK;
 }

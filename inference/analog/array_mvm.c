@@ -70,6 +70,24 @@ xb_status xb_array_mvm_run(xb_array_mvm *a, const double *x, size_t k, double *o
     return xb_solver_solve(a->solver, x, k, out, NULL, err);
 }
 
+#define GROUP_MAX 16 /* arrays of one group call */
+
+xb_status xb_array_mvm_run_group(xb_array_mvm *const *a, int n, const double *x, size_t k, double *const *out,
+                                 xb_solver_work *w, xb_error *err)
+{
+    if (!a || n < 1 || n > GROUP_MAX)
+        return xb_error_set(err, XB_EINVAL, "array group: %d arrays (1 to %d)", n, GROUP_MAX);
+    xb_solver *s[GROUP_MAX];
+    for (int q = 0; q < n; q++) {
+        if (!a[q] || !a[q]->solver)
+            return xb_error_set(err, XB_EINVAL, "array group: array %d is NULL or not programmed", q);
+        s[q] = a[q]->solver;
+    }
+    return xb_solver_solve_group(s, n, x, k, out, w, err);
+}
+
+int xb_array_mvm_concurrent(const xb_array_mvm *a) { return a && xb_solver_concurrent(a->solver); }
+
 void xb_array_mvm_free(xb_array_mvm *a)
 {
     if (!a)

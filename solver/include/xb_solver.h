@@ -107,6 +107,33 @@ xb_status xb_solver_solve(xb_solver *s, const double *v, size_t k, double *out, 
 
 const xb_solver_stats *xb_solver_get_stats(const xb_solver *s);
 
+/* Scratch memory for xb_solver_solve_group: grown as needed and kept from one
+ * call to the next, so that a thread solving many small batches does not
+ * allocate per call.  One per thread; NULL where a work is optional. */
+typedef struct xb_solver_work xb_solver_work;
+xb_solver_work *xb_solver_work_new(xb_error *err);
+void xb_solver_work_free(xb_solver_work *w);
+
+/* 1 when several threads may solve on s at the same time through
+ * xb_solver_solve_group: the backend keeps nothing from one vector to the next
+ * and writes nothing of its own while solving (ideal, transfer, and column with
+ * linear cells on an ideal supply).  0 for the backends that do (the Newton
+ * paths warm-start from the previous vector; CHOLMOD and KLU solve in their
+ * factor's workspace): one thread at a time on each of them. */
+int xb_solver_concurrent(const xb_solver *s);
+
+/* The same k input vectors v on n solvers whose circuits have the same rows and
+ * topology, into out[0] .. out[n-1] (k x N of each).  The inputs are checked
+ * once for all n and, on the column backend, scanned for their enabled rows
+ * once (the G+ and G- arrays of a differential pair in one pass over the
+ * inputs).  Every vector's currents are the bits xb_solver_solve gives for it.
+ * On concurrent solvers (xb_solver_concurrent) several threads may call this at
+ * once, each with its own work (NULL: allocated for the call), and the solvers'
+ * statistics are not updated; on the others it is xb_solver_solve on each in
+ * turn, statistics included. */
+xb_status xb_solver_solve_group(xb_solver *const *s, int n, const double *v, size_t k, double *const *out,
+                                xb_solver_work *w, xb_error *err);
+
 /* The circuit the solver was built for (its own copy). */
 const xb_circuit *xb_solver_circuit(const xb_solver *s);
 

@@ -5,6 +5,8 @@
  *                       measured side by side: an input-source 256 x 256 tile
  *                       (exact = the transfer matrix, then one GEMM per batch) and
  *                       a gate-input 1152 x 256 tile (exact = the column path);
+ *   xb_bench_sweep      one small analog inference point with 1 thread and with
+ *                       T threads in turn: the speed-up of one process;
  *   xb_bench_relax      the fixed-point relaxation baseline (xb_relax.h) against
  *                       the exact column path on one gate-input tile, one row per
  *                       R̂p value.
@@ -27,6 +29,7 @@
 
 #include <stddef.h>
 
+#include "xb_analog.h"
 #include "xb_circuit.h"
 #include "xb_relax.h"
 #include "xb_solver.h"
@@ -47,7 +50,7 @@ extern "C" {
 typedef struct {
     char cpu[256];      /* /proc/cpuinfo's first "model name", else "unknown CPU" */
     long cores;         /* processors online */
-    int threads;        /* OpenMP threads (1 without OpenMP) */
+    int threads;        /* threads of the library's pool (xb_threads_get) */
     double load[3];     /* 1, 5 and 15 minute load averages (0 when unknown) */
 } xb_bench_machine;
 
@@ -112,6 +115,38 @@ typedef struct {
  * access. */
 xb_status xb_bench_device(const xb_bench_mvm_options *o, size_t vectors,
                           xb_bench_device_result res[XB_BENCH_DEVICE_PAIRS], xb_error *err);
+
+/* ---- one process on every core ---------------------------------------------------- */
+
+typedef struct {
+    const char *model;        /* ONNX file ("models/resnet50_fmnist_int8.onnx") */
+    const char *dataset;      /* test images ("fashion-mnist") */
+    const char *calib_dataset; /* calibration images ("fashion-mnist-train") */
+    int images;               /* test images per run, >= 1 (64) */
+    int calib_images;         /* calibration images per run, >= 1 (16) */
+    int batch;                /* images per model run (64) */
+    int threads;              /* T, compared with 1 thread, >= 2 (0: xb_threads_get(), at least 2) */
+    int repeat;               /* pairs of runs, >= 1 (3) */
+    xb_analog_config cfg;     /* the point: P5 of docs/performance.md (exact, bit-serial,
+                                 differential, 8-bit ADC, 1152-row arrays, R̂p 1e-5) */
+} xb_bench_sweep_options;
+
+typedef struct {
+    int threads;              /* T */
+    int pairs;                /* runs with 1 and with T threads, alternating */
+    double t1, tT;            /* seconds of one run (calibration and images), medians */
+    double cpu1, cpuT;        /* CPU seconds of one run, medians */
+    double speedup;           /* median over the pairs of t1 / tT */
+    double speedup_min, speedup_max;
+    int identical;            /* 1 when every run gave the same logits, bit for bit */
+    int correct, images;      /* top-1 of a run */
+} xb_bench_sweep_result;
+
+void xb_bench_sweep_options_init(xb_bench_sweep_options *o);
+/* A fixed small sweep point (analog new, calibrate, run the images, free) run
+ * with 1 thread and with T threads in turn, in the same process; the model and
+ * images are loaded once, outside the timings.  The thread count is restored. */
+xb_status xb_bench_sweep(const xb_bench_sweep_options *o, xb_bench_sweep_result *r, xb_error *err);
 
 /* ---- the relaxation baseline ------------------------------------------------------ */
 

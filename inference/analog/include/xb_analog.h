@@ -149,7 +149,7 @@ void xb_analog_detach(xb_analog *a);
  * and for users who want to solve a tile themselves.  Free with xb_circuit_free. */
 xb_circuit *xb_analog_array_circuit(xb_analog *a, int layer, int g, int dt, int ot, int s, int p, xb_error *err);
 
-/* Where the time goes (seconds), and how much was done. */
+/* Where the time goes (seconds, summed over the threads), and how much was done. */
 typedef struct {
     double t_program;  /* mapping, programming errors, factorizations / transfer matrices */
     double t_solve;    /* array MVMs */
@@ -160,6 +160,11 @@ typedef struct {
 } xb_analog_stats;
 
 const xb_analog_stats *xb_analog_get_stats(const xb_analog *a);
+
+/* A checksum of the bits of every matrix multiply's sums so far (the doubles
+ * after the ADCs, before the float output), for reproducibility checks: the
+ * same for any number of threads, and it changes with any last bit. */
+unsigned long long xb_analog_sums_hash(const xb_analog *a);
 
 #ifdef __cplusplus
 }

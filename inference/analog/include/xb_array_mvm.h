@@ -42,6 +42,17 @@ xb_array_mvm *xb_array_mvm_new(const xb_array_mvm_config *cfg, xb_error *err);
 xb_status xb_array_mvm_program(xb_array_mvm *a, const xb_circuit *c, xb_error *err);
 /* k input vectors x (k x rows: volts or 0/1 bits) -> out (k x cols, amperes). */
 xb_status xb_array_mvm_run(xb_array_mvm *a, const double *x, size_t k, double *out, xb_error *err);
+/* The same k input vectors on n arrays of the same rows and topology (the G+
+ * and G- arrays of a differential pair, the slices of a weight): out[q] gets
+ * array q's currents, the same bits as xb_array_mvm_run.  One pass over the
+ * inputs where the backend allows it (xb_solver_solve_group); w: the calling
+ * thread's scratch (may be NULL). */
+xb_status xb_array_mvm_run_group(xb_array_mvm *const *a, int n, const double *x, size_t k, double *const *out,
+                                 xb_solver_work *w, xb_error *err);
+/* 1 when several threads may run the array at once (xb_solver_concurrent):
+ * the linear column, transfer and ideal paths.  Run the others from one
+ * thread at a time, in the same order, for the same bits. */
+int xb_array_mvm_concurrent(const xb_array_mvm *a);
 void xb_array_mvm_free(xb_array_mvm *a);
 
 #ifdef __cplusplus
