@@ -171,7 +171,7 @@ static xb_status parse_num(const char *key, const char *v, double *out, xb_error
 
 static xb_status parse_int(const char *key, const char *v, int lo, int hi, int *out, xb_error *err)
 {
-    double d;
+    double d = 0;
     xb_status st = parse_num(key, v, &d, err);
     if (st)
         return st;
@@ -206,7 +206,7 @@ xb_status xb_analog_config_set(xb_analog_config *c, const char *key, const char 
     if (!k)
         return xb_error_set(err, XB_EINVAL, "analog config: unknown key '%s'", key);
     char *field = (char *)c + k->offset;
-    double d;
+    double d = 0;
     xb_status st;
     switch (k->type) {
     case K_ENUM:
