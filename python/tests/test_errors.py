@@ -136,3 +136,16 @@ def test_closed_crossbar():
 ])
 def test_validate_refusals(kw, match):
     refused(match, xbar.validate, **kw)
+
+
+def test_threads():
+    n = xbar.threads()
+    assert n >= 1
+    xbar.set_threads(1)
+    assert xbar.threads() == 1
+    with pytest.raises(xbar.Error, match="-1"):
+        xbar.set_threads(-1)
+    with pytest.raises(xbar.Error):
+        xbar.set_threads("two")
+    xbar.set_threads(0)  # the default again
+    assert xbar.threads() == n

@@ -23,6 +23,7 @@ from ._analog import AnalogModel, analog_keys
 from ._data import dataset
 from ._sweep import sweep, read_rows
 from ._study import study_wires
+from ._lib import threads, set_threads
 
 __all__ = ["Crossbar", "Model", "AnalogModel", "Error", "validate", "nmos_defaults", "library_path", "analog_keys",
-           "dataset", "sweep", "read_rows", "study_wires"]
+           "dataset", "sweep", "read_rows", "study_wires", "threads", "set_threads"]

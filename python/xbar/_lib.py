@@ -197,6 +197,9 @@ xb_validate_options_init = _fn("xb_validate_options_init", None, ctypes.POINTER(
 xb_validate_random = _fn("xb_validate_random", c_enum, ctypes.POINTER(xb_validate_options),
                          ctypes.POINTER(xb_validate_report), P_err)
 
+xb_threads_get = _fn("xb_threads_get", c_int)
+xb_threads_set = _fn("xb_threads_set", c_enum, c_int, P_err)
+
 # The C library's free(), for the strings libxbar hands over.
 _libc = ctypes.CDLL(None)
 c_free = _libc.free
@@ -225,6 +228,20 @@ def path_bytes(path, name="path"):
     if not p or b"\0" in p:
         raise Error("%s %r: expected a file name" % (name, path))
     return p
+
+
+def threads():
+    """Threads libxbar's pool uses inside one call (analog layers, sweeps)."""
+    return xb_threads_get()
+
+
+def set_threads(n):
+    """Use n threads inside each call (xbar --threads N; 0: every CPU the
+    process may use); the results do not depend on it."""
+    if isinstance(n, bool) or not isinstance(n, int):
+        raise Error("set_threads: %r: expected a whole number of threads" % (n,))
+    err = xb_error()
+    check(xb_threads_set(n, ctypes.byref(err)), err)
 
 
 def parse_enum(parse, name, value):
