@@ -42,8 +42,10 @@ typedef double vd_u __attribute__((vector_size(LT_V * 8), aligned(8), may_alias)
 #define LT_BIG 0x1p300
 #define LT_SHRINK 0x1p-300
 
-LT_INLINE vd vsel(vl m, vd a, vd b) { return (vd)(((vl)a & m) | ((vl)b & ~m)); }
-LT_INLINE vd vabs(vd a) { return (vd)((vl)a & ((vl){} + INT64_MAX)); }
+/* Macros, not functions: a function passing 512-bit vectors needs the
+ * AVX-512 target itself (clang refuses it otherwise; the ABI changes). */
+#define vsel(m, a, b) ((vd)(((vl)(a) & (m)) | ((vl)(b) & ~(m))))
+#define vabs(a) ((vd)((vl)(a) & ((vl){} + INT64_MAX)))
 
 /* The running maxima of one vector of columns over the pass up. */
 typedef struct {
