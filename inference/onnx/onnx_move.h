@@ -16,6 +16,33 @@ static inline const int64_t *xb_onnx_dims_of(const xb_model *m, int id)
     return m->vals[id].kind == XB_VAL_ACT ? m->vals[id].dims : m->vals[id].c->dims;
 }
 
+/* The next index after o over dims (dimensions first .. rank-1, the last
+ * fastest); 0 after the last one (o back at zeros). */
+static inline int xb_onnx_next_index(int64_t *o, const int64_t *dims, int rank, int first)
+{
+    for (int d = rank - 1; d >= first; d--) {
+        if (++o[d] < dims[d]) return 1;
+        o[d] = 0;
+    }
+    return 0;
+}
+
+/* The flat index (dimensions first .. r-1) into a tensor of rank r, dims d,
+ * of output index o of rank ro, the tensor aligned at the right (NumPy
+ * broadcasting): its dimensions of 1 are read at 0. */
+static inline int64_t xb_onnx_bcast_index(const int64_t *o, int ro, const int64_t *d, int r, int first)
+{
+    int64_t f = 0;
+    for (int q = first; q < r; q++)
+        f = f * d[q] + (d[q] == 1 ? 0 : o[q + ro - r]);
+    return f;
+}
+
+/* NumPy broadcasting of shapes a (rank ra) and b (rank rb), aligned at the
+ * right, into o (rank *ro); skip0: dimension 0 is the batch, left at 0. */
+xb_status xb_onnx_bcast_shape(xb_onnx_node *x, int ra, const int64_t *a, int rb, const int64_t *b, int skip0,
+                              int *ro, int64_t *o);
+
 /* Where output element o (a full-rank index) comes from: input *k at index
  * i (full rank; i[0] is ignored for activations).  0: the fill value. */
 typedef int (*xb_move_fn)(const void *ctx, const int64_t *o, int *k, int64_t *i);

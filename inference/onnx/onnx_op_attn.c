@@ -126,16 +126,6 @@ xb_status xb_onnx_import_matmul_act(xb_onnx_node *x, int ai, int bi)
 
 /* ---- Equal and Where, on constants ------------------------------------------------ */
 
-static int64_t flat_at(const int64_t *o, int ro, const xb_const *c)
-{
-    int64_t f = 0;
-    for (int q = 0; q < c->rank; q++) {
-        int64_t i = o[q + ro - c->rank];
-        f = f * c->dims[q] + (c->dims[q] == 1 ? 0 : i);
-    }
-    return f;
-}
-
 xb_status xb_onnx_import_select(xb_onnx_node *x)
 {
     const int where = !strcmp(x->op, "Where"), n = where ? 3 : 2;
@@ -149,19 +139,13 @@ xb_status xb_onnx_import_select(xb_onnx_node *x)
                                     "which are folded, are supported)");
         c[k] = x->m->vals[id].c;
     }
-    int ro = 0;
+    int ro = c[0]->rank;
     int64_t od[XB_MAX_RANK] = {0}, o[XB_MAX_RANK] = {0};
-    for (int k = 0; k < n; k++)
-        ro = c[k]->rank > ro ? c[k]->rank : ro;
-    for (int d = 0; d < ro; d++) {
-        od[d] = 1;
-        for (int k = 0; k < n; k++) {
-            int q = d - (ro - c[k]->rank);
-            int64_t v = q >= 0 ? c[k]->dims[q] : 1;
-            if (v != 1 && od[d] != 1 && v != od[d])
-                return xb_onnx_node_err(x, XB_EINVAL, "shapes do not broadcast (dimension %d)", d);
-            if (v != 1) od[d] = v;
-        }
+    memcpy(od, c[0]->dims, sizeof od);
+    for (int k = 1; k < n; k++) {
+        int64_t prev[XB_MAX_RANK];
+        memcpy(prev, od, sizeof prev);
+        TRY(xb_onnx_bcast_shape(x, ro, prev, c[k]->rank, c[k]->dims, 0, &ro, od));
     }
     const xb_const *src = where ? c[1] : c[0];
     if (where && c[1]->dtype != c[2]->dtype)
@@ -171,17 +155,14 @@ xb_status xb_onnx_import_select(xb_onnx_node *x)
     const size_t esz = xb_dtype_size(out->dtype);
     for (int64_t j = 0; j < out->count; j++) {
         if (where) {
-            const xb_const *pick = xb_const_get(c[0], flat_at(o, ro, c[0])) != 0 ? c[1] : c[2];
-            memcpy((char *)out->data + (size_t)j * esz, (const char *)pick->data + (size_t)flat_at(o, ro, pick) * esz,
+            const xb_const *pick = xb_const_get(c[0], xb_onnx_bcast_index(o, ro, c[0]->dims, c[0]->rank, 0)) != 0 ? c[1] : c[2];
+            memcpy((char *)out->data + (size_t)j * esz, (const char *)pick->data + (size_t)xb_onnx_bcast_index(o, ro, pick->dims, pick->rank, 0) * esz,
                    esz);
         } else {
-            ((uint8_t *)out->data)[j] = xb_const_get(c[0], flat_at(o, ro, c[0])) ==
-                                        xb_const_get(c[1], flat_at(o, ro, c[1]));
+            ((uint8_t *)out->data)[j] = xb_const_get(c[0], xb_onnx_bcast_index(o, ro, c[0]->dims, c[0]->rank, 0)) ==
+                                        xb_const_get(c[1], xb_onnx_bcast_index(o, ro, c[1]->dims, c[1]->rank, 0));
         }
-        for (int d = ro - 1; d >= 0; d--) {
-            if (++o[d] < od[d]) break;
-            o[d] = 0;
-        }
+        xb_onnx_next_index(o, od, ro, 0);
     }
     return xb_onnx_out_const(x, out);
 }

@@ -21,8 +21,7 @@ static int binop_of(const char *op)
                                                                                                  : XB_BIN_ADD;
 }
 
-/* NumPy broadcasting of shapes a and b (aligned at the right). */
-static xb_status bcast(xb_onnx_node *x, int ra, const int64_t *a, int rb, const int64_t *b, int skip0, int *ro,
+xb_status xb_onnx_bcast_shape(xb_onnx_node *x, int ra, const int64_t *a, int rb, const int64_t *b, int skip0, int *ro,
                        int64_t *o)
 {
     int r = ra > rb ? ra : rb;
@@ -41,27 +40,6 @@ static xb_status bcast(xb_onnx_node *x, int ra, const int64_t *a, int rb, const 
     return XB_OK;
 }
 
-/* Flat index into a tensor of rank r, dims d (aligned at the right of the
- * output index o of rank ro), broadcast dimensions read at 0. */
-static int64_t bcast_index(const int64_t *o, int ro, const int64_t *d, int r, int first)
-{
-    int64_t f = 0;
-    for (int q = first; q < r; q++) {
-        int64_t i = o[q + ro - r];
-        f = f * d[q] + (d[q] == 1 ? 0 : i);
-    }
-    return f;
-}
-
-static int next_index(int64_t *o, const int64_t *dims, int rank, int first)
-{
-    for (int d = rank - 1; d >= first; d--) {
-        if (++o[d] < dims[d]) return 1;
-        o[d] = 0;
-    }
-    return 0;
-}
-
 static double binop(int op, double a, double b, int is_int)
 {
     switch (op) {
@@ -76,13 +54,13 @@ static xb_status fold(xb_onnx_node *x, int op, const xb_const *a, const xb_const
 {
     int ro;
     int64_t od[XB_MAX_RANK] = {0}, o[XB_MAX_RANK] = {0};
-    TRY(bcast(x, a->rank, a->dims, b->rank, b->dims, 0, &ro, od));
+    TRY(xb_onnx_bcast_shape(x, a->rank, a->dims, b->rank, b->dims, 0, &ro, od));
     int fl = a->dtype == XB_DT_FLOAT || b->dtype == XB_DT_FLOAT;
     xb_const *c = xb_const_new(fl ? XB_DT_FLOAT : XB_DT_INT64, ro, od);
     if (!c) return xb_onnx_node_err(x, XB_ENOMEM, "out of memory");
     for (int64_t j = 0; j < c->count; j++) {
-        double va = xb_const_get(a, bcast_index(o, ro, a->dims, a->rank, 0));
-        double vb = xb_const_get(b, bcast_index(o, ro, b->dims, b->rank, 0));
+        double va = xb_const_get(a, xb_onnx_bcast_index(o, ro, a->dims, a->rank, 0));
+        double vb = xb_const_get(b, xb_onnx_bcast_index(o, ro, b->dims, b->rank, 0));
         if (!fl && (va == (double)XB_BATCH_DIM || vb == (double)XB_BATCH_DIM)) {
             xb_const_free(c);
             return xb_onnx_node_err(x, XB_EUNSUPPORTED, "arithmetic on the batch size (known only when the "
@@ -93,7 +71,7 @@ static xb_status fold(xb_onnx_node *x, int op, const xb_const *a, const xb_const
             ((float *)c->data)[j] = (float)v;
         else
             ((int64_t *)c->data)[j] = (int64_t)v;
-        next_index(o, od, ro, 0);
+        xb_onnx_next_index(o, od, ro, 0);
     }
     return xb_onnx_out_const(x, c);
 }
@@ -110,10 +88,10 @@ static xb_status act_map(xb_onnx_node *x, const xb_value *v, int ro, const int64
     }
     int64_t o[XB_MAX_RANK] = {0};
     for (int64_t j = 0; j < per; j++) {
-        int64_t f = bcast_index(o, ro, v->dims, v->rank, 1);
+        int64_t f = xb_onnx_bcast_index(o, ro, v->dims, v->rank, 1);
         l[j] = (int32_t)(f / v->rest);
         r[j] = (int32_t)(f % v->rest);
-        next_index(o, od, ro, 1);
+        xb_onnx_next_index(o, od, ro, 1);
     }
     *pl = l;
     *pr = r;
@@ -137,7 +115,7 @@ static xb_status act_const(xb_onnx_node *x, int op, int ai, const xb_const *c, i
         return xb_onnx_node_err(x, XB_EUNSUPPORTED, "the constant (rank %d) would broadcast over the batch", c->rank);
     int ro, oid;
     int64_t od[XB_MAX_RANK] = {0}, o[XB_MAX_RANK] = {0};
-    TRY(bcast(x, a->rank, a->dims, c->rank, c->dims, 1, &ro, od));
+    TRY(xb_onnx_bcast_shape(x, a->rank, a->dims, c->rank, c->dims, 1, &ro, od));
     int same = same_dims(a, ro, od);
     if (op == XB_BIN_ADD && same) return xb_onnx_import_add(x);
     int64_t per = 1;
@@ -146,8 +124,8 @@ static xb_status act_const(xb_onnx_node *x, int op, int ai, const xb_const *c, i
     float *e = malloc(sizeof(float) * (size_t)per);
     if (!e) return xb_onnx_node_err(x, XB_ENOMEM, "out of memory");
     for (int64_t j = 0; j < per; j++) {
-        e[j] = ((const float *)c->data)[bcast_index(o, ro, c->dims, c->rank, 0)];
-        next_index(o, od, ro, 1);
+        e[j] = ((const float *)c->data)[xb_onnx_bcast_index(o, ro, c->dims, c->rank, 0)];
+        xb_onnx_next_index(o, od, ro, 1);
     }
     int64_t lead = ro >= 2 ? od[1] : 1, rest = per / lead;
     int per_lead = same && (op == XB_BIN_MUL || op == XB_BIN_SUB);
@@ -199,7 +177,7 @@ xb_status xb_onnx_import_binary(xb_onnx_node *x)
                                 a->rank, b->rank);
     int ro, oid;
     int64_t od[XB_MAX_RANK] = {0};
-    TRY(bcast(x, a->rank, a->dims, b->rank, b->dims, 1, &ro, od));
+    TRY(xb_onnx_bcast_shape(x, a->rank, a->dims, b->rank, b->dims, 1, &ro, od));
     int sa = same_dims(a, ro, od), sb = same_dims(b, ro, od);
     if (op == XB_BIN_ADD && sa && sb) return xb_onnx_import_add(x);
     int64_t per = 1;
@@ -271,7 +249,7 @@ xb_status xb_onnx_import_reduce_mean(xb_onnx_node *x)
             f = f * kd[d] + (red[d] ? 0 : o[d]);
         s->src_lead[j] = (int32_t)(f / out->rest);
         s->src_rest[j] = (int32_t)(f % out->rest);
-        next_index(o, in_dims, rank, 1);
+        xb_onnx_next_index(o, in_dims, rank, 1);
     }
     return XB_OK;
 }

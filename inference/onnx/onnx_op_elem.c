@@ -21,9 +21,9 @@ xb_status xb_onnx_import_squeeze(xb_onnx_node *x, int unsq)
     TRY(xb_onnx_need_input(x, 0, &xi));
     xb_model *m = x->m;
     xb_value *v = &m->vals[xi];
-    int act = v->kind == XB_VAL_ACT, rank = act ? v->rank : v->c->rank;
+    int act = v->kind == XB_VAL_ACT, rank = xb_onnx_rank_of(x->m, xi);
     int64_t in[XB_MAX_RANK], axes[XB_MAX_RANK];
-    memcpy(in, act ? v->dims : v->c->dims, sizeof in);
+    memcpy(in, xb_onnx_dims_of(x->m, xi), sizeof in);
     if (m->opset >= 13)
         TRY(xb_onnx_const_ints(x, 1, "axes", axes, XB_MAX_RANK, &n));
     else
@@ -146,8 +146,8 @@ xb_status xb_onnx_import_shape(xb_onnx_node *x)
             const_set(o, i, fillv);
         return xb_onnx_out_const(x, o);
     }
-    int act = v->kind == XB_VAL_ACT, rank = act ? v->rank : v->c->rank;
-    const int64_t *dims = act ? v->dims : v->c->dims;
+    int act = v->kind == XB_VAL_ACT, rank = xb_onnx_rank_of(x->m, xi);
+    const int64_t *dims = xb_onnx_dims_of(x->m, xi);
     int64_t s, e;
     TRY(xb_onnx_node_wrap(x, xb_onnx_attr_int(x->n, "start", 0, &s, x->err)));
     TRY(xb_onnx_node_wrap(x, xb_onnx_attr_int(x->n, "end", rank, &e, x->err)));

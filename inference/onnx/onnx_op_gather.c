@@ -44,14 +44,8 @@ static xb_status expand_over_batch(xb_onnx_node *x, int ci, const int64_t *shape
     float *v = malloc(sizeof(float) * (size_t)per);
     if (!v) return xb_onnx_node_err(x, XB_ENOMEM, "out of memory");
     for (int64_t j = 0; j < per; j++) {
-        int64_t f = 0;
-        for (int d = 1; d < c->rank; d++)
-            f = f * c->dims[d] + (c->dims[d] == 1 ? 0 : o[d]);
-        v[j] = ((const float *)c->data)[f];
-        for (int d = c->rank - 1; d >= 1; d--) {
-            if (++o[d] < od[d]) break;
-            o[d] = 0;
-        }
+        v[j] = ((const float *)c->data)[xb_onnx_bcast_index(o, c->rank, c->dims, c->rank, 1)];
+        xb_onnx_next_index(o, od, c->rank, 1);
     }
     int oid;
     xb_status st = xb_onnx_out_act(x, c->rank, od, &oid);

@@ -97,10 +97,7 @@ xb_status xb_onnx_move_to(xb_onnx_node *x, const char *name, const int *in_ids, 
             memset((char *)oc->data + (size_t)j * esz, 0, esz);
         }
         if (si) si[j] = (uint8_t)kin;
-        for (int d = orank - 1; d >= first; d--) { /* next output index */
-            if (++oidx[d] < odims[d]) break;
-            oidx[d] = 0;
-        }
+        xb_onnx_next_index(oidx, odims, orank, first);
     }
     if (!act)
         return xb_onnx_add_const(m, name, oc, x->err) < 0 ? xb_onnx_node_wrap(x, x->err->code) : XB_OK;

@@ -52,8 +52,8 @@ xb_status xb_onnx_import_flatten(xb_onnx_node *x)
     TRY(xb_onnx_single_output(x));
     TRY(xb_onnx_need_input(x, 0, &xi));
     xb_value *v = &x->m->vals[xi];
-    int rank = v->kind == XB_VAL_ACT ? v->rank : v->c->rank;
-    const int64_t *dims = v->kind == XB_VAL_ACT ? v->dims : v->c->dims;
+    int rank = xb_onnx_rank_of(x->m, xi);
+    const int64_t *dims = xb_onnx_dims_of(x->m, xi);
     int64_t axis;
     TRY(xb_onnx_node_wrap(x, xb_onnx_attr_int(x->n, "axis", 1, &axis, x->err)));
     if (axis < 0) axis += rank;
@@ -89,9 +89,9 @@ xb_status xb_onnx_import_reshape(xb_onnx_node *x)
     TRY(xb_onnx_node_wrap(x, xb_onnx_attr_int(x->n, "allowzero", 0, &allowzero, x->err)));
     xb_value *v = &x->m->vals[xi];
     int is_act = v->kind == XB_VAL_ACT;
-    int rank = is_act ? v->rank : v->c->rank;
+    int rank = xb_onnx_rank_of(x->m, xi);
     int64_t in_dims[XB_MAX_RANK];
-    memcpy(in_dims, is_act ? v->dims : v->c->dims, sizeof in_dims);
+    memcpy(in_dims, xb_onnx_dims_of(x->m, xi), sizeof in_dims);
     int64_t total = 1; /* elements, per image for activations */
     for (int i = is_act ? 1 : 0; i < rank; i++)
         total *= in_dims[i];
