@@ -3,18 +3,13 @@
 
 #include "model_impl.h"
 
-static float *buf(xb_model *m, int value)
-{
-    return m->bufs[m->vals[value].storage].data;
-}
-
 xb_status xb_engine_run(xb_model *m, const float *x, int batch, float *logits, xb_error *err)
 {
     const size_t N = (size_t)batch;
     /* NCHW -> [C][N][HW] */
     const xb_value *iv = &m->vals[m->input];
     const size_t C = (size_t)iv->lead, HW = (size_t)iv->rest;
-    float *xin = buf(m, m->input);
+    float *xin = xb_value_data(m, m->input);
     for (size_t c = 0; c < C; c++)
         for (size_t n = 0; n < N; n++)
             memcpy(xin + (c * N + n) * HW, x + (n * C + c) * HW, sizeof(float) * HW);
@@ -22,8 +17,8 @@ xb_status xb_engine_run(xb_model *m, const float *x, int batch, float *logits, x
     for (int li = 0; li < m->nlive; li++) {
         xb_step *s = &m->steps[m->live_steps[li]];
         const xb_value *in = s->in[0] >= 0 ? &m->vals[s->in[0]] : NULL, *out = &m->vals[s->out];
-        float *y = buf(m, s->out);
-        const float *a = s->in[0] >= 0 ? buf(m, s->in[0]) : NULL; /* NULL: BROADCAST */
+        float *y = xb_value_data(m, s->out);
+        const float *a = s->in[0] >= 0 ? xb_value_data(m, s->in[0]) : NULL; /* NULL: BROADCAST */
         const size_t total = (size_t)out->lead * N * (size_t)out->rest;
         switch (s->kind) {
         case XB_STEP_MATMUL: {
@@ -38,7 +33,7 @@ xb_status xb_engine_run(xb_model *m, const float *x, int batch, float *logits, x
             xb_engine_relu(y, total);
             break;
         case XB_STEP_ADD:
-            xb_engine_add(a, buf(m, s->in[1]), y, total, s->relu);
+            xb_engine_add(a, xb_value_data(m, s->in[1]), y, total, s->relu);
             break;
         case XB_STEP_ADD_CONST:
             xb_engine_add_const(a, s->b, y, out->lead, batch, out->rest, s->relu);
@@ -89,7 +84,7 @@ xb_status xb_engine_run(xb_model *m, const float *x, int batch, float *logits, x
     }
     /* [lead][N][rest] -> [N][lead*rest] */
     const xb_value *ov = &m->vals[m->output];
-    const float *yo = buf(m, m->output);
+    const float *yo = xb_value_data(m, m->output);
     const size_t L = (size_t)ov->lead, R = (size_t)ov->rest;
     for (size_t l = 0; l < L; l++)
         for (size_t n = 0; n < N; n++)

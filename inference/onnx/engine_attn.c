@@ -11,11 +11,6 @@
 
 #include "model_impl.h"
 
-static const float *vbuf(const xb_model *m, int v)
-{
-    return m->bufs[m->vals[v].storage].data;
-}
-
 static size_t at(int64_t j, int64_t rest, int64_t n, int64_t N)
 {
     return (size_t)(((j / rest) * N + n) * rest + j % rest);
@@ -23,7 +18,7 @@ static size_t at(int64_t j, int64_t rest, int64_t n, int64_t N)
 
 void xb_engine_softmax(const xb_model *m, const xb_step *s, float *y, int batch)
 {
-    const float *x = vbuf(m, s->in[0]);
+    const float *x = xb_value_data(m, s->in[0]);
     const int64_t R = m->vals[s->in[0]].rest, N = batch;
     for (int64_t n = 0; n < N; n++)
         for (int64_t o = 0; o < s->g_outer; o++)
@@ -47,7 +42,7 @@ void xb_engine_softmax(const xb_model *m, const xb_step *s, float *y, int batch)
 
 void xb_engine_layernorm(const xb_model *m, const xb_step *s, float *y, int batch)
 {
-    const float *x = vbuf(m, s->in[0]);
+    const float *x = xb_value_data(m, s->in[0]);
     const int64_t R = m->vals[s->in[0]].rest, N = batch, L = s->g_len;
     for (int64_t n = 0; n < N; n++)
         for (int64_t o = 0; o < s->g_outer; o++) {
@@ -71,7 +66,7 @@ void xb_engine_layernorm(const xb_model *m, const xb_step *s, float *y, int batc
 
 void xb_engine_matmul_act(const xb_model *m, const xb_step *s, float *y, int batch)
 {
-    const float *a = vbuf(m, s->in[0]), *b = vbuf(m, s->in[1]);
+    const float *a = xb_value_data(m, s->in[0]), *b = xb_value_data(m, s->in[1]);
     const int64_t Ra = m->vals[s->in[0]].rest, Rb = m->vals[s->in[1]].rest, Ry = m->vals[s->out].rest;
     const int64_t N = batch, M = s->mm_m, K = s->mm_k, P = s->mm_p;
     for (int64_t n = 0; n < N; n++)

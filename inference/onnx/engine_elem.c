@@ -13,11 +13,6 @@
 
 #include "model_impl.h"
 
-static const float *vbuf(const xb_model *m, int v)
-{
-    return m->bufs[m->vals[v].storage].data;
-}
-
 void xb_engine_move(const xb_model *m, const xb_step *s, float *y, int batch)
 {
     const xb_value *out = &m->vals[s->out];
@@ -26,7 +21,7 @@ void xb_engine_move(const xb_model *m, const xb_step *s, float *y, int batch)
     int64_t rest[256];
     for (int k = 0; k < nin && k < 256; k++) {
         int v = s->nins > 0 ? s->ins[k] : s->in[0];
-        x[k] = vbuf(m, v);
+        x[k] = xb_value_data(m, v);
         rest[k] = m->vals[v].rest;
     }
     const int64_t L = out->lead, R = out->rest, N = batch;
@@ -115,8 +110,8 @@ static float apply(int op, float a, float b)
 void xb_engine_binary(const xb_model *m, const xb_step *s, float *y, int batch)
 {
     const xb_value *out = &m->vals[s->out], *va = &m->vals[s->in[0]];
-    const float *a = vbuf(m, s->in[0]);
-    const float *b = s->in[1] >= 0 ? vbuf(m, s->in[1]) : NULL;
+    const float *a = xb_value_data(m, s->in[0]);
+    const float *b = s->in[1] >= 0 ? xb_value_data(m, s->in[1]) : NULL;
     const int64_t L = out->lead, R = out->rest, N = batch;
     const int64_t ra = va->rest, rb = s->in[1] >= 0 ? m->vals[s->in[1]].rest : 0;
     for (int64_t l = 0; l < L; l++)
@@ -136,7 +131,7 @@ void xb_engine_binary(const xb_model *m, const xb_step *s, float *y, int batch)
 void xb_engine_reduce(const xb_model *m, const xb_step *s, float *y, int batch)
 {
     const xb_value *in = &m->vals[s->in[0]], *out = &m->vals[s->out];
-    const float *x = vbuf(m, s->in[0]);
+    const float *x = xb_value_data(m, s->in[0]);
     const int64_t N = batch, Ro = out->rest;
     memset(y, 0, sizeof(float) * (size_t)(out->lead * N * Ro));
     for (int64_t l = 0; l < in->lead; l++)

@@ -235,6 +235,12 @@ static inline int xb_root(const xb_model *m, int id)
     return id;
 }
 
+/* The buffer that holds value v's activations (after planning). */
+static inline float *xb_value_data(const xb_model *m, int v)
+{
+    return m->bufs[m->vals[v].storage].data;
+}
+
 /* Helpers shared by the import code. */
 void xb_const_free(xb_const *c);
 xb_value *xb_model_value(xb_model *m, int id);

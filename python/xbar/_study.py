@@ -8,6 +8,7 @@ import threading
 import numpy as np
 
 from . import _lib as L
+from ._analog import value_text
 from ._lib import Error
 
 
@@ -74,22 +75,15 @@ OPTIONS = ("sizes", "rp", "topology", "on_off", "gmax", "v_in", "v_read", "fixed
 
 
 def _text(name, v):
-    """An option's value as the command line would give it."""
+    """An option's value as the command line would give it: lists joined by
+    commas, numbers and strings as a configuration file writes them."""
     if name in ("sizes", "rp") and not isinstance(v, str):
         try:
             items = list(v)
         except TypeError:
             items = [v]
-        return ",".join(_text(name + "[]", x) for x in items)
-    if isinstance(v, bool) or v is None:
-        raise Error("%s: %r is not a number or a string" % (name, v))
-    if isinstance(v, str):
-        return v
-    if isinstance(v, (int, np.integer)):
-        return str(int(v))
-    if isinstance(v, (float, np.floating)):
-        return repr(float(v))
-    raise Error("%s: %r is not a number or a string" % (name, v))
+        return ",".join(value_text(name + "[]", x) for x in items)
+    return value_text(name, v)
 
 
 def _point(p):
