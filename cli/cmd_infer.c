@@ -13,9 +13,6 @@
 #include "xb_model.h"
 
 #define MAX_BATCH 65536
-#define SMALL_INPUT 4096     /* values per image up to which the default batch is large */
-#define BATCH_SMALL 64       /* default batch for small inputs (1x32x32) */
-#define BATCH_LARGE 8        /* default batch for large inputs (3x224x224) */
 #define PROGRESS_PERIOD 0.25 /* seconds between progress updates */
 
 static void usage(FILE *f)
@@ -68,7 +65,7 @@ static void usage(FILE *f)
         "(and the environment variable CI is not set).\n"
         "\n"
         "Exit status: 0 success, 1 error (model, dataset, run), 2 bad arguments.\n",
-        BATCH_SMALL, SMALL_INPUT, BATCH_LARGE);
+        XB_INFER_BATCH_SMALL, XB_INFER_SMALL_INPUT, XB_INFER_BATCH_LARGE);
 }
 
 typedef struct {
@@ -247,7 +244,7 @@ int xb_cmd_infer(int argc, char **argv)
     if (a.limit > 0 && (size_t)a.limit < total)
         total = (size_t)a.limit;
     if (a.batch == 0)
-        a.batch = (size_t)c * h * w <= SMALL_INPUT ? BATCH_SMALL : BATCH_LARGE;
+        a.batch = XB_INFER_BATCH((size_t)c * h * w);
     if ((size_t)a.batch > total)
         a.batch = (long)total;
     if (xb_model_reserve(m, (int)a.batch, &err) != XB_OK)

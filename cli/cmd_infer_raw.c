@@ -110,7 +110,7 @@ int xb_cmd_infer_raw(const xb_infer_raw_args *a)
     int c, h, w;
     xb_model_input_shape(m, &c, &h, &w);
     const size_t classes = (size_t)xb_model_num_classes(m);
-    int batch = a->batch > 0 ? (int)a->batch : (size_t)c * h * w <= 4096 ? 64 : 8;
+    int batch = a->batch > 0 ? (int)a->batch : XB_INFER_BATCH((size_t)c * h * w);
     if ((size_t)batch > n)
         batch = (int)n;
     logits = malloc(sizeof *logits * n * classes);
