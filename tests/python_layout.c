@@ -81,7 +81,11 @@ int main(void)
     F(xb_analog_config, cols_per_array); F(xb_analog_config, rp); F(xb_analog_config, r_drv);
     F(xb_analog_config, r_sense); F(xb_analog_config, access); F(xb_analog_config, nmos);
     F(xb_analog_config, cell); F(xb_analog_config, sinh_v0); F(xb_analog_config, seed);
-    F(xb_analog_config, source_line); F(xb_analog_config, sl_drive); F(xb_analog_config, r_sl); end();
+    F(xb_analog_config, source_line); F(xb_analog_config, sl_drive); F(xb_analog_config, r_sl);
+    F(xb_analog_config, device); F(xb_analog_config, device_file); F(xb_analog_config, read_noise);
+    F(xb_analog_config, read_noise_model); F(xb_analog_config, drift_time); F(xb_analog_config, drift_t0);
+    F(xb_analog_config, drift_nu); F(xb_analog_config, drift_nu_std); F(xb_analog_config, drift_compensation);
+    F(xb_analog_config, stuck_on); F(xb_analog_config, stuck_off); end();
     BEGIN(xb_analog_key); F(xb_analog_key, key); F(xb_analog_key, values); F(xb_analog_key, choices);
     F(xb_analog_key, help); end();
     BEGIN(xb_analog_stats); F(xb_analog_stats, t_program); F(xb_analog_stats, t_solve);

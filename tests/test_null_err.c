@@ -186,6 +186,10 @@ static void solver_module(void)
         FAILS(XB_EINVAL, xb_array_mvm_run(a, v, 1, out, err)); /* before programming */
         double *outs[1] = {out};
         FAILS(XB_EINVAL, xb_array_mvm_run_group(&a, 1, v, 1, outs, NULL, err));
+        double sd[1] = {0};
+        unsigned long long rd[1] = {0};
+        FAILS(XB_EINVAL, xb_array_mvm_set_read_noise(a, sd, 1, err)); /* before programming */
+        FAILS(XB_EINVAL, xb_array_mvm_run_group_reads(&a, 1, v, 1, rd, outs, NULL, err));
         c->g[0] = -1;
         FAILS(XB_EINVAL, xb_array_mvm_program(a, c, err));
         c->g[0] = 1e-5;

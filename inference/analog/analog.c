@@ -147,7 +147,9 @@ static xb_status layer_init(xb_analog *a, an_layer *l, const xb_matmul_layer *L,
     l->n_dt = (l->D + c->rows_per_array - 1) / c->rows_per_array;
     l->n_ot = (l->R + c->cols_per_array - 1) / c->cols_per_array;
     l->tiles = calloc((size_t)l->G * l->n_dt * l->n_ot, sizeof *l->tiles);
-    if (!l->tiles)
+    l->reads = calloc((size_t)l->G, sizeof *l->reads);
+    l->drift_scale = 1.0;
+    if (!l->tiles || !l->reads)
         return xb_error_set(err, XB_ENOMEM, "analog: out of memory for layer '%s'", L->name);
     if (sampler_init(&l->act, 1000 + (unsigned long)L->index))
         return xb_error_set(err, XB_ENOMEM, "analog: out of memory");
@@ -163,6 +165,7 @@ static void layer_free(xb_analog *a, an_layer *l)
         for (long t = 0; t < (long)l->G * l->n_dt * l->n_ot; t++)
             an_tile_free(&l->tiles[t]);
     free(l->tiles);
+    free(l->reads);
     free(l->w);
     free(l->wscale);
     free(l->adc_range);
@@ -206,9 +209,12 @@ xb_analog *xb_analog_new(xb_model *m, const xb_analog_config *cfg, xb_error *err
     }
     a->n_layers = xb_model_num_matmul_layers(m);
     a->layers = calloc((size_t)(a->n_layers ? a->n_layers : 1), sizeof *a->layers);
-    if (!a->layers) {
+    if (!a->layers || an_device_init(a, err)) {
+        if (!a->layers)
+            xb_error_set(err, XB_ENOMEM, "analog: out of memory");
+        an_device_free(a);
+        free(a->layers);
         free(a);
-        xb_error_set(err, XB_ENOMEM, "analog: out of memory");
         return NULL;
     }
     for (int i = 0; i < a->n_layers; i++)
@@ -228,6 +234,7 @@ void xb_analog_free(xb_analog *a)
         layer_free(a, &a->layers[i]);
     free(a->layers);
     an_free_par(a);
+    an_device_free(a);
     free(a);
 }
 
@@ -249,7 +256,7 @@ xb_circuit *xb_analog_array_circuit(xb_analog *a, int layer, int g, int dt, int 
                      dt, ot, s, p, layer);
         return NULL;
     }
-    return an_array_circuit(a, l, g, dt, ot, s, p, err);
+    return an_array_circuit(a, l, g, dt, ot, s, p, NULL, NULL, err);
 }
 
 /* ---- the hook ------------------------------------------------------------------ */
@@ -293,6 +300,25 @@ static xb_status run_images(xb_analog *a, const float *x, int n, int batch, xb_e
     return st;
 }
 
+/* The read noise numbers every group's vectors from 0 again: the run after a
+ * calibration, computed or loaded, draws the same numbers. */
+static void reset_reads(xb_analog *a)
+{
+    for (int i = 0; i < a->n_layers; i++)
+        memset(a->layers[i].reads, 0, (size_t)a->layers[i].G * sizeof *a->layers[i].reads);
+}
+
+/* Drift: the ADC ranges are set when the arrays are programmed (at t0), and
+ * the arrays then drift until the inference: program them again. */
+static void forget_tiles(xb_analog *a)
+{
+    for (int i = 0; i < a->n_layers; i++) {
+        an_layer *l = &a->layers[i];
+        for (long t = 0; t < (long)l->G * l->n_dt * l->n_ot; t++)
+            an_tile_free(&l->tiles[t]);
+    }
+}
+
 xb_status xb_analog_calibrate(xb_analog *a, const float *x, int n, int batch, xb_error *err)
 {
     if (n < 1 || batch < 1 || !x)
@@ -310,11 +336,20 @@ xb_status xb_analog_calibrate(xb_analog *a, const float *x, int n, int batch, xb
     /* 2: ADC ranges, from the analog network with the ADC out of the way */
     if (!st && a->cfg.mvm != XB_MVM_DIGITAL && a->cfg.adc_bits > 0) {
         a->mode = AN_CAL_ADC;
+        reset_reads(a);
+        if (a->dev.drifts) {
+            forget_tiles(a);
+            a->state_t0 = 1;
+        }
         st = run_images(a, x, n, batch, err);
         for (int i = 0; i < a->n_layers && !st; i++)
             for (int s = 0; s < a->cfg.slices; s++)
                 a->layers[i].adc_range[s] = sampler_percentile(&a->layers[i].adc[s], a->cfg.adc_percentile);
+        if (a->state_t0)
+            forget_tiles(a);
+        a->state_t0 = 0;
     }
+    reset_reads(a);
     a->mode = AN_RUN;
     if (!was_attached)
         xb_model_set_matmul_hook(a->model, NULL, NULL);
@@ -380,7 +415,9 @@ xb_status xb_analog_load_calibration(xb_analog *a, const char *path, xb_error *e
             }
     }
     fclose(f);
-    if (!st)
+    if (!st) {
         a->calibrated = 1;
+        reset_reads(a);
+    }
     return st;
 }

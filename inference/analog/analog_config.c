@@ -8,6 +8,7 @@
 #include <strings.h>
 
 #include "xb_analog.h"
+#include "device_model.h"
 
 void xb_analog_config_init(xb_analog_config *c)
 {
@@ -41,6 +42,16 @@ void xb_analog_config_init(xb_analog_config *c)
     c->source_line = XB_SL_IDEAL;
     c->sl_drive = XB_SL_NEAR;
     c->r_sl = XB_R_SL_AS_RP;
+    c->device = XB_DEVICE_IDEAL;
+    c->read_noise = XB_FROM_DEVICE;
+    c->read_noise_model = XB_READ_INDEPENDENT;
+    c->drift_time = 0;
+    c->drift_t0 = XB_FROM_DEVICE;
+    c->drift_nu = XB_FROM_DEVICE;
+    c->drift_nu_std = XB_FROM_DEVICE;
+    c->drift_compensation = XB_DRIFT_COMP_NONE;
+    c->stuck_on = 0;
+    c->stuck_off = 0;
 }
 
 /* Names of the enumerated parameters, indexed by their enum value. */
@@ -55,6 +66,9 @@ static const char *const cell_names[] = {"linear", "sinh", NULL};
 /* In the order of xb_source_line and xb_sl_drive. */
 static const char *const sl_names[] = {"ideal", "column", "row", NULL};
 static const char *const drive_names[] = {"near", "far", NULL};
+static const char *const device_names[] = {"ideal", "pcm", "rram", "table", NULL};
+static const char *const read_model_names[] = {"independent", "proportional", NULL};
+static const char *const comp_names[] = {"none", "global", NULL};
 
 /* How a parameter's text maps onto its field. */
 typedef enum {
@@ -65,7 +79,9 @@ typedef enum {
     K_ADC_BITS, /* an integer 1..24, or "off" (stored as 0) */
     K_SLICING,  /* "KxB" or "1": slices and slice_bits */
     K_SEED,     /* a non-negative integer below 2^53 (it travels as a double) */
-    K_R_SL      /* a number >= 0, or "rp" (stored as XB_R_SL_AS_RP) */
+    K_R_SL,     /* a number >= 0, or "rp" (stored as XB_R_SL_AS_RP) */
+    K_DEVICE,   /* ideal, pcm, rram or table:FILE */
+    K_DEV_NUM   /* a number >= 0, or "device" (stored as XB_FROM_DEVICE) */
 } key_type;
 
 typedef struct {
@@ -124,6 +140,24 @@ static const key_desc keys[] = {
     E("sl_drive", drive_names, sl_drive, -1, "column source lines: the supply at the sense end (near) or the other (far)"),
     {{"r_sl", "number >= 0 or rp", NULL, "source-line resistance per segment, normalized as rp (rp: the bit line's)"},
      K_R_SL, OFF(r_sl), 0, 0, -1},
+    {{"device", "ideal, pcm, rram or table:FILE", device_names,
+      "device statistics: ideal, the published PCM or RRAM model, or a measured table (docs/devices.md)"},
+     K_DEVICE, OFF(device), 0, 0, -1},
+    {{"read_noise", "number >= 0 or device", NULL, "sigma of the noise drawn afresh at every read, a fraction"},
+     K_DEV_NUM, OFF(read_noise), 0, 0, -1},
+    E("read_noise_model", read_model_names, read_noise_model, -1,
+      "read noise: sigma = read_noise Gmax (independent) or read_noise G (proportional)"),
+    N("drift_time", drift_time, -1, "seconds since programming (0: no drift)"),
+    {{"drift_t0", "number > 0 or device", NULL, "seconds: the reference time of the drift law"},
+     K_DEV_NUM, OFF(drift_t0), 0, 0, -1},
+    {{"drift_nu", "number >= 0 or device", NULL, "drift exponent nu: G(t) = G(t0) (t/t0)^-nu, its mean"},
+     K_DEV_NUM, OFF(drift_nu), 0, 0, -1},
+    {{"drift_nu_std", "number >= 0 or device", NULL, "spread of nu over the devices"},
+     K_DEV_NUM, OFF(drift_nu_std), 0, 0, -1},
+    E("drift_compensation", comp_names, drift_compensation, -1,
+      "drift: none, or global (one scale per layer, from reading a known input)"),
+    N("stuck_on", stuck_on, -1, "fraction of cells stuck at Gmax"),
+    N("stuck_off", stuck_off, -1, "fraction of cells stuck at Gmin"),
 };
 #undef E
 #undef I
@@ -198,6 +232,27 @@ static xb_status parse_slicing(xb_analog_config *c, const char *v, xb_error *err
     return xb_error_set(err, XB_EINVAL, "slicing = '%s': expected KxB (e.g. 4x2) or 1", v);
 }
 
+static xb_status parse_device(xb_analog_config *c, const char *v, xb_error *err)
+{
+    if (!strncmp(v, "table:", 6)) {
+        size_t n = strlen(v + 6);
+        if (n == 0 || n >= sizeof c->device_file)
+            return xb_error_set(err, XB_EINVAL, "device = '%s': table:FILE needs a file name of 1..%zu bytes", v,
+                                sizeof c->device_file - 1);
+        memcpy(c->device_file, v + 6, n + 1);
+        c->device = XB_DEVICE_TABLE;
+        return XB_OK;
+    }
+    int d;
+    xb_status st = parse_name(device_names, "device", v, &d, err);
+    if (st || d == XB_DEVICE_TABLE)
+        return st ? xb_error_set(err, XB_EINVAL, "device = '%s': must be ideal, pcm, rram or table:FILE", v)
+                  : xb_error_set(err, XB_EINVAL, "device = table: give the file, as table:FILE.csv");
+    c->device = (xb_device_kind)d;
+    c->device_file[0] = 0;
+    return XB_OK;
+}
+
 xb_status xb_analog_config_set(xb_analog_config *c, const char *key, const char *v, xb_error *err)
 {
     if (!c || !key || !v)
@@ -243,6 +298,19 @@ xb_status xb_analog_config_set(xb_analog_config *c, const char *key, const char 
         if (!(d >= 0))
             return xb_error_set(err, XB_EINVAL, "r_sl = '%s': must be >= 0 or rp", v);
         c->r_sl = d;
+        return XB_OK;
+    case K_DEVICE:
+        return parse_device(c, v, err);
+    case K_DEV_NUM:
+        if (!strcmp(v, "device")) {
+            *(double *)field = XB_FROM_DEVICE;
+            return XB_OK;
+        }
+        if ((st = parse_num(key, v, &d, err)))
+            return st;
+        if (!(d >= 0) || !isfinite(d))
+            return xb_error_set(err, XB_EINVAL, "%s = '%s': must be a finite number >= 0, or device", key, v);
+        *(double *)field = d;
         return XB_OK;
     case K_SEED:
         if ((st = parse_num(key, v, &d, err)))
@@ -300,6 +368,18 @@ static void print_value(const key_desc *k, const xb_analog_config *c, char *buf,
         else
             snprintf(buf, len, "%.17g", c->r_sl);
         return;
+    case K_DEVICE:
+        if (c->device == XB_DEVICE_TABLE)
+            snprintf(buf, len, "table:%s", c->device_file);
+        else
+            snprintf(buf, len, "%s", c->device >= 0 && c->device < XB_DEVICE_TABLE ? device_names[c->device] : "?");
+        return;
+    case K_DEV_NUM:
+        if (*(const double *)field == XB_FROM_DEVICE)
+            snprintf(buf, len, "device");
+        else
+            snprintf(buf, len, "%.17g", *(const double *)field);
+        return;
     }
 }
 
@@ -349,6 +429,9 @@ xb_status xb_analog_config_validate(const xb_analog_config *c, xb_error *err)
         return xb_error_set(err, XB_EINVAL, "slicing %dx%d holds %d bits; %s mapping of %d-bit weights needs %d",
                             c->slices, c->slice_bits, c->slices * c->slice_bits,
                             c->mapping == XB_MAP_DIFFERENTIAL ? "differential" : "offset", c->weight_bits, need);
+    xb_status st = xb_analog_device_validate(c, err);
+    if (st)
+        return st;
     /* mvm = newton with linear devices is the exact circuit (the solver needs
      * no iteration for it), so one sweep can set access or cell as an axis */
     if (c->mvm != XB_MVM_NEWTON && (c->access != XB_ACCESS_RESISTOR || c->cell != XB_CELL_LINEAR))
@@ -360,7 +443,7 @@ unsigned long long xb_analog_config_hash(const xb_analog_config *c)
 {
     /* FNV-1a of "key=value;" for every key, so padding never enters the hash */
     unsigned long long h = 14695981039346656037ULL;
-    char buf[64], dflt[64];
+    char buf[XB_DEVICE_FILE_MAX + 16], dflt[XB_DEVICE_FILE_MAX + 16];
     xb_analog_config d;
     xb_analog_config_init(&d);
     /* the keys in their hash order, then the added ones that are not at their default */
@@ -382,5 +465,14 @@ unsigned long long xb_analog_config_hash(const xb_analog_config *c)
                 h = (h ^ (unsigned char)*p) * 1099511628211ULL;
             h = (h ^ ';') * 1099511628211ULL;
         }
+    /* a measured table is its contents: the same path with other numbers is
+     * another configuration (calibration caches must not survive an edit) */
+    FILE *f = c->device == XB_DEVICE_TABLE ? fopen(c->device_file, "rb") : NULL;
+    if (f) {
+        int ch;
+        while ((ch = getc(f)) != EOF)
+            h = (h ^ (unsigned char)ch) * 1099511628211ULL;
+        fclose(f);
+    }
     return h;
 }

@@ -81,7 +81,7 @@ static void result_task(void *ctx, long c, int thread)
     const int R = l->R;
     const double step = l->act_range / a->levels;
     for (int o = 0; o < R; o++) {
-        double s = l->wscale[(size_t)call->group * R + o] * step;
+        double s = l->wscale[(size_t)call->group * R + o] * step * l->drift_scale;
         float *y = call->y + (size_t)o * call->ldy;
         for (size_t kk = k0; kk < k1; kk++)
             y[kk] = (float)(a->acc[kk * R + o] * s);
@@ -130,8 +130,8 @@ static xb_status layer_pass(xb_analog *a, an_layer *l, int g, const double *xs, 
         for (int ot = 0; ot < l->n_ot; ot++) {
             an_tile *t = &l->tiles[((size_t)g * l->n_dt + dt) * l->n_ot + ot];
             xb_status st;
-            if ((st = an_tile_mvm(a, l, t, xs + d0, (size_t)D, k, or_dt[dt], a->acc + (size_t)ot * c->cols_per_array,
-                                  (size_t)R, sign, err)))
+            if ((st = an_tile_mvm(a, l, t, xs + d0, (size_t)D, k, or_dt[dt], l->reads[g],
+                                  a->acc + (size_t)ot * c->cols_per_array, (size_t)R, sign, err)))
                 return st;
         }
     }
@@ -171,7 +171,7 @@ static void layer_task(void *ctx, long chunk, int thread)
                 an_tile *t = &l->tiles[((size_t)g * l->n_dt + dt) * l->n_ot + ot];
                 an_tile_run r = {a, l, t, (pass ? a->xn : a->xp) + (size_t)dt * c->rows_per_array, (size_t)l->D,
                                  j->c.k, pl, np, 0, np, a->acc + (size_t)ot * c->cols_per_array, (size_t)l->R,
-                                 pass ? -1.0 : 1.0, j->c.nck, j->concurrent, NULL, 0};
+                                 pass ? -1.0 : 1.0, j->c.nck, j->concurrent, NULL, 0, l->reads[g]};
                 if (an_chunk_mvm(&r, k0, k1 - k0, &a->thr[thread], e))
                     return;
             }
@@ -304,15 +304,21 @@ xb_status an_hook(void *user, const xb_matmul_layer *L, const xb_matmul_call *ca
             need[dt] = all[dt] | (all[2 * l->n_dt] ? all[l->n_dt + dt] : 0);
         st = an_program_tiles(a, l, call->group, need, err);
     }
+    if (!st && a->mode == AN_RUN && a->cfg.mvm != XB_MVM_DIGITAL && a->cfg.drift_compensation == XB_DRIFT_COMP_GLOBAL &&
+        !l->drift_scaled)
+        st = an_drift_scale(a, l, err);
     if (!st && a->mode == AN_RUN && a->cfg.mvm != XB_MVM_DIGITAL)
-        return layer_run(a, l, call, all, err);
-    if (!st)
-        st = layer_pass(a, l, call->group, a->xp, k, all, 1.0, err);
-    if (!st && all[2 * l->n_dt])
-        st = layer_pass(a, l, call->group, a->xn, k, all + l->n_dt, -1.0, err);
-    if (!st) {
-        xb_threads_run(r.nck, result_task, &r);
-        an_merge_stats(a);
+        st = layer_run(a, l, call, all, err);
+    else {
+        if (!st)
+            st = layer_pass(a, l, call->group, a->xp, k, all, 1.0, err);
+        if (!st && all[2 * l->n_dt])
+            st = layer_pass(a, l, call->group, a->xn, k, all + l->n_dt, -1.0, err);
+        if (!st) {
+            xb_threads_run(r.nck, result_task, &r);
+            an_merge_stats(a);
+        }
     }
+    l->reads[call->group] += k; /* the next call's vectors come after these */
     return st;
 }

@@ -8,6 +8,7 @@
 #include "xb_base.h"
 #include "xb_array_mvm.h"
 #include "xb_threads.h"
+#include "device_model.h"
 
 #define AN_SAMPLE_CAP 65536 /* values kept per calibration reservoir */
 
@@ -40,7 +41,17 @@ typedef struct {
     an_tile *tiles;      /* G * n_dt * n_ot */
     an_sampler act;      /* calibration of the input range */
     an_sampler *adc;     /* per slice: calibration of the ADC range */
+    double drift_scale;  /* global drift compensation: the outputs' scale (1 without) */
+    int drift_scaled;    /* drift_scale measured */
+    unsigned long long *reads; /* per conv group: input vectors read so far (numbers the read noise) */
 } an_layer;
+
+/* The devices of one xb_analog, resolved (analog_device.c). */
+typedef struct {
+    double t0;             /* seconds: the drift law's reference time */
+    int drifts;            /* drift_time > t0 */
+    xb_device_table table; /* device = table */
+} an_device;
 
 enum { AN_RUN = 0, AN_CAL_ACT, AN_CAL_ADC };
 
@@ -53,7 +64,8 @@ typedef struct {
     double *ones, *out;   /* enabled rows per vector; a chunk's tile output */
     double *cal;          /* calibration products: a block of output rows */
     double *q;            /* a chunk's digit sums of every slice (layer calls in one task) */
-    size_t cap_lv, cap_in, cap_ip, cap_im, cap_ones, cap_out, cap_cal, cap_q; /* elements */
+    unsigned long long *reads; /* the numbers of a chunk's reads (read noise) */
+    size_t cap_lv, cap_in, cap_ip, cap_im, cap_ones, cap_out, cap_cal, cap_q, cap_reads; /* elements */
     xb_solver_work *work; /* the solver's scratch (NULL until needed) */
     xb_analog_stats st;   /* this thread's time and vectors since the last merge */
     unsigned long long sums_hash; /* this thread's share of the checksum since the last merge */
@@ -68,6 +80,8 @@ struct xb_analog {
     int mode;
     int calibrated;
     int attached;
+    int state_t0;        /* program the arrays as they are at t0 (the ADC calibration) */
+    an_device dev;
     double gmin, dg;     /* siemens: Gmin and Gmax - Gmin */
     int wmax;            /* 2^(B-1) - 1 */
     int levels;          /* input levels - 1: 2^input_bits - 1 */
@@ -87,7 +101,20 @@ struct xb_analog {
 
 /* analog_program.c */
 int an_digit(const xb_analog *a, int w, int s, int p, int unit);
-xb_circuit *an_array_circuit(xb_analog *a, an_layer *l, int g, int dt, int ot, int s, int p, xb_error *err);
+xb_circuit *an_array_circuit(xb_analog *a, an_layer *l, int g, int dt, int ot, int s, int p, double **sd,
+                             unsigned long long *key, xb_error *err);
+/* Global drift compensation: l->drift_scale from every array of the layer. */
+xb_status an_drift_scale(xb_analog *a, an_layer *l, xb_error *err);
+
+/* analog_device.c */
+xb_status an_device_init(xb_analog *a, xb_error *err);
+void an_device_free(xb_analog *a);
+/* n cells of one array (stream h) from their targets g (overwritten): as
+ * programmed, then at the time of inference when at_t (drift), stuck cells.
+ * g_t0 (or NULL): the same cells right after programming.  sd (or NULL): the
+ * sigma of each cell's reads, *any_sd whether one is not 0. */
+xb_status an_device_program(const xb_analog *a, unsigned long long h, int at_t, size_t n, double *g, double *g_t0,
+                            double *sd, int *any_sd, xb_error *err);
 /* Program the tiles of conv group g in the depth tiles with need[dt] != 0 that
  * are not programmed yet, their arrays in parallel. */
 xb_status an_program_tiles(xb_analog *a, an_layer *l, int g, const long *need, xb_error *err);
@@ -99,9 +126,10 @@ void an_tile_free(an_tile *t);
  * The vectors are cut into chunks run on the pool's threads (one chunk when
  * the arrays are not concurrent: then the arrays run in parallel); every
  * vector's result is the same bits whatever the chunks.  In AN_CAL_ADC mode the
- * ADC's inputs are sampled afterwards, in the order of one thread. */
+ * ADC's inputs are sampled afterwards, in the order of one thread.  read0:
+ * the vectors the group read before this call (numbers the read noise). */
 xb_status an_tile_mvm(xb_analog *a, an_layer *l, an_tile *t, const double *xs, size_t ldx, size_t k, long lv_or,
-                      double *acc, size_t lda, double sign, xb_error *err);
+                      unsigned long long read0, double *acc, size_t lda, double sign, xb_error *err);
 
 /* One tile MVM of a layer call, as its chunks see it. */
 typedef struct {
@@ -120,6 +148,7 @@ typedef struct {
     int concurrent;    /* the arrays may solve on several threads at once */
     double *ipshared;  /* offset calibration: this plane's currents, slices x k x N */
     int qshared;       /* digit sums in a->q (k rows: sampled afterwards), else per thread */
+    unsigned long long read0; /* the group's vectors read before this call (read noise) */
 } an_tile_run;
 /* The planes to convert (bit b, or -1 for the DAC) for inputs whose levels OR
  * to lv_or, into pl (64); returns how many. */

@@ -78,6 +78,7 @@ void an_free_par(xb_analog *a)
         free(t->out);
         free(t->cal);
         free(t->q);
+        free(t->reads);
         xb_solver_work_free(t->work);
         memset(t, 0, sizeof *t);
     }

@@ -1,7 +1,5 @@
 /* analog_program.c: the arrays of a tile: weights to conductances (digits of
  * differential or offset mapping, slices), programming errors, the circuits. */
-#include <gsl/gsl_randist.h>
-#include <gsl/gsl_rng.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -45,10 +43,8 @@ void an_tile_free(an_tile *t)
     t->programmed = 0;
 }
 
-/* The circuit of array (s, p) of tile (g, dt, ot): conductances from the weight
- * digits, programming errors drawn from a generator seeded by the configuration
- * seed and the array's coordinates, wires from R^p. */
-xb_circuit *an_array_circuit(xb_analog *a, an_layer *l, int g, int dt, int ot, int s, int p, xb_error *err)
+/* The shape of array (g, dt, ot): M rows, N columns (with the unit column). */
+static void array_shape(const xb_analog *a, const an_layer *l, int dt, int ot, int *M, int *cols, int *N)
 {
     const xb_analog_config *c = &a->cfg;
     int d0 = dt * c->rows_per_array, d1 = d0 + c->rows_per_array;
@@ -57,18 +53,46 @@ xb_circuit *an_array_circuit(xb_analog *a, an_layer *l, int g, int dt, int ot, i
         d1 = l->D;
     if (r1 > l->R)
         r1 = l->R;
-    int unit = c->mapping == XB_MAP_OFFSET && c->offset_sub == XB_OFFSET_UNIT_COLUMN;
-    const int M = d1 - d0, cols = r1 - r0, N = cols + unit;
+    *M = d1 - d0;
+    *cols = r1 - r0;
+    *N = *cols + (c->mapping == XB_MAP_OFFSET && c->offset_sub == XB_OFFSET_UNIT_COLUMN);
+}
+
+/* The target conductances of array (s, p) of tile (g, dt, ot) into gt (M*N),
+ * from the weight digits; returns the array's stream, from the configuration
+ * seed and the array's coordinates. */
+static unsigned long long array_targets(const xb_analog *a, const an_layer *l, int g, int dt, int ot, int s, int p,
+                                        double *gt)
+{
+    const xb_analog_config *c = &a->cfg;
+    int M, cols, N;
+    array_shape(a, l, dt, ot, &M, &cols, &N);
+    const int d0 = dt * c->rows_per_array, r0 = ot * c->cols_per_array;
+    for (int i = 0; i < M; i++)
+        for (int j = 0; j < N; j++) {
+            int is_unit = j == cols;
+            int w = is_unit ? 0 : l->w[((size_t)g * l->R + r0 + j) * l->D + d0 + i];
+            gt[(size_t)i * N + j] = a->gmin + an_digit(a, w, s, p, is_unit) / a->dmax * a->dg;
+        }
+    return mix(mix(mix(mix(mix(mix(c->seed, (unsigned)l->L->index), (unsigned)g), (unsigned)dt), (unsigned)ot),
+                   (unsigned)s),
+               (unsigned)p);
+}
+
+/* The circuit of array (s, p) of tile (g, dt, ot): conductances from the weight
+ * digits through the devices (analog_device.c: programming errors, drift to
+ * the time of inference unless calibrating, stuck cells), wires from R^p.
+ * With sd non-NULL, *sd gets the sigma of every cell's reads (NULL when no
+ * cell has read noise) and *key the array's stream. */
+xb_circuit *an_array_circuit(xb_analog *a, an_layer *l, int g, int dt, int ot, int s, int p, double **sd,
+                             unsigned long long *key, xb_error *err)
+{
+    const xb_analog_config *c = &a->cfg;
+    int M, cols, N;
+    array_shape(a, l, dt, ot, &M, &cols, &N);
     xb_circuit *cc = xb_circuit_new(M, N, err);
-    gsl_rng *rng = gsl_rng_alloc(gsl_rng_mt19937);
-    if (!cc || !rng) {
-        if (cc)
-            xb_error_set(err, XB_ENOMEM, "analog: out of memory");
-        xb_circuit_free(cc);
-        if (rng)
-            gsl_rng_free(rng);
+    if (!cc)
         return NULL;
-    }
     const double r_wire = c->rp / c->gmax; /* ohms per segment: R^p = R_wire Gmax */
     cc->topology = c->input == XB_INPUT_BIT_SERIAL ? XB_TOPO_GATE_INPUT : XB_TOPO_INPUT_SOURCE;
     cc->v_read = c->v_read;
@@ -87,24 +111,74 @@ xb_circuit *an_array_circuit(xb_analog *a, an_layer *l, int g, int dt, int ot, i
     cc->nmos = c->nmos;
     cc->cell = c->cell;
     cc->sinh_v0 = c->sinh_v0;
-    unsigned long long h = mix(mix(mix(mix(mix(mix(c->seed, (unsigned)l->L->index), (unsigned)g), (unsigned)dt),
-                                       (unsigned)ot), (unsigned)s), (unsigned)p);
-    gsl_rng_set(rng, (unsigned long)h);
-    const double gmax = a->gmin + a->dg;
-    for (int i = 0; i < M; i++)
-        for (int j = 0; j < N; j++) {
-            int is_unit = j == cols;
-            int w = is_unit ? 0 : l->w[((size_t)g * l->R + r0 + j) * l->D + d0 + i];
-            double G = a->gmin + an_digit(a, w, s, p, is_unit) / a->dmax * a->dg;
-            if (c->error_model != XB_PROG_NONE && c->alpha > 0) {
-                double sigma = c->error_model == XB_PROG_INDEPENDENT ? c->alpha * c->gmax : c->alpha * G;
-                G += sigma * gsl_ran_gaussian(rng, 1.0);
-                G = G < a->gmin ? a->gmin : G > gmax ? gmax : G;
-            }
-            cc->g[(size_t)i * N + j] = G;
+    const size_t n = (size_t)M * N;
+    unsigned long long h = array_targets(a, l, g, dt, ot, s, p, cc->g);
+    double *sig = sd ? malloc(n * sizeof *sig) : NULL;
+    int any = 0;
+    if ((sd && !sig && xb_error_set(err, XB_ENOMEM, "analog: out of memory")) ||
+        an_device_program(a, h, !a->state_t0, n, cc->g, NULL, sig, &any, err)) {
+        free(sig);
+        xb_circuit_free(cc);
+        return NULL;
+    }
+    if (sd) {
+        if (!any) {
+            free(sig);
+            sig = NULL;
         }
-    gsl_rng_free(rng);
+        *sd = sig;
+        *key = mix(h, 0x4ead5ULL); /* the reads' stream, apart from the programming's */
+    }
     return cc;
+}
+
+/* Global drift compensation (docs/devices.md): the layer reads a known input
+ * (every row on) right after programming and again at the time of inference;
+ * its outputs are scaled by the ratio of the two readings.  The reading of a
+ * differential tile is the sum over its columns of |I+ - I-|, of an offset
+ * tile the sum of its currents; both of the conductances themselves (a
+ * reference read at low current, where the wires drop nothing). */
+xb_status an_drift_scale(xb_analog *a, an_layer *l, xb_error *err)
+{
+    const xb_analog_config *c = &a->cfg;
+    const int per = c->mapping == XB_MAP_DIFFERENTIAL ? 2 : 1;
+    double read_t0 = 0, read_t = 0;
+    double *gt = malloc((size_t)c->rows_per_array * (c->cols_per_array + 1) * sizeof *gt);
+    double *gp = malloc((size_t)c->rows_per_array * (c->cols_per_array + 1) * sizeof *gp);
+    double *col = calloc(4 * ((size_t)c->cols_per_array + 1), sizeof *col);
+    xb_status st = XB_OK;
+    if (!gt || !gp || !col)
+        st = xb_error_set(err, XB_ENOMEM, "analog: out of memory for the drift compensation");
+    for (int g = 0; g < l->G && !st; g++)
+        for (int dt = 0; dt < l->n_dt && !st; dt++)
+            for (int ot = 0; ot < l->n_ot && !st; ot++)
+                for (int s = 0; s < c->slices && !st; s++) {
+                    int M, cols, N;
+                    array_shape(a, l, dt, ot, &M, &cols, &N);
+                    memset(col, 0, 4 * (size_t)N * sizeof *col);
+                    for (int p = 0; p < per && !st; p++) {
+                        unsigned long long h = array_targets(a, l, g, dt, ot, s, p, gt);
+                        if ((st = an_device_program(a, h, 1, (size_t)M * N, gt, gp, NULL, NULL, err)))
+                            break;
+                        for (int i = 0; i < M; i++)
+                            for (int j = 0; j < N; j++) {
+                                col[(2 * p) * N + j] += gp[(size_t)i * N + j];
+                                col[(2 * p + 1) * N + j] += gt[(size_t)i * N + j];
+                            }
+                    }
+                    for (int j = 0; j < N; j++) {
+                        read_t0 += per == 2 ? fabs(col[j] - col[2 * N + j]) : col[j];
+                        read_t += per == 2 ? fabs(col[N + j] - col[3 * N + j]) : col[N + j];
+                    }
+                }
+    free(gt);
+    free(gp);
+    free(col);
+    if (st)
+        return st;
+    l->drift_scale = read_t > 0 ? read_t0 / read_t : 1.0;
+    l->drift_scaled = 1;
+    return XB_OK;
 }
 
 /* Sizes and the array slots of tile (g, dt, ot). */
@@ -128,16 +202,19 @@ static xb_status tile_prepare(xb_analog *a, an_layer *l, int dt, int ot, an_tile
 static xb_status array_program(xb_analog *a, an_layer *l, int g, int dt, int ot, an_tile *t, int q, xb_error *err)
 {
     const int per = t->n_arr / a->cfg.slices;
-    xb_circuit *cc = an_array_circuit(a, l, g, dt, ot, q / per, q % per, err);
+    double *sd = NULL;
+    unsigned long long key = 0;
+    xb_circuit *cc = an_array_circuit(a, l, g, dt, ot, q / per, q % per, &sd, &key, err);
     if (!cc)
         return err->code;
     xb_array_mvm *arr = xb_array_mvm_new(&a->mvm, err);
     xb_status st = XB_OK;
-    if (!arr || xb_array_mvm_program(arr, cc, err)) {
+    if (!arr || xb_array_mvm_program(arr, cc, err) || (sd && xb_array_mvm_set_read_noise(arr, sd, key, err))) {
         xb_array_mvm_free(arr);
         st = err->code;
     } else
         t->arr[q] = arr;
+    free(sd);
     xb_circuit_free(cc);
     return st;
 }

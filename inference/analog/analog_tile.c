@@ -108,6 +108,7 @@ typedef struct {
     an_tile *t;
     const double *in;
     size_t kb;
+    const unsigned long long *reads;
     double *const *outs;
     xb_error *errs;
 } array_run;
@@ -116,13 +117,14 @@ static void array_task(void *ctx, long q, int thread)
 {
     array_run *r = ctx;
     r->errs[q].code = XB_OK;
-    xb_array_mvm_run(r->t->arr[q], r->in, r->kb, r->outs[q], &r->errs[q]);
+    xb_array_mvm_run_group_reads(r->t->arr + q, 1, r->in, r->kb, r->reads, r->outs + q, NULL, &r->errs[q]);
 }
 
-/* Every array of the tile on the kb inputs in: slice s of G+ (or offset) at ip
- * + s * sstride, of G- at im + s * sstride. */
-static xb_status solve_tile(const an_tile_run *r, an_thread *th, const double *in, size_t kb, double *ip, double *im,
-                            size_t sstride, xb_error *err)
+/* Every array of the tile on the kb inputs in (reads: their numbers, NULL
+ * when no array has read noise): slice s of G+ (or offset) at ip + s *
+ * sstride, of G- at im + s * sstride. */
+static xb_status solve_tile(const an_tile_run *r, an_thread *th, const double *in, size_t kb,
+                            const unsigned long long *reads, double *ip, double *im, size_t sstride, xb_error *err)
 {
     an_tile *t = r->t;
     const int per = t->n_arr / r->a->cfg.slices;
@@ -136,21 +138,47 @@ static xb_status solve_tile(const an_tile_run *r, an_thread *th, const double *i
             return err->code;
         const int step = AN_GROUP - AN_GROUP % per; /* whole slices per group */
         for (int q0 = 0; q0 < t->n_arr && !st; q0 += step)
-            st = xb_array_mvm_run_group(t->arr + q0, t->n_arr - q0 < step ? t->n_arr - q0 : step, in, kb, outs + q0,
-                                        th->work, err);
+            st = xb_array_mvm_run_group_reads(t->arr + q0, t->n_arr - q0 < step ? t->n_arr - q0 : step, in, kb,
+                                              reads, outs + q0, th->work, err);
     } else if (t->n_arr > 1 && !xb_threads_in_task()) {
         xb_error *errs = malloc((size_t)t->n_arr * sizeof *errs);
         if (!errs)
             return xb_error_set(err, XB_ENOMEM, "analog: out of memory");
-        array_run ar = {t, in, kb, outs, errs};
+        array_run ar = {t, in, kb, reads, outs, errs};
         xb_threads_run(t->n_arr, array_task, &ar);
         st = an_first_error(errs, t->n_arr, err);
         free(errs);
     } else
         for (int q = 0; q < t->n_arr && !st; q++)
-            st = xb_array_mvm_run(t->arr[q], in, kb, outs[q], err);
+            st = xb_array_mvm_run_group_reads(t->arr + q, 1, in, kb, reads, outs + q, NULL, err);
     th->st.t_solve += xb_clock_now() - t0;
     return st;
+}
+
+/* The numbers of the reads of vectors k0 .. k0+kc, planes p0 .. p0+np (np
+ * blocks of kc) into th->reads: the vector's place among all the vectors the
+ * layer's group has read since the calibration (batches do not change it),
+ * its bit plane and its pass; calibration reads apart.  NULL when no array of
+ * the tile has read noise. */
+static const unsigned long long *read_numbers(const an_tile_run *r, an_thread *th, size_t k0, size_t kc, int p0,
+                                              int np, xb_error *err)
+{
+    int noisy = 0;
+    for (int q = 0; q < r->t->n_arr; q++)
+        noisy |= xb_array_mvm_noisy(r->t->arr[q]);
+    if (!noisy)
+        return NULL;
+    if (an_grow(&th->reads, &th->cap_reads, (size_t)np * kc, sizeof *th->reads)) {
+        xb_error_set(err, XB_ENOMEM, "analog: out of memory for %zu vectors", kc);
+        return NULL;
+    }
+    const unsigned long long cal = r->a->mode == AN_RUN ? 0 : 1ULL << 63;
+    for (int pi = 0; pi < np; pi++) {
+        const unsigned long long b = (unsigned long long)(r->pl[p0 + pi] + 1);
+        for (size_t kk = 0; kk < kc; kk++)
+            th->reads[(size_t)pi * kc + kk] = cal | (r->read0 + k0 + kk) << 7 | b << 1 | (r->sign < 0);
+    }
+    return th->reads;
 }
 
 /* The chunk's buffers: levels, plane inputs and currents, its output. */
@@ -204,8 +232,11 @@ xb_status an_chunk_mvm(const an_tile_run *r, size_t k0, size_t kc, an_thread *th
             plane_inputs(a, xs, r->ldx, th->lv, r->pl[r->p0 + pi], kc, M, th->in + (size_t)pi * kc * M,
                          th->ones + (size_t)pi * kc);
     th->st.t_digital += xb_clock_now() - t0;
+    const unsigned long long *reads = NULL;
+    if (batch && !(reads = read_numbers(r, th, k0, kc, r->p0, np, err)) && err->code)
+        return err->code;
     if (batch)
-        st = solve_tile(r, th, th->in, kb, th->ip, th->im, kb * N, err);
+        st = solve_tile(r, th, th->in, kb, reads, th->ip, th->im, kb * N, err);
     for (int pi = 0; pi < np && !st; pi++) {
         const int b = r->pl[r->p0 + pi];
         double *ip = th->ip, *im = th->im;
@@ -220,7 +251,9 @@ xb_status an_chunk_mvm(const an_tile_run *r, size_t k0, size_t kc, an_thread *th
             th->st.t_digital += xb_clock_now() - t0;
             if (r->ipshared)
                 ip = r->ipshared + k0 * N, sstride = r->k * N;
-            if ((st = solve_tile(r, th, th->in, kc, ip, im, sstride, err)))
+            if (!(reads = read_numbers(r, th, k0, kc, r->p0 + pi, 1, err)) && err->code)
+                return err->code;
+            if ((st = solve_tile(r, th, th->in, kc, reads, ip, im, sstride, err)))
                 break;
         }
         const double *on = th->ones + (batch ? (size_t)pi * kc : 0);
@@ -301,7 +334,7 @@ int an_tile_concurrent(const an_tile *t)
 }
 
 xb_status an_tile_mvm(xb_analog *a, an_layer *l, an_tile *t, const double *xs, size_t ldx, size_t k, long lv_or,
-                      double *acc, size_t lda, double sign, xb_error *err)
+                      unsigned long long read0, double *acc, size_t lda, double sign, xb_error *err)
 {
     const xb_analog_config *c = &a->cfg;
     const int serial = c->input == XB_INPUT_BIT_SERIAL, N = t->cols + t->unit;
@@ -314,7 +347,7 @@ xb_status an_tile_mvm(xb_analog *a, an_layer *l, an_tile *t, const double *xs, s
         an_grow(&a->cerr, &a->cap_cerr, (size_t)nck, sizeof *a->cerr) ||
         (per_plane && an_grow(&a->ipcal, &a->cap_ipcal, (size_t)c->slices * k * N, sizeof *a->ipcal)))
         return xb_error_set(err, XB_ENOMEM, "analog: out of memory for %zu vectors", k);
-    an_tile_run r = {a, l, t, xs, ldx, k, pl, np, 0, 0, acc, lda, sign, nck, concurrent, NULL, 1};
+    an_tile_run r = {a, l, t, xs, ldx, k, pl, np, 0, 0, acc, lda, sign, nck, concurrent, NULL, 1, read0};
     const double scale = a->dmax / (c->v_read * a->dg) * (serial ? 1.0 : a->levels);
     for (;;) { /* all planes at once, or (offset calibration) plane by plane */
         r.p1 = per_plane && r.p0 < np ? r.p0 + 1 : np;

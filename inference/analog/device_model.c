@@ -20,6 +20,10 @@ static const double pcm_prog[3] = {0.26348, 1.9650, -1.1731};
  * reversed). */
 static const double rram_prog[5] = {0.348, 16.030, -43.853, 45.393, -16.815};
 #define RRAM_PROG_GMAX_REF 40.0
+/* The same fit one day and two days after programming (coeff_dic[86400] and
+ * coeff_dic[172800], reversed). */
+static const double rram_day[5] = {0.701, 22.086, -50.773, 47.095, -16.458};
+static const double rram_2day[5] = {0.782, 20.274, -43.507, 37.062, -11.934};
 
 static double poly(const double *c, int n, double x)
 {
@@ -53,7 +57,7 @@ double xb_pcm_nu_std(double g, double gmax)
 
 double xb_pcm_read_sigma(double g, double g_t, double gmax, double t)
 {
-    if (!(t > 0))
+    if (!(t > XB_PCM_T_READ)) /* the 1/f integral starts at the read pulse */
         return 0.0;
     /* Q_s = min(0.0088 / (g_t/Gmax)^0.65, 0.2), the power kept above 1e-3 */
     double q = fmin(0.0088 / fmax(pow(fabs(g_t / gmax), 0.65), 1e-3), 0.2);
@@ -63,6 +67,22 @@ double xb_pcm_read_sigma(double g, double g_t, double gmax, double t)
 double xb_rram_prog_sigma(double g, double gmax)
 {
     return fmax(poly(rram_prog, 5, g / gmax), 0.0) * gmax / RRAM_PROG_GMAX_REF;
+}
+
+double xb_rram_sigma_at(double g, double gmax, double t)
+{
+    const double x = g / gmax, t1 = 86400.0, t2 = 172800.0;
+    double s;
+    if (!(t > 1.0))
+        s = poly(rram_prog, 5, x);
+    else if (t <= t1) {
+        double f = log(t) / log(t1);
+        s = (1 - f) * poly(rram_prog, 5, x) + f * poly(rram_day, 5, x);
+    } else {
+        double f = fmin(log(t / t1) / log(t2 / t1), 1.0);
+        s = (1 - f) * poly(rram_day, 5, x) + f * poly(rram_2day, 5, x);
+    }
+    return fmax(s, 0.0) * gmax / RRAM_PROG_GMAX_REF;
 }
 
 /* ---- the user's table ---------------------------------------------------------- */

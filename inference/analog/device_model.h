@@ -10,6 +10,7 @@
 
 #include <stddef.h>
 
+#include "xb_analog.h"
 #include "xb_error.h"
 
 /* PCM: the statistical model of Nandakumar et al., "Phase-change memory
@@ -37,6 +38,11 @@ double xb_pcm_read_sigma(double g, double g_t, double gmax, double t);
  * programming, a 4th-order polynomial of x = g/Gmax in uS for a Gmax of
  * 40 uS, scaled with Gmax. */
 double xb_rram_prog_sigma(double g, double gmax);
+/* The same fit at t seconds after programming: the published polynomials at
+ * 1 s, 1 day and 2 days, linear in ln t between them (the 1 s one before
+ * 1 s; beyond 2 days the fit says nothing: callers refuse such times). */
+#define XB_RRAM_T_MAX 172800.0
+double xb_rram_sigma_at(double g, double gmax, double t);
 
 /* The user's device: a CSV table of measured target conductance -> mean and
  * sigma of the programmed conductance (and optionally sigma of read noise),
@@ -53,5 +59,9 @@ xb_status xb_device_table_load(const char *path, xb_device_table *t, xb_error *e
 void xb_device_table_free(xb_device_table *t);
 /* The mean, sigma and read sigma (0 without that column) at target g. */
 void xb_device_table_at(const xb_device_table *t, double g, double *mean, double *sigma, double *read);
+
+/* The device keys of an analog configuration (ranges, a drift model for the
+ * time asked, the table readable and well formed). */
+xb_status xb_analog_device_validate(const xb_analog_config *c, xb_error *err);
 
 #endif

@@ -22,7 +22,11 @@ class xb_analog_config(ctypes.Structure):
                 ("rows_per_array", L.c_int), ("cols_per_array", L.c_int), ("rp", L.c_double),
                 ("r_drv", L.c_double), ("r_sense", L.c_double), ("access", L.c_enum), ("nmos", L.xb_nmos),
                 ("cell", L.c_enum), ("sinh_v0", L.c_double), ("seed", L.c_ulong), ("source_line", L.c_enum),
-                ("sl_drive", L.c_enum), ("r_sl", L.c_double)]
+                ("sl_drive", L.c_enum), ("r_sl", L.c_double),
+                ("device", L.c_enum), ("device_file", ctypes.c_char * 1024), ("read_noise", L.c_double),
+                ("read_noise_model", L.c_enum), ("drift_time", L.c_double), ("drift_t0", L.c_double),
+                ("drift_nu", L.c_double), ("drift_nu_std", L.c_double), ("drift_compensation", L.c_enum),
+                ("stuck_on", L.c_double), ("stuck_off", L.c_double)]
 
 
 class xb_analog_key(ctypes.Structure):

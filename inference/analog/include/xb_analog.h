@@ -54,6 +54,14 @@ typedef enum { XB_OFFSET_DIGITAL = 0, XB_OFFSET_UNIT_COLUMN } xb_offset_sub;
 typedef enum { XB_SCALE_CHANNEL = 0, XB_SCALE_LAYER } xb_weight_scaling;
 typedef enum { XB_PROG_NONE = 0, XB_PROG_INDEPENDENT, XB_PROG_PROPORTIONAL } xb_prog_error;
 typedef enum { XB_INPUT_BIT_SERIAL = 0, XB_INPUT_DAC } xb_input_mode;
+/* The devices' statistics (docs/devices.md): ideal (exactly the target, unless
+ * error_model says otherwise), the published PCM and RRAM models, or the
+ * user's measured table. */
+typedef enum { XB_DEVICE_IDEAL = 0, XB_DEVICE_PCM, XB_DEVICE_RRAM, XB_DEVICE_TABLE } xb_device_kind;
+typedef enum { XB_READ_INDEPENDENT = 0, XB_READ_PROPORTIONAL } xb_read_noise_model;
+typedef enum { XB_DRIFT_COMP_NONE = 0, XB_DRIFT_COMP_GLOBAL } xb_drift_comp;
+
+#define XB_DEVICE_FILE_MAX 1024 /* bytes of device_file, with its terminating 0 */
 
 typedef struct {
     xb_mvm_kind mvm;           /* how a tile multiplies (default exact) */
@@ -90,7 +98,23 @@ typedef struct {
     xb_sl_drive sl_drive;      /* column source lines: the end the supply drives (default near) */
     double r_sl;               /* normalized source-line resistance per segment R_sl Gmax, or
                                   XB_R_SL_AS_RP (default): the bit line's R^p, so rp scales both */
+    /* Devices (docs/devices.md).  Every key at its default leaves the arrays
+     * exactly as without it.  XB_FROM_DEVICE: the selected device's own value. */
+    xb_device_kind device;     /* default ideal */
+    char device_file[XB_DEVICE_FILE_MAX]; /* device = table: the CSV file */
+    double read_noise;         /* sigma of the noise of every read, as a fraction (of Gmax or of G,
+                                  read_noise_model), or XB_FROM_DEVICE (default) */
+    xb_read_noise_model read_noise_model; /* independent (sigma Gmax, default) or proportional (sigma G) */
+    double drift_time;         /* seconds since programming; 0 (default): no drift */
+    double drift_t0;           /* seconds: the reference of the drift law, or XB_FROM_DEVICE (default:
+                                  1 s, PCM 20 s) */
+    double drift_nu, drift_nu_std; /* drift exponent: mean and spread over devices, or XB_FROM_DEVICE */
+    xb_drift_comp drift_compensation; /* none (default) or global: one scale per layer */
+    double stuck_on, stuck_off; /* fractions of cells stuck at Gmax / at Gmin (default 0) */
 } xb_analog_config;
+
+/* A device parameter that takes the device model's own value. */
+#define XB_FROM_DEVICE (-1.0)
 
 /* r_sl: the source line is the same wire as the bit line (R_sl = R_wire). */
 #define XB_R_SL_AS_RP (-1.0)

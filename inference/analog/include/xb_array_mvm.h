@@ -55,6 +55,20 @@ xb_status xb_array_mvm_run_group(xb_array_mvm *const *a, int n, const double *x,
 int xb_array_mvm_concurrent(const xb_array_mvm *a);
 void xb_array_mvm_free(xb_array_mvm *a);
 
+/* Read noise (xb_solver.h, xb_read_noise): from now on every vector the array
+ * reads sees each cell's conductance plus sd * Z, Z drawn afresh for that read
+ * from stream key and the read's number.  sd: rows x cols siemens (copied;
+ * NULL: no read noise again).  Programming again keeps it. */
+xb_status xb_array_mvm_set_read_noise(xb_array_mvm *a, const double *sd, unsigned long long key, xb_error *err);
+/* 1 when the array has read noise. */
+int xb_array_mvm_noisy(const xb_array_mvm *a);
+/* xb_array_mvm_run_group with the numbers of the k reads (reads[r] for vector
+ * r): the same read of the same array gives the same draws, whatever the
+ * batch, the thread or the backend.  Arrays without read noise ignore them. */
+xb_status xb_array_mvm_run_group_reads(xb_array_mvm *const *a, int n, const double *x, size_t k,
+                                       const unsigned long long *reads, double *const *out, xb_solver_work *w,
+                                       xb_error *err);
+
 #ifdef __cplusplus
 }
 #endif
