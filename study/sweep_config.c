@@ -272,6 +272,34 @@ static xb_status get_baseline(const cJSON *root, const char *path, xb_sweep_conf
     return XB_OK;
 }
 
+/* A device table is a file like the model: "table:FILE" resolved against dir. */
+static int resolve_table(const char *dir, const char *key, char **value)
+{
+    if (strcmp(key, "device") || strncmp(*value, "table:", 6) || !(*value)[6])
+        return 0;
+    char *r = resolve_spec(dir, *value);
+    if (!r)
+        return -1;
+    free(*value);
+    *value = r;
+    return 0;
+}
+
+static xb_status resolve_tables(const char *dir, xb_sweep_config *c, xb_error *err)
+{
+    for (int i = 0; i < c->n_base; i++)
+        if (resolve_table(dir, c->base[i].key, &c->base[i].value))
+            return nomem(err);
+    for (int i = 0; i < c->n_baseline; i++)
+        if (resolve_table(dir, c->baseline_params[i].key, &c->baseline_params[i].value))
+            return nomem(err);
+    for (int a = 0; a < c->n_axes; a++)
+        for (int v = 0; v < c->axes[a].n; v++)
+            if (resolve_table(dir, c->axes[a].key, &c->axes[a].values[v]))
+                return nomem(err);
+    return XB_OK;
+}
+
 static xb_status parse(const cJSON *root, const char *path, const char *dir, xb_sweep_config *c,
                        xb_error *err)
 {
@@ -292,7 +320,7 @@ static xb_status parse(const cJSON *root, const char *path, const char *dir, xb_
         return s;
     const cJSON *axes = cJSON_GetObjectItemCaseSensitive(root, "axes");
     c->n_points = 1;
-    if (axes && (s = sw_axes_get(axes, path, c, err)))
+    if ((axes && (s = sw_axes_get(axes, path, c, err))) || (s = resolve_tables(dir, c, err)))
         return s;
     return sw_plots_get(cJSON_GetObjectItemCaseSensitive(root, "plots"), path, c, err);
 }
