@@ -134,14 +134,6 @@ int xb_solver_concurrent(const xb_solver *s);
 xb_status xb_solver_solve_group(xb_solver *const *s, int n, const double *v, size_t k, double *const *out,
                                 xb_solver_work *w, xb_error *err);
 
-typedef struct {
-    const double *sd;
-    unsigned long long key;
-} xb_read_noise;
-xb_status xb_solver_solve_group_noisy(xb_solver *const *s, const xb_read_noise *nz, int n, const double *v,
-                                      size_t k, const unsigned long long *reads, double *const *out,
-                                      xb_solver_work *w, xb_error *err);
-double xb_read_normal(unsigned long long key, unsigned long long read, unsigned long long cell);
 /* The circuit the solver was built for (its own copy). */
 const xb_circuit *xb_solver_circuit(const xb_solver *s);
 
