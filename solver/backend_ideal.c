@@ -3,14 +3,25 @@
  * With every wire, driver and sense resistance zero each cell sees its full
  * input, so out = alpha v G (alpha = V_read for gate-input bits, 1 for volts):
  * one GEMM (gemm.c), exact to the rounding of the product. */
+#include <stdlib.h>
 #include <string.h>
 
-#include "solver_internal.h"
+#include "read_noise.h"
 
 static xb_status ideal_new(xb_solver *s, xb_error *err)
 {
     xb_circuit *c = s->circuit;
     double t0 = xb_clock_now();
+    /* The raw conductances stay for read noise (read_noise.h), which perturbs
+     * them before the access resistance folds in. */
+    xb_ideal_state *st = calloc(1, sizeof *st);
+    const size_t mn = (size_t)c->rows * c->cols;
+    if (st && c->r_access != 0.0 && (st->g_raw = malloc(mn * sizeof *st->g_raw)))
+        memcpy(st->g_raw, c->g, mn * sizeof *st->g_raw);
+    s->state = st;
+    if (!st || (c->r_access != 0.0 && !st->g_raw))
+        return xb_error_set(err, XB_ENOMEM, "ideal backend: out of memory for %d x %d", c->rows, c->cols);
+    st->r_access = c->r_access;
     /* Fold the access resistance into the cell conductances once. */
     for (int i = 0; i < c->rows; i++)
         for (int j = 0; j < c->cols; j++)
@@ -51,12 +62,20 @@ static xb_status ideal_solve(xb_solver *s, const double *v, size_t k, double *ou
     return XB_OK;
 }
 
-static void ideal_free(xb_solver *s) { (void)s; }
+static void ideal_free(xb_solver *s)
+{
+    xb_ideal_state *st = s->state;
+    if (st)
+        free(st->g_raw);
+    free(st);
+    s->state = NULL;
+}
 
-/* The circuit's copy and the folded conductances. */
+/* The circuit's copy and the folded conductances (and the raw ones with an
+ * access resistance). */
 static size_t ideal_estimate(const xb_circuit *c, const xb_solver_options *opt)
 {
-    return 2 * (size_t)c->rows * c->cols * sizeof(double);
+    return (c->r_access != 0.0 ? 3 : 2) * (size_t)c->rows * c->cols * sizeof(double);
 }
 
 const xb_backend_ops xb_ideal_backend = {"ideal", ideal_estimate, ideal_new, ideal_solve, NULL, ideal_free};

@@ -135,6 +135,21 @@ void xb_column_work_release(xb_solver_work *w)
     memset(w, 0, sizeof *w);
 }
 
+int xb_column_work_grow(void *pp, size_t *cap, size_t need, size_t elem)
+{
+    void **p = pp;
+    if (need <= *cap && *p)
+        return 0;
+    size_t n = need > 2 * *cap ? need : 2 * *cap;
+    void *q = malloc((n ? n : 1) * elem);
+    if (!q)
+        return -1;
+    free(*p);
+    *p = q;
+    *cap = n;
+    return 0;
+}
+
 xb_solver_work *xb_solver_work_new(xb_error *err)
 {
     xb_solver_work *w = calloc(1, sizeof *w);

@@ -178,22 +178,6 @@ static int column_bits_avx2(const double *xk, int M, uint64_t *bits, int *bad)
     return n;
 }
 
-/* Room for need elements of size elem in *p (kept and grown: the work's buffers). */
-static int work_grow(void *pp, size_t *cap, size_t need, size_t elem)
-{
-    void **p = pp;
-    if (need <= *cap && *p)
-        return 0;
-    size_t n = need > 2 * *cap ? need : 2 * *cap;
-    void *q = malloc((n ? n : 1) * elem);
-    if (!q)
-        return -1;
-    free(*p);
-    *p = q;
-    *cap = n;
-    return 0;
-}
-
 /* The inputs' enabled rows, for every model with M rows: per vector its count,
  * the dense ones (kd, as masks in xp) and the sparse ones (ks, as row lists at
  * rows + off[s]).  -1: out of memory; -2: an entry is neither 0 nor 1. */
@@ -201,9 +185,9 @@ static int column_scan_avx2(const double *x, size_t K, int M, xb_solver_work *w,
 {
     const int dense_min = (int)(XB_COLUMN_DENSE_FRACTION * M) + 1; /* enabled rows of a dense vector */
     const int nw = (M + 63) / 64;
-    if (work_grow(&w->cnt, &w->cap_k, K, sizeof *w->cnt) || work_grow(&w->off, &w->cap_off, K + 1, sizeof *w->off) ||
-        work_grow(&w->kd, &w->cap_kd, K, sizeof *w->kd) || work_grow(&w->ks, &w->cap_ks, K, sizeof *w->ks) ||
-        work_grow(&w->bits, &w->cap_bits, K * (size_t)nw, sizeof *w->bits))
+    if (xb_column_work_grow(&w->cnt, &w->cap_k, K, sizeof *w->cnt) || xb_column_work_grow(&w->off, &w->cap_off, K + 1, sizeof *w->off) ||
+        xb_column_work_grow(&w->kd, &w->cap_kd, K, sizeof *w->kd) || xb_column_work_grow(&w->ks, &w->cap_ks, K, sizeof *w->ks) ||
+        xb_column_work_grow(&w->bits, &w->cap_bits, K * (size_t)nw, sizeof *w->bits))
         return -1;
     int bad = 0;
     for (size_t k = 0; k < K; k++)
@@ -229,8 +213,8 @@ static int column_scan_avx2(const double *x, size_t K, int M, xb_solver_work *w,
     sc->work = work;
     sc->ngd = (long)((nd + RB_VECS - 1) / RB_VECS);
     sc->ngs = (long)((nsp + SP_VECS - 1) / SP_VECS);
-    if (work_grow(&w->rows, &w->cap_rows, tot, sizeof *w->rows) ||
-        work_grow(&w->xp, &w->cap_xp, (size_t)sc->ngd * M * RB_VECS + 1, sizeof *w->xp))
+    if (xb_column_work_grow(&w->rows, &w->cap_rows, tot, sizeof *w->rows) ||
+        xb_column_work_grow(&w->xp, &w->cap_xp, (size_t)sc->ngd * M * RB_VECS + 1, sizeof *w->xp))
         return -1;
     for (size_t s = 0; s < nsp; s++) {
         const uint64_t *b = w->bits + w->ks[s] * nw;

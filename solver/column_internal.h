@@ -81,6 +81,9 @@ struct xb_solver_work {
 };
 /* Free a work's buffers (not the struct). */
 void xb_column_work_release(xb_solver_work *w);
+/* Room for need elements of size elem in *pp, a buffer of the work whose
+ * capacity is *cap (kept and grown, contents not kept); -1 when out of memory. */
+int xb_column_work_grow(void *pp, size_t *cap, size_t need, size_t elem);
 
 /* The scan of a batch: dense and sparse vectors, groups, and the work in
  * enabled-cell updates per column. */

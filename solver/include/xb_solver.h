@@ -134,6 +134,40 @@ int xb_solver_concurrent(const xb_solver *s);
 xb_status xb_solver_solve_group(xb_solver *const *s, int n, const double *v, size_t k, double *const *out,
                                 xb_solver_work *w, xb_error *err);
 
+/* Read noise: every vector solved sees the conductances g + sd * Z of its own
+ * draw (clipped at 0: a conductance is not negative), Z ~ N(0,1) per cell and
+ * per read, a pure function of (key, read, cell index i*N+j): the same read of
+ * the same array gives the same numbers on every backend, in any order, on any
+ * thread, and cells that carry no current (disabled rows) need not be drawn.
+ * g is the cell's own conductance (xb_circuit.g), before a series access
+ * resistance; the draw is exact in distribution to well below any sampling
+ * error (a counter-based SplitMix64 hash, inverted through a tabulated normal
+ * quantile good to 3e-8; solver/read_noise.h). */
+typedef struct {
+    const double *sd;       /* M*N siemens, row-major like xb_circuit.g: sigma of each cell (not copied) */
+    unsigned long long key; /* the array's stream */
+} xb_read_noise;
+/* xb_solver_solve_group with read noise: nz[q] for solver s[q] (nz NULL or
+ * nz[q].sd NULL: that solver reads without noise, bit-identical to
+ * xb_solver_solve_group; so does an sd that is zero everywhere); reads[r] is
+ * vector r's read number.  Every sd must be finite and >= 0 (XB_EINVAL).
+ * Cost per vector, by backend:
+ *   column (linear cells, ideal supply): the walk over the enabled rows, with
+ *     each enabled cell drawn where the recurrence uses it (no other cell is
+ *     drawn); measured 1152x256 at 30% bits: see docs/solver.md;
+ *   ideal: one draw and one multiply-add per cell of each nonzero row;
+ *   every other backend: per vector, a copy of the circuit with drawn
+ *     conductances and a new solver of the same kind (transfer: cholmod), that
+ *     is a numeric factorization (or a Newton solve from scratch) per vector.
+ * Same thread-safety as xb_solver_solve_group; the solvers' statistics are not
+ * updated by the noisy solves. */
+xb_status xb_solver_solve_group_noisy(xb_solver *const *s, const xb_read_noise *nz, int n, const double *v,
+                                      size_t k, const unsigned long long *reads, double *const *out,
+                                      xb_solver_work *w, xb_error *err);
+/* One standard normal, the draw of cell `cell` of read `read` of stream `key`
+ * (what the solvers use; for tests and for users who want the realization). */
+double xb_read_normal(unsigned long long key, unsigned long long read, unsigned long long cell);
+
 /* The circuit the solver was built for (its own copy). */
 const xb_circuit *xb_solver_circuit(const xb_solver *s);
 

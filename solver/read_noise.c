@@ -1,0 +1,172 @@
+/* read_noise.c: the read-noise generator of read_noise.h: the stream of a
+ * read, the node table of the inverse normal, one draw, and a row of noisy
+ * conductances (AVX-512 where the CPU has it). */
+#include <math.h>
+#include <pthread.h>
+#include <string.h>
+
+#include "read_noise.h"
+#include "read_noise_avx512.h"
+
+#define RN_SALT_KEY 0x243f6a8885a308d3ULL  /* pi's fraction bits: any odd constant, two different ones */
+#define RN_SALT_READ 0x13198a2e03707344ULL
+
+uint64_t xb_rn_seed(uint64_t key, uint64_t read)
+{
+    return xb_rn_mix(xb_rn_mix(key ^ RN_SALT_KEY) ^ xb_rn_mix(read ^ RN_SALT_READ));
+}
+
+/* Q(p): the z with erfc(z / sqrt 2) = p, which is P(|Z| > z) for 0 < p <= 1, in
+ * long double; its analytic continuation Q(p) = -Q(2 - p) past p = 1 gives the
+ * nodes beyond the top octave's end.  Start from Abramowitz and Stegun 26.2.23 (error below 4.5e-4), then
+ * Newton on erfcl, which converges quadratically from there to the long
+ * double's precision (1e-19) in four steps; six are taken. */
+static long double rn_quantile(long double p)
+{
+    if (p > 1.0L)
+        return -rn_quantile(2.0L - p);
+    if (p == 1.0L)
+        return 0.0L;
+    const long double t = sqrtl(-2.0L * logl(p / 2)); /* A&S 26.2.23 for the upper tail p / 2 */
+    long double z = t - (2.515517L + 0.802853L * t + 0.010328L * t * t) /
+                            (1.0L + 1.432788L * t + 0.189269L * t * t + 0.001308L * t * t * t);
+    if (z < 0)
+        z = 0;
+    const long double sqrt2 = 1.41421356237309504880168872420969808L;
+    const long double dens = 0.79788456080286535587989211986876373L; /* sqrt(2 / pi) */
+    for (int it = 0; it < 6; it++)
+        z += (erfcl(z / sqrt2) - p) / (dens * expl(-z * z / 2));
+    return z;
+}
+
+static double rn_tab[RN_OCTAVES * RN_STRIDE];
+static pthread_once_t rn_once = PTHREAD_ONCE_INIT;
+
+/* Node k of octave e: p = 2^e (1 + k / RN_PIECES) 2^-53 (nodes past the
+ * octave's end belong to it, for the parabolas of its last pieces). */
+static void rn_build(void)
+{
+    for (int e = 0; e < RN_OCTAVES; e++)
+        for (int k = 0; k < RN_STRIDE; k++) {
+            long double p = ldexpl(1.0L + (long double)k / RN_PIECES, e - 53);
+            rn_tab[e * RN_STRIDE + k] = (double)rn_quantile(p);
+        }
+}
+
+const double *xb_rn_table(void)
+{
+    pthread_once(&rn_once, rn_build);
+    return rn_tab;
+}
+
+/* The draw from h (read_noise.h), on the table tab. */
+static inline double rn_z(uint64_t h, const double *tab)
+{
+    const uint64_t sign = h & 0x8000000000000000ULL, q = ((h << 1) >> 11) | 1;
+    const double qd = (double)q; /* exact: q < 2^53 */
+    uint64_t b;
+    memcpy(&b, &qd, sizeof b);
+    const int64_t idx = (int64_t)(b >> (52 - RN_BITS)) + (int64_t)((b >> 52) << 1) - RN_IDX_BIAS;
+    const uint64_t fb = ((b << RN_BITS) & 0x000fffffffffffffULL) | 0x3ff0000000000000ULL; /* t in [0, 1) */
+    double t;
+    memcpy(&t, &fb, sizeof t);
+    t -= 1.0;
+    const double z0 = tab[idx], z1 = tab[idx + 1], z2 = tab[idx + 2];
+    const double d1 = z1 - z0, d2 = (z2 - z1) - d1;
+    const double z = fma(t, fma(t - 1.0, 0.5 * d2, d1), z0);
+    uint64_t zb;
+    memcpy(&zb, &z, sizeof zb);
+    zb ^= sign;
+    double r;
+    memcpy(&r, &zb, sizeof r);
+    return r;
+}
+
+double xb_rn_normal(uint64_t s, uint64_t cell) { return rn_z(xb_rn_mix(s ^ cell * RN_GAMMA), xb_rn_table()); }
+
+double xb_read_normal(unsigned long long key, unsigned long long read, unsigned long long cell)
+{
+    return xb_rn_normal(xb_rn_seed(key, read), cell);
+}
+
+int xb_rn_avx512(void)
+{
+#if defined(__x86_64__)
+    static int has = -1;
+    if (has < 0)
+        has = __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512dq") &&
+              __builtin_cpu_supports("avx512vl") && __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
+    return has;
+#else
+    return 0;
+#endif
+}
+
+/* One noisy conductance, as rn_g8 lane by lane. */
+static inline double rn_g(double g, double sd, double z, double ra)
+{
+    double v = fma(sd, z, g);
+    v = v > 0.0 ? v : 0.0;
+    return ra != 0.0 ? v / fma(ra, v, 1.0) : v;
+}
+
+#if defined(__x86_64__)
+RN_TARGET static void rn_acc512(uint64_t s, uint64_t cell0, const double *g, const double *sd, int n, double ra,
+                                double xv, double *acc, const double *tab)
+{
+    const __m512i lane = _mm512_set_epi64(7, 6, 5, 4, 3, 2, 1, 0);
+    const __m512i gam = _mm512_set1_epi64((long long)RN_GAMMA), sv = _mm512_set1_epi64((long long)s);
+    const __m512d xx = _mm512_set1_pd(xv);
+    int j = 0;
+    for (; j + 8 <= n; j += 8) {
+        const __m512i cell = _mm512_add_epi64(_mm512_set1_epi64((long long)(cell0 + (uint64_t)j)), lane);
+        const __m512i x = _mm512_xor_si512(sv, _mm512_mullo_epi64(cell, gam));
+        const __m512d gn = rn_g8(_mm512_loadu_pd(g + j), _mm512_loadu_pd(sd + j), x, tab, ra);
+        _mm512_storeu_pd(acc + j, _mm512_fmadd_pd(xx, gn, _mm512_loadu_pd(acc + j)));
+    }
+    for (; j < n; j++)
+        acc[j] = fma(xv, rn_g(g[j], sd[j], rn_z(xb_rn_mix(s ^ (cell0 + (uint64_t)j) * RN_GAMMA), tab), ra), acc[j]);
+}
+
+RN_TARGET static void rn_row512(uint64_t s, uint64_t cell0, const double *g, const double *sd, int n, double ra,
+                                double *out, const double *tab)
+{
+    const __m512i lane = _mm512_set_epi64(7, 6, 5, 4, 3, 2, 1, 0);
+    const __m512i gam = _mm512_set1_epi64((long long)RN_GAMMA), sv = _mm512_set1_epi64((long long)s);
+    int j = 0;
+    for (; j + 8 <= n; j += 8) {
+        const __m512i cell = _mm512_add_epi64(_mm512_set1_epi64((long long)(cell0 + (uint64_t)j)), lane);
+        const __m512i x = _mm512_xor_si512(sv, _mm512_mullo_epi64(cell, gam));
+        _mm512_storeu_pd(out + j, rn_g8(_mm512_loadu_pd(g + j), _mm512_loadu_pd(sd + j), x, tab, ra));
+    }
+    for (; j < n; j++)
+        out[j] = rn_g(g[j], sd[j], rn_z(xb_rn_mix(s ^ (cell0 + (uint64_t)j) * RN_GAMMA), tab), ra);
+}
+#endif
+
+void xb_rn_row(uint64_t s, uint64_t cell0, const double *g, const double *sd, int n, double ra, double *out)
+{
+    const double *tab = xb_rn_table();
+#if defined(__x86_64__)
+    if (xb_rn_avx512()) {
+        rn_row512(s, cell0, g, sd, n, ra, out, tab);
+        return;
+    }
+#endif
+    for (int j = 0; j < n; j++)
+        out[j] = rn_g(g[j], sd[j], rn_z(xb_rn_mix(s ^ (cell0 + (uint64_t)j) * RN_GAMMA), tab), ra);
+}
+
+void xb_rn_row_acc(uint64_t s, uint64_t cell0, const double *g, const double *sd, int n, double ra, double x,
+                   double *acc)
+{
+    const double *tab = xb_rn_table();
+#if defined(__x86_64__)
+    if (xb_rn_avx512()) {
+        rn_acc512(s, cell0, g, sd, n, ra, x, acc, tab);
+        return;
+    }
+#endif
+    for (int j = 0; j < n; j++)
+        acc[j] = fma(x, rn_g(g[j], sd[j], rn_z(xb_rn_mix(s ^ (cell0 + (uint64_t)j) * RN_GAMMA), tab), ra), acc[j]);
+}
