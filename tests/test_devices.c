@@ -166,10 +166,11 @@ static void read_noise(void)
     base(&c);
     set(&c, "read_noise", "0.05");
     const int per = classes;
-    unsigned long long h8, h1, h2;
+    unsigned long long h8, h2;
     float *b8 = run(&c, 0, n_images, 8, &h8);
-    float *b1 = run(&c, 0, n_images, 1, &h1);
-    XB_CHECK_MSG(same(b8, b1, n_images * per) && h8 == h1, "read noise depends on the batch size");
+    float *b1 = run(&c, 0, n_images, 1, NULL);
+    /* (the sums hash numbers the vectors within a call, so only the logits compare across batch sizes) */
+    XB_CHECK_MSG(same(b8, b1, n_images * per), "read noise depends on the batch size");
     int threads = xb_threads_get();
     XB_CHECK(xb_threads_set(threads == 1 ? 2 : 1, &err) == XB_OK);
     float *t2 = run(&c, 0, n_images, 8, &h2);
