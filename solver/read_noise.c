@@ -16,16 +16,13 @@ uint64_t xb_rn_seed(uint64_t key, uint64_t read)
     return xb_rn_mix(xb_rn_mix(key ^ RN_SALT_KEY) ^ xb_rn_mix(read ^ RN_SALT_READ));
 }
 
-/* Q(p): the z with erfc(z / sqrt 2) = p, which is P(|Z| > z) for 0 < p <= 1, in
- * long double; its analytic continuation Q(p) = -Q(2 - p) past p = 1 gives the
- * nodes beyond the top octave's end.  Start from Abramowitz and Stegun 26.2.23 (error below 4.5e-4), then
+/* Q(p): the z >= 0 with erfc(z / sqrt 2) = p = P(|Z| > z), 0 < p <= 1, in long
+ * double.  Start from Abramowitz and Stegun 26.2.23 (error below 4.5e-4), then
  * Newton on erfcl, which converges quadratically from there to the long
  * double's precision (1e-19) in four steps; six are taken. */
 static long double rn_quantile(long double p)
 {
-    if (p > 1.0L)
-        return -rn_quantile(2.0L - p);
-    if (p == 1.0L)
+    if (p >= 1.0L)
         return 0.0L;
     const long double t = sqrtl(-2.0L * logl(p / 2)); /* A&S 26.2.23 for the upper tail p / 2 */
     long double z = t - (2.515517L + 0.802853L * t + 0.010328L * t * t) /
@@ -39,17 +36,29 @@ static long double rn_quantile(long double p)
     return z;
 }
 
-static double rn_tab[RN_OCTAVES * RN_STRIDE];
+static double rn_tab[3 * RN_NT];
 static pthread_once_t rn_once = PTHREAD_ONCE_INIT;
 
-/* Node k of octave e: p = 2^e (1 + k / RN_PIECES) 2^-53 (nodes past the
- * octave's end belong to it, for the parabolas of its last pieces). */
+/* Piece k of octave e: q from 2^e (1 + k / RN_PIECES), width h = 2^(e - RN_BITS);
+ * the parabola through Q at the Chebyshev points d_m = h (1 - cos((2m + 1) pi / 6)) / 2,
+ * in monomial form in d. */
 static void rn_build(void)
 {
+    const long double c = 0.86602540378443864676372317075293618L; /* cos(pi / 6) */
     for (int e = 0; e < RN_OCTAVES; e++)
-        for (int k = 0; k < RN_STRIDE; k++) {
-            long double p = ldexpl(1.0L + (long double)k / RN_PIECES, e - 53);
-            rn_tab[e * RN_STRIDE + k] = (double)rn_quantile(p);
+        for (int k = 0; k < RN_PIECES; k++) {
+            const long double q0 = ldexpl(1.0L + (long double)k / RN_PIECES, e), h = ldexpl(1.0L, e - RN_BITS);
+            const long double d[3] = {h * (1 - c) / 2, h / 2, h * (1 + c) / 2};
+            long double f[3];
+            for (int m = 0; m < 3; m++)
+                f[m] = rn_quantile(ldexpl(q0 + d[m], -53));
+            /* Newton's divided differences, then the monomial coefficients */
+            const long double f01 = (f[1] - f[0]) / (d[1] - d[0]), f12 = (f[2] - f[1]) / (d[2] - d[1]);
+            const long double f012 = (f12 - f01) / (d[2] - d[0]);
+            const int t = e * RN_PIECES + k;
+            rn_tab[t] = (double)(f[0] - f01 * d[0] + f012 * d[0] * d[1]);
+            rn_tab[RN_NT + t] = (double)(f01 - f012 * (d[0] + d[1]));
+            rn_tab[2 * RN_NT + t] = (double)f012;
         }
 }
 
@@ -62,18 +71,16 @@ const double *xb_rn_table(void)
 /* The draw from h (read_noise.h), on the table tab. */
 static inline double rn_z(uint64_t h, const double *tab)
 {
-    const uint64_t sign = h & 0x8000000000000000ULL, q = ((h << 1) >> 11) | 1;
+    const uint64_t sign = h << 63, q = (h >> 11) | 1;
     const double qd = (double)q; /* exact: q < 2^53 */
     uint64_t b;
     memcpy(&b, &qd, sizeof b);
-    const int64_t idx = (int64_t)(b >> (52 - RN_BITS)) + (int64_t)((b >> 52) << 1) - RN_IDX_BIAS;
-    const uint64_t fb = ((b << RN_BITS) & 0x000fffffffffffffULL) | 0x3ff0000000000000ULL; /* t in [0, 1) */
-    double t;
-    memcpy(&t, &fb, sizeof t);
-    t -= 1.0;
-    const double z0 = tab[idx], z1 = tab[idx + 1], z2 = tab[idx + 2];
-    const double d1 = z1 - z0, d2 = (z2 - z1) - d1;
-    const double z = fma(t, fma(t - 1.0, 0.5 * d2, d1), z0);
+    const int64_t idx = (int64_t)(b >> (52 - RN_BITS)) - RN_IDX_BIAS;
+    const uint64_t sb = b & ~((1ULL << (52 - RN_BITS)) - 1);
+    double start;
+    memcpy(&start, &sb, sizeof start);
+    const double d = qd - start; /* exact: the same binade */
+    const double z = fma(d, fma(d, tab[2 * RN_NT + idx], tab[RN_NT + idx]), tab[idx]);
     uint64_t zb;
     memcpy(&zb, &z, sizeof zb);
     zb ^= sign;

@@ -9,22 +9,23 @@
  * with mix Stafford's "Mix13", the output function of SplitMix64 (Steele, Lea
  * and Flood, "Fast splittable pseudorandom number generators", OOPSLA 2014;
  * the constants of Vigna's splitmix64.c), which passes BigCrush on a counter.
- * h becomes a normal by inversion: the top bit is the sign, the next 52 bits
- * m give p = (2m + 1) 2^-53, uniform on the midpoints of 2^52 bins of (0, 1),
- * and |Z| = Q(p), the point with P(|Z| > Q(p)) = p, i.e. Q(p) = sqrt(2)
- * erfcinv(p).  The tail is cut at p = 2^-53 (|Z| = 8.3, a probability of 1e-16).
+ * h becomes a normal by inversion: bit 0 is the sign, the top 53 bits with
+ * the lowest set, q = (h >> 11) | 1, give p = q 2^-53, uniform on the midpoints
+ * of 2^52 bins of (0, 1), and |Z| = Q(p), the point with P(|Z| > Q(p)) = p,
+ * i.e. Q(p) = sqrt(2) erfcinv(p).  The tail is cut at p = 2^-53 (|Z| = 8.3, a
+ * probability of 1e-16).
  *
- * Q comes from a table: each octave of p (53 of them, p in [2^e, 2^(e+1)) 2^-53)
- * is cut into RN_PIECES equal pieces; Q is known at their ends (RN_PIECES + 2
- * nodes an octave, computed at first use in long double, Newton on erfcl, to
- * well below a double's rounding) and interpolated by the parabola through the
- * three nodes from the piece's start.  The octave and the piece are the
- * exponent and top mantissa bits of p as a double, the position in the piece
- * its remaining mantissa bits: no division, no logarithm.  The interpolation
- * error (|Q'''| h^3 / 15.6 in theory), measured against Q in long double at 64
- * points of every piece: at most 2.8e-8 in |Z| (near |Z| = 0.67, less in the
- * tails), 1.8e-8 in the distribution function, which a Kolmogorov-Smirnov test
- * would need some 1e16 draws to resolve.
+ * Q comes from a table: each octave of q (53 of them, q in [2^e, 2^(e+1))) is
+ * cut into RN_PIECES equal pieces, and on each piece Q is the parabola
+ * a0 + a1 d + a2 d^2 in d = q - (the piece's start), through Q at the piece's
+ * three Chebyshev points (computed at first use in long double, Newton on
+ * erfcl, to well below a double's rounding).  The piece is the exponent and top
+ * mantissa bits of q as a double, d its remaining mantissa bits (exact): no
+ * division, no logarithm, two FMAs.  The interpolation error, measured against
+ * Q in long double at 64 points of every piece: at most 2.3e-9 in |Z|
+ * (largest near |Z| = 0.67, less in the tails), 1.5e-9 in the distribution
+ * function, which a Kolmogorov-Smirnov test would need some 1e18 draws to
+ * resolve.
  *
  * Every path (scalar here, AVX-512 in the kernels) does the same exact integer
  * and IEEE operations in the same order (fma where it says so), so a draw has
@@ -38,12 +39,11 @@
 
 #define RN_BITS 7                    /* log2 of the pieces an octave */
 #define RN_PIECES (1 << RN_BITS)
-#define RN_STRIDE (RN_PIECES + 2)    /* nodes stored per octave */
-#define RN_OCTAVES 53                /* p = (2m + 1) 2^-53 has 53 octaves */
+#define RN_OCTAVES 53                /* q < 2^53 has 53 octaves */
+#define RN_NT (RN_OCTAVES * RN_PIECES) /* pieces */
 #define RN_GAMMA 0x9e3779b97f4a7c15ULL /* 2^64 / golden ratio, odd: cells spread over the input of mix */
-/* The table index of a double p' = 2m + 1 with bits b: (b >> 45) counts pieces
- * from octave 0 of exponent 1023; each octave stores 2 nodes more. */
-#define RN_IDX_BIAS (1023LL * RN_PIECES + 2LL * 1023)
+/* The piece of q as a double with bits b: (b >> 45) - RN_IDX_BIAS. */
+#define RN_IDX_BIAS (1023LL * RN_PIECES)
 
 static inline uint64_t xb_rn_mix(uint64_t z)
 {
@@ -54,7 +54,8 @@ static inline uint64_t xb_rn_mix(uint64_t z)
 
 /* The stream of one read of one array. */
 uint64_t xb_rn_seed(uint64_t key, uint64_t read);
-/* The node table (RN_OCTAVES x RN_STRIDE doubles), built on first call; thread-safe. */
+/* The table: a0, a1 and a2 of every piece (3 x RN_NT doubles), built on first
+ * call; thread-safe. */
 const double *xb_rn_table(void);
 /* The normal of cell `cell` on stream s (scalar). */
 double xb_rn_normal(uint64_t s, uint64_t cell);

@@ -17,20 +17,15 @@ RN_TARGET static inline __attribute__((always_inline)) __m512d rn_z8(__m512i x, 
     x = _mm512_xor_si512(x, _mm512_srli_epi64(x, 27));
     x = _mm512_mullo_epi64(x, _mm512_set1_epi64((long long)0x94d049bb133111ebULL));
     x = _mm512_xor_si512(x, _mm512_srli_epi64(x, 31));
-    const __m512i sign = _mm512_and_si512(x, _mm512_set1_epi64((long long)0x8000000000000000ULL));
-    const __m512i q = _mm512_or_si512(_mm512_srli_epi64(_mm512_slli_epi64(x, 1), 11), _mm512_set1_epi64(1));
-    const __m512i b = _mm512_castpd_si512(_mm512_cvtepu64_pd(q)); /* exact: q < 2^53 */
-    const __m512i idx = _mm512_sub_epi64(_mm512_add_epi64(_mm512_srli_epi64(b, 52 - RN_BITS),
-                                                          _mm512_slli_epi64(_mm512_srli_epi64(b, 52), 1)),
-                                         _mm512_set1_epi64(RN_IDX_BIAS));
-    const __m512d z0 = _mm512_i64gather_pd(idx, tab, 8), z1 = _mm512_i64gather_pd(idx, tab + 1, 8),
-                  z2 = _mm512_i64gather_pd(idx, tab + 2, 8);
-    const __m512i fb = _mm512_or_si512(_mm512_and_si512(_mm512_slli_epi64(b, RN_BITS), _mm512_set1_epi64(0x000fffffffffffffLL)),
-                                       _mm512_set1_epi64(0x3ff0000000000000LL));
-    const __m512d one = _mm512_set1_pd(1.0), t = _mm512_sub_pd(_mm512_castsi512_pd(fb), one);
-    const __m512d d1 = _mm512_sub_pd(z1, z0), d2 = _mm512_sub_pd(_mm512_sub_pd(z2, z1), d1);
-    const __m512d c = _mm512_fmadd_pd(_mm512_sub_pd(t, one), _mm512_mul_pd(_mm512_set1_pd(0.5), d2), d1);
-    const __m512d z = _mm512_fmadd_pd(t, c, z0);
+    const __m512i sign = _mm512_slli_epi64(x, 63), q = _mm512_or_si512(_mm512_srli_epi64(x, 11), _mm512_set1_epi64(1));
+    const __m512d qd = _mm512_cvtepu64_pd(q); /* exact: q < 2^53 */
+    const __m512i b = _mm512_castpd_si512(qd);
+    const __m512i idx = _mm512_sub_epi64(_mm512_srli_epi64(b, 52 - RN_BITS), _mm512_set1_epi64(RN_IDX_BIAS));
+    const __m512d start = _mm512_castsi512_pd(_mm512_and_si512(b, _mm512_set1_epi64(-(1LL << (52 - RN_BITS)))));
+    const __m512d d = _mm512_sub_pd(qd, start);
+    const __m512d a2 = _mm512_i64gather_pd(idx, tab + 2 * RN_NT, 8), a1 = _mm512_i64gather_pd(idx, tab + RN_NT, 8),
+                  a0 = _mm512_i64gather_pd(idx, tab, 8);
+    const __m512d z = _mm512_fmadd_pd(d, _mm512_fmadd_pd(d, a2, a1), a0);
     return _mm512_castsi512_pd(_mm512_xor_si512(_mm512_castpd_si512(z), sign));
 }
 

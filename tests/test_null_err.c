@@ -165,6 +165,9 @@ static void solver_module(void)
         XB_CHECK(w != NULL);
         FAILS(XB_EINVAL, xb_solver_solve_group(pair, 2, v, 1, outs, w, err)); /* a NULL solver */
         FAILS(XB_EINVAL, xb_solver_solve_group(pair, 1, v, 1, outs, w, err)); /* NaN input */
+        unsigned long long reads[1] = {0};
+        FAILS(XB_EINVAL, xb_solver_solve_group_noisy(pair, NULL, 2, v, 1, reads, outs, w, err)); /* a NULL solver */
+        FAILS(XB_EINVAL, xb_solver_solve_group_noisy(pair, NULL, 1, v, 1, NULL, outs, w, err)); /* no reads */
         xb_solver_work_free(w);
     }
     /* a solver exists: SuiteSparse's allocator can no longer be replaced */

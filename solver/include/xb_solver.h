@@ -142,7 +142,7 @@ xb_status xb_solver_solve_group(xb_solver *const *s, int n, const double *v, siz
  * g is the cell's own conductance (xb_circuit.g), before a series access
  * resistance; the draw is exact in distribution to well below any sampling
  * error (a counter-based SplitMix64 hash, inverted through a tabulated normal
- * quantile good to 3e-8; solver/read_noise.h). */
+ * quantile good to 3e-9; solver/read_noise.h). */
 typedef struct {
     const double *sd;       /* M*N siemens, row-major like xb_circuit.g: sigma of each cell (not copied) */
     unsigned long long key; /* the array's stream */
