@@ -59,6 +59,7 @@ netgen circuit/shared/xb_graph.h
 solver circuit/shared/xb_graph.h
 tests/test_circuit.c circuit/shared/xb_graph.h
 tests/test_device_model.c inference/analog/device_model.h
+tests/test_device_model.c inference/analog/analog_impl.h
 tests/test_gemm.c solver/solver_internal.h
 tests/test_gemm.c circuit/shared/xb_graph.h
 onnx @generated/onnx.pb-c.h
