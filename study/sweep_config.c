@@ -272,6 +272,16 @@ static xb_status get_baseline(const cJSON *root, const char *path, xb_sweep_conf
     return XB_OK;
 }
 
+/* The folder of path ("." when it has none). */
+static char *dir_of(const char *path)
+{
+    const char *slash = strrchr(path, '/');
+    char *dir = slash ? malloc((size_t)(slash - path) + 2) : dup_str(".");
+    if (dir && slash)
+        snprintf(dir, (size_t)(slash - path) + 2, "%.*s", slash == path ? 1 : (int)(slash - path), path);
+    return dir;
+}
+
 /* A device table is a file like the model: "table:FILE" resolved against dir. */
 static int resolve_table(const char *dir, const char *key, char **value)
 {
@@ -385,11 +395,7 @@ xb_status xb_sweep_config_parse(const char *text, const char *path, xb_sweep_con
     if (!root)
         return err->code;
     xb_status s = XB_ENOMEM;
-    char *slash = strrchr(path, '/');
-    char *dir = slash ? malloc((size_t)(slash - path) + 2) : dup_str(".");
-    if (dir && slash)
-        snprintf(dir, (size_t)(slash - path) + 2, "%.*s", slash == path ? 1 : (int)(slash - path),
-                 path);
+    char *dir = dir_of(path);
     if (!dir || !(c->path = dup_str(path)))
         nomem(err);
     else
@@ -479,6 +485,13 @@ xb_status xb_sweep_params_load(const char *path, xb_analog_config *cfg, xb_error
     xb_analog_config c;
     xb_analog_config_init(&c);
     xb_status s = sw_params_get(root, "parameters", path, &p, &n, err);
+    char *dir = s == XB_OK ? dir_of(path) : NULL;
+    if (s == XB_OK && !dir)
+        s = nomem(err);
+    for (int i = 0; s == XB_OK && i < n; i++)
+        if (resolve_table(dir, p[i].key, &p[i].value))
+            s = nomem(err);
+    free(dir);
     for (int i = 0; s == XB_OK && i < n; i++)
         if ((s = xb_analog_config_set(&c, p[i].key, p[i].value, err)) != XB_OK)
             xb_error_prefix(err, "%s", path);

@@ -9,10 +9,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "xb_analog.h"
 #include "xb_matrix_io.h"
 #include "xb_model.h"
+#include "xb_sweep.h"
 #include "xb_test.h"
 #include "xb_threads.h"
 
@@ -257,8 +259,57 @@ static void refusals(void)
     XB_CHECK(xb_analog_config_hash(&c) != h0);
 }
 
+/* A table in a sweep configuration or a parameters file is a file like the
+ * model: relative to the configuration's folder. */
+static void write_table(const char *path)
+{
+    FILE *f = fopen(path, "w");
+    XB_CHECK_MSG(f != NULL, "cannot write %s", path);
+    if (f) {
+        fputs("1e-6,1e-6,1e-8\n1e-5,1e-5,1e-7\n", f);
+        fclose(f);
+    }
+}
+
+static void table_paths(void)
+{
+    const char *dir = xb_test_tmpdir();
+    char cfg[600], text[1600], want[700], params[600], table[600], sub[600];
+    snprintf(table, sizeof table, "%s/dev.csv", dir);
+    snprintf(sub, sizeof sub, "%s/sub", dir);
+    mkdir(sub, 0700);
+    snprintf(sub, sizeof sub, "%s/sub/dev.csv", dir);
+    write_table(table);
+    write_table(sub);
+    snprintf(cfg, sizeof cfg, "%s/sweep.json", dir);
+    snprintf(text, sizeof text,
+             "{ \"model\": \"m.onnx\", \"dataset\": \"fashion-mnist\", \"base\": { \"device\": \"table:dev.csv\" },\n"
+             "  \"axes\": { \"device\": [\"pcm\", \"table:%s\", \"table:sub/dev.csv\"] } }\n", sub);
+    xb_sweep_config c;
+    xb_error err = {0};
+    XB_CHECK_MSG(xb_sweep_config_parse(text, cfg, &c, &err) == XB_OK, "%s", err.msg);
+    snprintf(want, sizeof want, "table:%s", table);
+    XB_CHECK_MSG(c.n_base >= 1 && !strcmp(c.base[c.n_base - 1].value, want), "base device '%s', want '%s'",
+                 c.n_base ? c.base[c.n_base - 1].value : "", want);
+    snprintf(want, sizeof want, "table:%s", sub);
+    XB_CHECK(c.n_axes == 1 && !strcmp(c.axes[0].values[0], "pcm") && !strcmp(c.axes[0].values[1], want));
+    XB_CHECK_MSG(c.n_axes == 1 && !strcmp(c.axes[0].values[2], want), "axis device '%s'", c.axes[0].values[2]);
+    xb_sweep_config_free(&c);
+    /* xbar infer --analog params.json */
+    snprintf(params, sizeof params, "%s/sub/params.json", dir);
+    FILE *f = fopen(params, "w");
+    if (f) {
+        fputs("{ \"device\": \"table:dev.csv\" }\n", f);
+        fclose(f);
+    }
+    xb_analog_config a;
+    XB_CHECK_MSG(xb_sweep_params_load(params, &a, &err) == XB_OK, "%s", err.msg);
+    XB_CHECK_MSG(a.device == XB_DEVICE_TABLE && !strcmp(a.device_file, sub), "params device '%s'", a.device_file);
+}
+
 int main(void)
 {
+    table_paths();
     load();
     if (!model)
         XB_TEST_DONE();

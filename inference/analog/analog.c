@@ -324,6 +324,10 @@ xb_status xb_analog_calibrate(xb_analog *a, const float *x, int n, int batch, xb
     if (n < 1 || batch < 1 || !x)
         return xb_error_set(err, XB_EINVAL, "analog calibrate: need images (n = %d, batch = %d)", n, batch);
     int was_attached = a->attached;
+    for (int i = 0; i < a->n_layers; i++) { /* the ADC sees the arrays as programmed: no drift scale */
+        a->layers[i].drift_scale = 1.0;
+        a->layers[i].drift_scaled = 0;
+    }
     xb_model_set_matmul_hook(a->model, an_hook, a);
     /* 1: input ranges, from the digital network */
     a->mode = AN_CAL_ACT;
