@@ -249,6 +249,8 @@ static void refusals(void)
     XB_CHECK(xb_analog_config_get(&c, "read_noise", buf, sizeof buf, &err) == XB_OK && !strcmp(buf, "device"));
     set(&c, "device", spec);
     XB_CHECK(xb_analog_config_get(&c, "device", buf, sizeof buf, &err) == XB_OK && !strcmp(buf, spec));
+    XB_CHECK(xb_analog_config_get(&c, "device", buf, 12, &err) == XB_EINVAL && strlen(buf) == 11 &&
+             strstr(err.msg, "needs"));
     /* a table is its contents: editing it changes the configuration's hash */
     unsigned long long h0 = xb_analog_config_hash(&c);
     f = fopen(bad, "w");

@@ -390,7 +390,12 @@ xb_status xb_analog_config_get(const xb_analog_config *c, const char *key, char 
         return xb_error_set(err, XB_EINVAL, "analog config: unknown key '%s'", key ? key : "(null)");
     if (!c || !buf || len == 0)
         return xb_error_set(err, XB_EINVAL, "analog config: NULL configuration or no room for '%s'", key);
-    print_value(k, c, buf, len);
+    char text[XB_DEVICE_FILE_MAX + 16];
+    print_value(k, c, text, sizeof text);
+    snprintf(buf, len, "%s", text);
+    if (strlen(text) >= len)
+        return xb_error_set(err, XB_EINVAL, "analog config: %s needs %zu bytes, the buffer has %zu", key,
+                            strlen(text) + 1, len);
     return XB_OK;
 }
 

@@ -111,7 +111,7 @@ def make_config(params):
 def config_dict(cfg):
     """Every key's value as text, as a sweep's CSV columns hold them."""
     out = {}
-    buf = ctypes.create_string_buffer(256)
+    buf = ctypes.create_string_buffer(1100)
     err = L.xb_error()
     for key in analog_keys():
         L.check(xb_analog_config_get(ctypes.byref(cfg), key.encode(), buf, len(buf), ctypes.byref(err)), err)

@@ -30,7 +30,8 @@ extern "C" {
 #endif
 
 #define XB_SWEEP_MAX_POINTS 100000L /* more points than anyone can run: a typo */
-#define XB_SWEEP_VALUE_LEN 128      /* characters of one parameter value, as text */
+#define XB_SWEEP_VALUE_LEN 1040     /* characters of one parameter value, as text (a device table's
+                                       "table:" and path) */
 #define XB_SWEEP_BASELINE (-1L)     /* task number of the digital baseline */
 
 /* ---- the configuration ------------------------------------------------------ */

@@ -140,7 +140,8 @@ const xb_analog_key *xb_analog_config_key(int i);
 xb_status xb_analog_config_set(xb_analog_config *cfg, const char *key, const char *value, xb_error *err);
 /* Check the whole configuration (ranges, slicing covers the weight bits, ...). */
 xb_status xb_analog_config_validate(const xb_analog_config *cfg, xb_error *err);
-/* Write the value of key into buf (the inverse of _set), for CSV columns. */
+/* Write the value of key into buf (the inverse of _set), for CSV columns.
+ * XB_EINVAL when it does not fit in len bytes (buf then holds what fits). */
 xb_status xb_analog_config_get(const xb_analog_config *cfg, const char *key, char *buf, size_t len, xb_error *err);
 /* Hash of every parameter: two configurations with the same hash calibrate and
  * run identically (calibration caches are keyed by it). */
