@@ -147,7 +147,7 @@ int main(int argc, char **argv)
         return 1;
     }
     printf("read_noise: gate-input %dx%d, %ld vectors of %.0f%% bits, R̂p = %g, sd = 5%% of G, %d thread(s), "
-           "%ld samples (medians)\n\n| path | us/vector without noise | with noise | ratio (min-max) |\n|---|---|---|---|\n",
+           "%ld samples (medians)\n\n| path | CPU us/vector without noise | with noise | ratio (min-max) |\n|---|---|---|---|\n",
            M, N, K, 100 * density, RHAT, xb_threads_get(), repeat);
     const xb_read_noise nc = {sd, 7}, ni = {sd, 8};
     const job jc = {sc, &nc, v, (size_t)K, reads, out, w}, ji = {si, &ni, v, (size_t)K, reads, out, w};
