@@ -17,6 +17,11 @@
 #include "read_noise_avx512.h"
 #include "xb_threads.h"
 
+/* Enabled-cell updates from which two threads share a batch: the noiseless
+ * kernels' threshold (XB_COLUMN_PAR_WORK_AVX2) over the cost of a draw, about
+ * 15 updates (measured: bench/read_noise, docs/solver.md). */
+#define XB_COLUMN_PAR_WORK_NOISY (XB_COLUMN_PAR_WORK_AVX2 / 15)
+
 /* The strip sb (SP_COLS columns) of one vector, rows[0..cnt) enabled, on the
  * raw conductances g and sigmas sd (row-major M x N), stream s, access
  * resistance ra; currents into outk.  Portable: one row of noisy conductances
@@ -158,8 +163,8 @@ static void noisy_model(const column_model *m, const double *g, const double *sd
     double work = 0;
     for (size_t k = 0; k < K; k++)
         work += w->cnt[k];
-    /* the threshold of the noiseless kernels (column_avx2.c), and never inside a pool task */
-    const int par = ngs * m->ns > 1 && work * N >= XB_COLUMN_PAR_WORK_AVX2 && !xb_threads_in_task();
+    /* the noiseless kernels' threshold in time (column_avx2.c), and never inside a pool task */
+    const int par = ngs * m->ns > 1 && work * N >= XB_COLUMN_PAR_WORK_NOISY && !xb_threads_in_task();
 #if defined(__x86_64__)
     const double *tab = xb_rn_avx512() ? xb_rn_table() : NULL;
 #endif
