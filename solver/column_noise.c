@@ -61,61 +61,50 @@ static void noisy_strip(const column_model *m, const double *g, const double *sd
 }
 
 #if defined(__x86_64__)
-/* The same strip with 8 columns a lane vector: the draw of the 8 cells and the
- * two FMAs of the recurrence, three vectors a row. */
+/* The same strip, 8 columns a pass (the draw's constants and temporaries need
+ * most of the 32 registers; the recurrence's chain is no bound here: the
+ * draws are). */
 RN_TARGET static void noisy_strip512(const column_model *m, const double *g, const double *sd, double ra, uint64_t s,
                                      int sb, const int *rows, int cnt, double *outk, const double *tab)
 {
-    enum { SC = SP_COLS / 8 };
     const int M = m->rows, N = m->cols, j0 = sb * SP_COLS, nc = N - j0 < SP_COLS ? N - j0 : SP_COLS;
     const __m512d one = _mm512_set1_pd(1.0);
     const __m512i sv = _mm512_set1_epi64((long long)s), gam = _mm512_set1_epi64((long long)RN_GAMMA);
-    __m512d y[SC], w[SC];
-    __m512i colg[SC]; /* (j0 + column) * GAMMA of each lane */
-    __mmask8 km[SC];  /* the strip's columns that exist */
-    for (int c = 0; c < SC; c++) {
-        const int left = nc - 8 * c;
-        km[c] = left >= 8 ? 0xff : left > 0 ? (__mmask8)((1u << left) - 1) : 0;
-        const __m512i col = _mm512_add_epi64(_mm512_set1_epi64(j0 + 8 * c), _mm512_set_epi64(7, 6, 5, 4, 3, 2, 1, 0));
-        colg[c] = _mm512_mullo_epi64(col, gam);
-        y[c] = _mm512_setzero_pd(), w[c] = one;
-    }
-    const double *ph = m->ph ? m->ph + (size_t)sb * M * SP_COLS : NULL;
-    const double *pl = m->ph ? m->pl + (size_t)sb * M * SP_COLS : NULL;
-    int last = 0, since = 0;
-    for (int t = 0; t <= cnt; t++) {
-        const int i = t < cnt ? rows[t] : M - 1; /* the last pass: the wire below */
-        const __m512i rg = _mm512_set1_epi64((long long)((uint64_t)i * (uint64_t)N * RN_GAMMA));
-        const double *gr = g + (size_t)i * N + j0, *sr = sd + (size_t)i * N + j0;
-        const __m512d su = _mm512_set1_pd((double)(i - last) * m->r_value);
-#pragma GCC unroll 4
-        for (int c = 0; c < SC; c++) {
-            __m512d step = su;
-            if (ph) {
-                const size_t qi = (size_t)i * SP_COLS + 8 * c, ql = (size_t)last * SP_COLS + 8 * c;
-                step = _mm512_add_pd(_mm512_sub_pd(_mm512_load_pd(ph + qi), _mm512_load_pd(ph + ql)),
-                                     _mm512_sub_pd(_mm512_load_pd(pl + qi), _mm512_load_pd(pl + ql)));
-            }
-            w[c] = _mm512_fmadd_pd(step, y[c], w[c]);
-            if (t < cnt) {
-                const __m512i x = _mm512_xor_si512(sv, _mm512_add_epi64(rg, colg[c]));
-                const __m512d gn = rn_g8(_mm512_maskz_loadu_pd(km[c], gr + 8 * c),
-                                         _mm512_maskz_loadu_pd(km[c], sr + 8 * c), x, tab, ra);
-                y[c] = _mm512_fmadd_pd(gn, w[c], y[c]);
+    const double ru = m->r_value;
+    for (int c = 0; 8 * c < nc; c++) {
+        const int jc = j0 + 8 * c, left = nc - 8 * c;
+        const __mmask8 km = left >= 8 ? 0xff : (__mmask8)((1u << left) - 1); /* the columns that exist */
+        const __m512i col = _mm512_add_epi64(_mm512_set1_epi64(jc), _mm512_set_epi64(7, 6, 5, 4, 3, 2, 1, 0));
+        const __m512i colg = _mm512_mullo_epi64(col, gam); /* column * GAMMA of each lane */
+        const double *ph = m->ph ? m->ph + (size_t)sb * M * SP_COLS + 8 * c : NULL;
+        const double *pl = m->ph ? m->pl + (size_t)sb * M * SP_COLS + 8 * c : NULL;
+        __m512d y = _mm512_setzero_pd(), w = one;
+        int last = 0, since = 0;
+        for (int t = 0; t <= cnt; t++) {
+            const int i = t < cnt ? rows[t] : M - 1; /* the last pass: the wire below */
+            const __m512d step = ph ? _mm512_add_pd(_mm512_sub_pd(_mm512_load_pd(ph + (size_t)i * SP_COLS),
+                                                                  _mm512_load_pd(ph + (size_t)last * SP_COLS)),
+                                                    _mm512_sub_pd(_mm512_load_pd(pl + (size_t)i * SP_COLS),
+                                                                  _mm512_load_pd(pl + (size_t)last * SP_COLS)))
+                                    : _mm512_set1_pd((double)(i - last) * ru);
+            w = _mm512_fmadd_pd(step, y, w);
+            if (t == cnt)
+                break;
+            const uint64_t rowg = (uint64_t)i * (uint64_t)N * RN_GAMMA;
+            const __m512i x = _mm512_xor_si512(sv, _mm512_add_epi64(_mm512_set1_epi64((long long)rowg), colg));
+            const __m512d gn = rn_g8(_mm512_maskz_loadu_pd(km, g + (size_t)i * N + jc),
+                                     _mm512_maskz_loadu_pd(km, sd + (size_t)i * N + jc), x, tab, ra);
+            y = _mm512_fmadd_pd(gn, w, y);
+            last = i;
+            if (++since == m->renorm_enabled) {
+                y = _mm512_div_pd(y, w), w = one;
+                since = 0;
             }
         }
-        last = i;
-        if (t < cnt && ++since == m->renorm_enabled) {
-            for (int c = 0; c < SC; c++)
-                y[c] = _mm512_div_pd(y[c], w[c]), w[c] = one;
-            since = 0;
-        }
+        const __m512d re = _mm512_loadu_pd(m->rs + jc);
+        _mm512_mask_storeu_pd(outk + jc, km,
+                              _mm512_div_pd(_mm512_mul_pd(_mm512_set1_pd(m->v_read), y), _mm512_fmadd_pd(re, y, w)));
     }
-    const __m512d vr = _mm512_set1_pd(m->v_read);
-    const double *re = m->rs + j0;
-    for (int c = 0; c < SC; c++)
-        _mm512_mask_storeu_pd(outk + j0 + 8 * c, km[c],
-                              _mm512_div_pd(_mm512_mul_pd(vr, y[c]), _mm512_fmadd_pd(_mm512_loadu_pd(re + 8 * c), y[c], w[c])));
 }
 #endif
 
