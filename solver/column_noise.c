@@ -22,6 +22,14 @@
  * 15 updates (measured: bench/read_noise, docs/solver.md). */
 #define XB_COLUMN_PAR_WORK_NOISY (XB_COLUMN_PAR_WORK_AVX2 / 15)
 
+/* Where a kernel reads the conductances and sigmas: row-major (M x N), or
+ * packed in strips like column_model.gs, whose rows of one strip are
+ * contiguous (enabled rows are scattered: row-major, each is another page). */
+typedef struct {
+    const double *g, *sd;
+    int g_packed, sd_packed;
+} noisy_src;
+
 /* The strip sb (SP_COLS columns) of one vector, rows[0..cnt) enabled, on the
  * raw conductances g and sigmas sd (row-major M x N), stream s, access
  * resistance ra; currents into outk.  Portable: one row of noisy conductances
@@ -64,8 +72,8 @@ static void noisy_strip(const column_model *m, const double *g, const double *sd
 /* The same strip, 8 columns a pass (the draw's constants and temporaries need
  * most of the 32 registers; the recurrence's chain is no bound here: the
  * draws are). */
-RN_TARGET static void noisy_strip512(const column_model *m, const double *g, const double *sd, double ra, uint64_t s,
-                                     int sb, const int *rows, int cnt, double *outk, const double *tab)
+RN_TARGET static void noisy_strip512(const column_model *m, const noisy_src *src, double ra, uint64_t s, int sb,
+                                     const int *rows, int cnt, double *outk, const double *tab)
 {
     const int M = m->rows, N = m->cols, j0 = sb * SP_COLS, nc = N - j0 < SP_COLS ? N - j0 : SP_COLS;
     const __m512d one = _mm512_set1_pd(1.0);
@@ -76,6 +84,9 @@ RN_TARGET static void noisy_strip512(const column_model *m, const double *g, con
         const __mmask8 km = left >= 8 ? 0xff : (__mmask8)((1u << left) - 1); /* the columns that exist */
         const __m512i col = _mm512_add_epi64(_mm512_set1_epi64(jc), _mm512_set_epi64(7, 6, 5, 4, 3, 2, 1, 0));
         const __m512i colg = _mm512_mullo_epi64(col, gam); /* column * GAMMA of each lane */
+        const double *gc = src->g + (src->g_packed ? (size_t)sb * M * SP_COLS + 8 * c : (size_t)jc);
+        const double *sc = src->sd + (src->sd_packed ? (size_t)sb * M * SP_COLS + 8 * c : (size_t)jc);
+        const size_t gstep = src->g_packed ? SP_COLS : (size_t)N, sstep = src->sd_packed ? SP_COLS : (size_t)N;
         const double *ph = m->ph ? m->ph + (size_t)sb * M * SP_COLS + 8 * c : NULL;
         const double *pl = m->ph ? m->pl + (size_t)sb * M * SP_COLS + 8 * c : NULL;
         __m512d y = _mm512_setzero_pd(), w = one;
@@ -92,8 +103,8 @@ RN_TARGET static void noisy_strip512(const column_model *m, const double *g, con
                 break;
             const uint64_t rowg = (uint64_t)i * (uint64_t)N * RN_GAMMA;
             const __m512i x = _mm512_xor_si512(sv, _mm512_add_epi64(_mm512_set1_epi64((long long)rowg), colg));
-            const __m512d gn = rn_g8(_mm512_maskz_loadu_pd(km, g + (size_t)i * N + jc),
-                                     _mm512_maskz_loadu_pd(km, sd + (size_t)i * N + jc), x, tab, ra);
+            const __m512d gn = rn_g8(_mm512_maskz_loadu_pd(km, gc + (size_t)i * gstep),
+                                     _mm512_maskz_loadu_pd(km, sc + (size_t)i * sstep), x, tab, ra);
             y = _mm512_fmadd_pd(gn, w, y);
             last = i;
             if (++since == m->renorm_enabled) {
@@ -142,10 +153,25 @@ static int noisy_scan(const double *x, size_t K, int M, xb_solver_work *w)
     return 0;
 }
 
+/* sd (row-major) packed like m->gs into p, padding zero. */
+static void noisy_pack(const column_model *m, const double *sd, double *p)
+{
+    const int M = m->rows, N = m->cols;
+    for (int sb = 0; sb < m->ns; sb++) {
+        const int j0 = sb * SP_COLS, nc = N - j0 < SP_COLS ? N - j0 : SP_COLS;
+        for (int i = 0; i < M; i++) {
+            double *d = p + ((size_t)sb * M + i) * SP_COLS;
+            memcpy(d, sd + (size_t)i * N + j0, (size_t)nc * sizeof *d);
+            for (int c = nc; c < SP_COLS; c++)
+                d[c] = 0.0;
+        }
+    }
+}
+
 /* One model over the scanned vectors: (group of SP_VECS vectors, strip) pairs,
  * so that a strip of conductances and sigmas is read once per group. */
-static void noisy_model(const column_model *m, const double *g, const double *sd, double ra, const xb_solver_work *w,
-                        size_t K, const uint64_t *seed, double *out)
+static void noisy_model(const column_model *m, const double *g, const double *sd, double ra, const noisy_src *src,
+                        const xb_solver_work *w, size_t K, const uint64_t *seed, double *out)
 {
     const int N = m->cols;
     const long ngs = (long)((K + SP_VECS - 1) / SP_VECS);
@@ -165,7 +191,7 @@ static void noisy_model(const column_model *m, const double *g, const double *sd
                 const int *rows = w->rows + w->off[k];
 #if defined(__x86_64__)
                 if (tab) {
-                    noisy_strip512(m, g, sd, ra, seed[k], sb, rows, w->cnt[k], out + k * N, tab);
+                    noisy_strip512(m, src, ra, seed[k], sb, rows, w->cnt[k], out + k * N, tab);
                     continue;
                 }
 #endif
@@ -186,9 +212,24 @@ xb_status xb_column_solve_noisy(const column_model *const *m, const double *cons
         st = xb_error_set(err, XB_EINVAL, "column path: an input is neither 0 nor 1");
     else if (scan)
         st = xb_error_set(err, XB_ENOMEM, "column path: out of memory for %zu x %d input bits", K, m[0]->rows);
-    else
-        for (int q = 0; q < n; q++)
-            noisy_model(m[q], g[q], sd[q], r_access[q], ws, K, seed + (size_t)q * K, out[q]);
+    for (int q = 0; q < n && !st; q++) {
+        /* the AVX-512 kernel reads strips: the sigmas packed for the call, and
+         * the model's packed conductances, which are the raw ones without an
+         * access resistance */
+        noisy_src src = {g[q], sd[q], 0, 0};
+        if (xb_rn_avx512()) {
+            const size_t sz = (size_t)m[q]->ns * m[q]->rows * SP_COLS;
+            if (xb_column_work_grow(&ws->sdp, &ws->cap_sdp, sz, sizeof *ws->sdp)) {
+                st = xb_error_set(err, XB_ENOMEM, "column path: out of memory for %zu sigmas", sz);
+                break;
+            }
+            noisy_pack(m[q], sd[q], ws->sdp);
+            src.sd = ws->sdp, src.sd_packed = 1;
+            if (r_access[q] == 0.0)
+                src.g = m[q]->gs, src.g_packed = 1;
+        }
+        noisy_model(m[q], g[q], sd[q], r_access[q], &src, ws, K, seed + (size_t)q * K, out[q]);
+    }
     if (!w)
         xb_column_work_release(&local);
     return st;
