@@ -69,53 +69,69 @@ static void noisy_strip(const column_model *m, const double *g, const double *sd
 }
 
 #if defined(__x86_64__)
-/* The same strip, 8 columns a pass (the draw's constants and temporaries need
- * most of the 32 registers; the recurrence's chain is no bound here: the
- * draws are). */
+/* The same strip with 8 columns a lane vector: three chains a row (named:
+ * arrays of vectors end up on the stack), the draws of their 24 cells in
+ * between. */
 RN_TARGET static void noisy_strip512(const column_model *m, const noisy_src *src, double ra, uint64_t s, int sb,
                                      const int *rows, int cnt, double *outk, const double *tab)
 {
     const int M = m->rows, N = m->cols, j0 = sb * SP_COLS, nc = N - j0 < SP_COLS ? N - j0 : SP_COLS;
     const __m512d one = _mm512_set1_pd(1.0);
     const __m512i sv = _mm512_set1_epi64((long long)s), gam = _mm512_set1_epi64((long long)RN_GAMMA);
+    const __m512i lane = _mm512_set_epi64(7, 6, 5, 4, 3, 2, 1, 0);
     const double ru = m->r_value;
-    for (int c = 0; 8 * c < nc; c++) {
-        const int jc = j0 + 8 * c, left = nc - 8 * c;
-        const __mmask8 km = left >= 8 ? 0xff : (__mmask8)((1u << left) - 1); /* the columns that exist */
-        const __m512i col = _mm512_add_epi64(_mm512_set1_epi64(jc), _mm512_set_epi64(7, 6, 5, 4, 3, 2, 1, 0));
-        const __m512i colg = _mm512_mullo_epi64(col, gam); /* column * GAMMA of each lane */
-        const double *gc = src->g + (src->g_packed ? (size_t)sb * M * SP_COLS + 8 * c : (size_t)jc);
-        const double *sc = src->sd + (src->sd_packed ? (size_t)sb * M * SP_COLS + 8 * c : (size_t)jc);
-        const size_t gstep = src->g_packed ? SP_COLS : (size_t)N, sstep = src->sd_packed ? SP_COLS : (size_t)N;
-        const double *ph = m->ph ? m->ph + (size_t)sb * M * SP_COLS + 8 * c : NULL;
-        const double *pl = m->ph ? m->pl + (size_t)sb * M * SP_COLS + 8 * c : NULL;
-        __m512d y = _mm512_setzero_pd(), w = one;
-        int last = 0, since = 0;
-        for (int t = 0; t <= cnt; t++) {
-            const int i = t < cnt ? rows[t] : M - 1; /* the last pass: the wire below */
-            const __m512d step = ph ? _mm512_add_pd(_mm512_sub_pd(_mm512_load_pd(ph + (size_t)i * SP_COLS),
-                                                                  _mm512_load_pd(ph + (size_t)last * SP_COLS)),
-                                                    _mm512_sub_pd(_mm512_load_pd(pl + (size_t)i * SP_COLS),
-                                                                  _mm512_load_pd(pl + (size_t)last * SP_COLS)))
-                                    : _mm512_set1_pd((double)(i - last) * ru);
-            w = _mm512_fmadd_pd(step, y, w);
-            if (t == cnt)
-                break;
-            const uint64_t rowg = (uint64_t)i * (uint64_t)N * RN_GAMMA;
-            const __m512i x = _mm512_xor_si512(sv, _mm512_add_epi64(_mm512_set1_epi64((long long)rowg), colg));
-            const __m512d gn = rn_g8(_mm512_maskz_loadu_pd(km, gc + (size_t)i * gstep),
-                                     _mm512_maskz_loadu_pd(km, sc + (size_t)i * sstep), x, tab, ra);
-            y = _mm512_fmadd_pd(gn, w, y);
-            last = i;
-            if (++since == m->renorm_enabled) {
-                y = _mm512_div_pd(y, w), w = one;
-                since = 0;
-            }
-        }
-        const __m512d re = _mm512_loadu_pd(m->rs + jc);
-        _mm512_mask_storeu_pd(outk + jc, km,
-                              _mm512_div_pd(_mm512_mul_pd(_mm512_set1_pd(m->v_read), y), _mm512_fmadd_pd(re, y, w)));
+    const __mmask8 k0 = nc >= 8 ? 0xff : (__mmask8)((1u << nc) - 1), /* the columns that exist */
+        k1 = nc >= 16 ? 0xff : nc > 8 ? (__mmask8)((1u << (nc - 8)) - 1) : 0,
+                   k2 = nc >= 24 ? 0xff : nc > 16 ? (__mmask8)((1u << (nc - 16)) - 1) : 0;
+    const __m512i cg0 = _mm512_mullo_epi64(_mm512_add_epi64(_mm512_set1_epi64(j0), lane), gam), /* column * GAMMA */
+        cg1 = _mm512_mullo_epi64(_mm512_add_epi64(_mm512_set1_epi64(j0 + 8), lane), gam),
+                  cg2 = _mm512_mullo_epi64(_mm512_add_epi64(_mm512_set1_epi64(j0 + 16), lane), gam);
+    const double *gc = src->g + (src->g_packed ? (size_t)sb * M * SP_COLS : (size_t)j0);
+    const double *sc = src->sd + (src->sd_packed ? (size_t)sb * M * SP_COLS : (size_t)j0);
+    const size_t gstep = src->g_packed ? SP_COLS : (size_t)N, sstep = src->sd_packed ? SP_COLS : (size_t)N;
+    const double *ph = m->ph ? m->ph + (size_t)sb * M * SP_COLS : NULL;
+    const double *pl = m->ph ? m->pl + (size_t)sb * M * SP_COLS : NULL;
+    __m512d y0 = _mm512_setzero_pd(), y1 = y0, y2 = y0, w0 = one, w1 = one, w2 = one;
+    int last = 0, since = 0;
+#define NS_STEP(c)                                                                                                 \
+    (ph ? _mm512_add_pd(_mm512_sub_pd(_mm512_load_pd(ph + (size_t)i * SP_COLS + 8 * c),                              \
+                                      _mm512_load_pd(ph + (size_t)last * SP_COLS + 8 * c)),                          \
+                        _mm512_sub_pd(_mm512_load_pd(pl + (size_t)i * SP_COLS + 8 * c),                              \
+                                      _mm512_load_pd(pl + (size_t)last * SP_COLS + 8 * c)))                          \
+        : su)
+#define NS_CELL(c)                                                                                                 \
+    {                                                                                                              \
+        const __m512i x = _mm512_xor_si512(sv, _mm512_add_epi64(rg, cg##c));                                       \
+        const __m512d gn = rn_g8(_mm512_maskz_loadu_pd(k##c, gc + (size_t)i * gstep + 8 * c),                      \
+                                 _mm512_maskz_loadu_pd(k##c, sc + (size_t)i * sstep + 8 * c), x, tab, ra);           \
+        y##c = _mm512_fmadd_pd(gn, w##c, y##c);                                                                    \
     }
+    for (int t = 0; t <= cnt; t++) {
+        const int i = t < cnt ? rows[t] : M - 1; /* the last pass: the wire below */
+        const __m512d su = _mm512_set1_pd((double)(i - last) * ru);
+        w0 = _mm512_fmadd_pd(NS_STEP(0), y0, w0);
+        w1 = _mm512_fmadd_pd(NS_STEP(1), y1, w1);
+        w2 = _mm512_fmadd_pd(NS_STEP(2), y2, w2);
+        if (t == cnt)
+            break;
+        const __m512i rg = _mm512_set1_epi64((long long)((uint64_t)i * (uint64_t)N * RN_GAMMA));
+        NS_CELL(0) NS_CELL(1) NS_CELL(2)
+        last = i;
+        if (++since == m->renorm_enabled) {
+            y0 = _mm512_div_pd(y0, w0), y1 = _mm512_div_pd(y1, w1), y2 = _mm512_div_pd(y2, w2);
+            w0 = w1 = w2 = one;
+            since = 0;
+        }
+    }
+#undef NS_STEP
+#undef NS_CELL
+    const __m512d vr = _mm512_set1_pd(m->v_read);
+    const double *re = m->rs + j0;
+    _mm512_mask_storeu_pd(outk + j0, k0, _mm512_div_pd(_mm512_mul_pd(vr, y0), _mm512_fmadd_pd(_mm512_loadu_pd(re), y0, w0)));
+    _mm512_mask_storeu_pd(outk + j0 + 8, k1,
+                          _mm512_div_pd(_mm512_mul_pd(vr, y1), _mm512_fmadd_pd(_mm512_loadu_pd(re + 8), y1, w1)));
+    _mm512_mask_storeu_pd(outk + j0 + 16, k2,
+                          _mm512_div_pd(_mm512_mul_pd(vr, y2), _mm512_fmadd_pd(_mm512_loadu_pd(re + 16), y2, w2)));
 }
 #endif
 
