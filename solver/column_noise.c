@@ -5,10 +5,12 @@
  * never drawn.
  *
  * Cost: the recurrence is two FMAs per enabled cell, as without noise; the
- * draw (a 64-bit hash, three gathers from the node table and a parabola) is
+ * draw (a 64-bit hash, three gathers from the table and a parabola) is
  * independent of it, so the out-of-order core overlaps the two, and the draw's
  * instructions bound the time.  Dense vectors walk the same way (no register
- * blocks: their conductances differ from vector to vector). */
+ * blocks: their conductances differ from vector to vector).  The AVX-512
+ * kernel reads strips packed like column_model.gs (the sigmas packed per
+ * call), so that the scattered enabled rows are not a page each. */
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -18,9 +20,9 @@
 #include "xb_threads.h"
 
 /* Enabled-cell updates from which two threads share a batch: the noiseless
- * kernels' threshold (XB_COLUMN_PAR_WORK_AVX2) over the cost of a draw, about
- * 15 updates (measured: bench/read_noise, docs/solver.md). */
-#define XB_COLUMN_PAR_WORK_NOISY (XB_COLUMN_PAR_WORK_AVX2 / 15)
+ * kernels' threshold (XB_COLUMN_PAR_WORK_AVX2) in time, a noisy update costing
+ * about 12 noiseless ones (measured: bench/read_noise, docs/solver.md). */
+#define XB_COLUMN_PAR_WORK_NOISY (XB_COLUMN_PAR_WORK_AVX2 / 12)
 
 /* Where a kernel reads the conductances and sigmas: row-major (M x N), or
  * packed in strips like column_model.gs, whose rows of one strip are
