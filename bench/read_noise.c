@@ -6,15 +6,19 @@
  *
  * usage: read_noise [VECTORS [REPEAT [THREADS [DENSITY]]]]
  *   defaults 64 vectors (8 bit planes of 8 activations), 9 samples, 1 thread,
- *   30% of the bits on.
+ *   30% of the bits on.  Times are CPU seconds of the process (with 1 thread,
+ *   what one core spent), so that other processes on a shared machine do not
+ *   count.
  * The array: gate-input 1152 x 256, G uniform in [Gmax/100, Gmax] with
  * Gmax = 1e-4 S (as xbar bench mvm), R̂p = 1e-5 (0.1 ohm per bit-line segment
  * and as sense resistance) for the column path, no wires for the ideal one;
  * sd = 5% of each G.  Prints 'ratio_read_noise_column <x>' and
  * 'ratio_read_noise_ideal <x>' (time with noise / time without). */
+#define _POSIX_C_SOURCE 200809L
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "xb_base.h"
 #include "xb_solver.h"
@@ -48,10 +52,20 @@ typedef struct {
     xb_solver_work *w;
 } job;
 
-/* Seconds per vector of `inner` back-to-back batches (noisy or not). */
+/* Seconds of this process's CPU time: on a shared machine, unlike the wall
+ * clock, it does not count the time another process had the core (one thread:
+ * the library's parallel loops are off). */
+static double cpu_now(void)
+{
+    struct timespec t;
+    clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &t);
+    return (double)t.tv_sec + 1e-9 * (double)t.tv_nsec;
+}
+
+/* CPU seconds per vector of `inner` back-to-back batches (noisy or not). */
 static double run(const job *j, int noisy, int inner)
 {
-    double t0 = xb_clock_now();
+    double t0 = cpu_now();
     for (int r = 0; r < inner; r++) {
         xb_error err;
         xb_status st = noisy ? xb_solver_solve_group_noisy(&j->s, j->nz, 1, j->v, j->K, j->reads, &j->out, j->w, &err)
@@ -61,7 +75,7 @@ static double run(const job *j, int noisy, int inner)
             exit(1);
         }
     }
-    return (xb_clock_now() - t0) / ((double)inner * (double)j->K);
+    return (cpu_now() - t0) / ((double)inner * (double)j->K);
 }
 
 /* The median ratio noisy / noiseless over `repeat` alternating samples. */
@@ -133,7 +147,7 @@ int main(int argc, char **argv)
         return 1;
     }
     printf("read_noise: gate-input %dx%d, %ld vectors of %.0f%% bits, R̂p = %g, sd = 5%% of G, %d thread(s), "
-           "%ld samples (medians)\n\n| path | us/vector without noise | with noise | ratio (min-max) |\n|---|---|---|---|\n",
+           "%ld samples (medians)\n\n| path | CPU us/vector without noise | with noise | ratio (min-max) |\n|---|---|---|---|\n",
            M, N, K, 100 * density, RHAT, xb_threads_get(), repeat);
     const xb_read_noise nc = {sd, 7}, ni = {sd, 8};
     const job jc = {sc, &nc, v, (size_t)K, reads, out, w}, ji = {si, &ni, v, (size_t)K, reads, out, w};

@@ -132,6 +132,7 @@ void xb_column_work_release(xb_solver_work *w)
     free(w->bits);
     free(w->rows);
     free(w->xp);
+    free(w->sdp);
     memset(w, 0, sizeof *w);
 }
 

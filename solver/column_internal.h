@@ -77,7 +77,8 @@ struct xb_solver_work {
     uint64_t *bits;    /* K x words of 64 rows */
     int *rows;         /* the sparse vectors' enabled rows, concatenated */
     uint64_t *xp;      /* dense groups: M x RB_VECS masks each */
-    size_t cap_k, cap_off, cap_kd, cap_ks, cap_bits, cap_rows, cap_xp; /* elements allocated */
+    double *sdp;       /* read noise: the sigmas packed like column_model.gs */
+    size_t cap_k, cap_off, cap_kd, cap_ks, cap_bits, cap_rows, cap_xp, cap_sdp; /* elements allocated */
 };
 /* Free a work's buffers (not the struct). */
 void xb_column_work_release(xb_solver_work *w);

@@ -18,6 +18,8 @@
 
 #include "read_noise.h"
 
+#define RN_ROWS 4 /* nonzero rows summed per pass over the accumulators */
+
 /* The ideal path for one solver (inputs checked). */
 static xb_status noisy_ideal(const xb_solver *s, const xb_read_noise *nz, const double *v, size_t K,
                              const unsigned long long *reads, double *out, xb_error *err)
@@ -33,11 +35,16 @@ static xb_status noisy_ideal(const xb_solver *s, const xb_read_noise *nz, const 
     for (size_t k = 0; k < K; k++) {
         const uint64_t seed = xb_rn_seed(nz->key, reads[k]);
         memset(acc, 0, (size_t)N * sizeof *acc);
+        int rows[RN_ROWS], nr = 0;
+        double xs[RN_ROWS];
         for (int i = 0; i < M; i++) {
             const double x = v[k * M + i];
             if (x != 0.0)
-                xb_rn_row_acc(seed, (uint64_t)i * N, g + (size_t)i * N, nz->sd + (size_t)i * N, N, st->r_access, x,
-                              acc);
+                rows[nr] = i, xs[nr++] = x;
+            if (nr == RN_ROWS || (i == M - 1 && nr)) {
+                xb_rn_rows_acc(seed, nr, rows, g, nz->sd, N, st->r_access, xs, acc);
+                nr = 0;
+            }
         }
         for (int j = 0; j < N; j++)
             out[k * N + j] = alpha * acc[j];

@@ -118,21 +118,27 @@ static inline double rn_g(double g, double sd, double z, double ra)
 }
 
 #if defined(__x86_64__)
-RN_TARGET static void rn_acc512(uint64_t s, uint64_t cell0, const double *g, const double *sd, int n, double ra,
-                                double xv, double *acc, const double *tab)
+RN_TARGET static void rn_acc512(uint64_t s, int nr, const int *rows, const double *g, const double *sd, int n,
+                                double ra, const double *x, double *acc, const double *tab)
 {
     const __m512i lane = _mm512_set_epi64(7, 6, 5, 4, 3, 2, 1, 0);
     const __m512i gam = _mm512_set1_epi64((long long)RN_GAMMA), sv = _mm512_set1_epi64((long long)s);
-    const __m512d xx = _mm512_set1_pd(xv);
     int j = 0;
     for (; j + 8 <= n; j += 8) {
-        const __m512i cell = _mm512_add_epi64(_mm512_set1_epi64((long long)(cell0 + (uint64_t)j)), lane);
-        const __m512i x = _mm512_xor_si512(sv, _mm512_mullo_epi64(cell, gam));
-        const __m512d gn = rn_g8(_mm512_loadu_pd(g + j), _mm512_loadu_pd(sd + j), x, tab, ra);
-        _mm512_storeu_pd(acc + j, _mm512_fmadd_pd(xx, gn, _mm512_loadu_pd(acc + j)));
+        __m512d a = _mm512_loadu_pd(acc + j);
+        for (int r = 0; r < nr; r++) { /* rows in order: the same sum as one at a time */
+            const size_t o = (size_t)rows[r] * (size_t)n + (size_t)j;
+            const __m512i x8 = _mm512_xor_si512(sv, _mm512_mullo_epi64(_mm512_add_epi64(_mm512_set1_epi64((long long)o), lane), gam));
+            const __m512d gn = rn_g8(_mm512_loadu_pd(g + o), _mm512_loadu_pd(sd + o), x8, tab, ra);
+            a = _mm512_fmadd_pd(_mm512_set1_pd(x[r]), gn, a);
+        }
+        _mm512_storeu_pd(acc + j, a);
     }
     for (; j < n; j++)
-        acc[j] = fma(xv, rn_g(g[j], sd[j], rn_z(xb_rn_mix(s ^ (cell0 + (uint64_t)j) * RN_GAMMA), tab), ra), acc[j]);
+        for (int r = 0; r < nr; r++) {
+            const size_t o = (size_t)rows[r] * (size_t)n + (size_t)j;
+            acc[j] = fma(x[r], rn_g(g[o], sd[o], rn_z(xb_rn_mix(s ^ (uint64_t)o * RN_GAMMA), tab), ra), acc[j]);
+        }
 }
 
 RN_TARGET static void rn_row512(uint64_t s, uint64_t cell0, const double *g, const double *sd, int n, double ra,
@@ -164,16 +170,19 @@ void xb_rn_row(uint64_t s, uint64_t cell0, const double *g, const double *sd, in
         out[j] = rn_g(g[j], sd[j], rn_z(xb_rn_mix(s ^ (cell0 + (uint64_t)j) * RN_GAMMA), tab), ra);
 }
 
-void xb_rn_row_acc(uint64_t s, uint64_t cell0, const double *g, const double *sd, int n, double ra, double x,
-                   double *acc)
+void xb_rn_rows_acc(uint64_t s, int nr, const int *rows, const double *g, const double *sd, int n, double ra,
+                    const double *x, double *acc)
 {
     const double *tab = xb_rn_table();
 #if defined(__x86_64__)
     if (xb_rn_avx512()) {
-        rn_acc512(s, cell0, g, sd, n, ra, x, acc, tab);
+        rn_acc512(s, nr, rows, g, sd, n, ra, x, acc, tab);
         return;
     }
 #endif
-    for (int j = 0; j < n; j++)
-        acc[j] = fma(x, rn_g(g[j], sd[j], rn_z(xb_rn_mix(s ^ (cell0 + (uint64_t)j) * RN_GAMMA), tab), ra), acc[j]);
+    for (int r = 0; r < nr; r++)
+        for (int j = 0; j < n; j++) {
+            const size_t o = (size_t)rows[r] * (size_t)n + (size_t)j;
+            acc[j] = fma(x[r], rn_g(g[o], sd[o], rn_z(xb_rn_mix(s ^ (uint64_t)o * RN_GAMMA), tab), ra), acc[j]);
+        }
 }

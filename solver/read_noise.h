@@ -74,9 +74,12 @@ typedef struct {
     double *g_raw;   /* M*N siemens; NULL when r_access is 0 (the circuit's g is raw) */
 } xb_ideal_state;
 
-/* acc[j] = fma(x, out_j, acc[j]) with out_j as xb_rn_row's, without storing it. */
-void xb_rn_row_acc(uint64_t s, uint64_t cell0, const double *g, const double *sd, int n, double r_access, double x,
-                   double *acc);
+/* For r = 0 .. nr-1 in turn, acc[j] = fma(x[r], out_j, acc[j]) with out_j as
+ * xb_rn_row's for the cells of row rows[r] of an n-column array (g and sd
+ * n-column, row-major), without storing them: acc is read and written once
+ * for all nr rows. */
+void xb_rn_rows_acc(uint64_t s, int nr, const int *rows, const double *g, const double *sd, int n, double r_access,
+                    const double *x, double *acc);
 
 /* column_noise.c: the column backend (linear cells, ideal supply) with read noise:
  * solver q's model m[q] on its raw conductances g[q] (M*N, before its access

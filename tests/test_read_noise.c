@@ -344,10 +344,17 @@ static void test_batches(gsl_rng *r)
     XB_CHECK(!x.failed);
     XB_CHECK_MSG(!memcmp(all, part, sizeof all), "two threads differ from one call");
     XB_CHECK(xb_threads_set(0, &err) == XB_OK);
-    /* the noisy arrays differ from their noiseless solve, and the two keys from each other */
+    /* the noisy arrays differ from their noiseless solve */
     double *plain = part[0];
     XB_CHECK(xb_solver_solve(s[0], v, K, plain, NULL, &err) == XB_OK);
     XB_CHECK(max_rel(all[0], plain, K, N) > 1e-3);
+    /* a pair with one array noiseless (sd NULL): its bits are the plain solve's,
+     * the noisy one's unchanged */
+    const xb_read_noise mixed[2] = {{NULL, 1}, {sd1, 2}};
+    double *om[2] = {rev[0], rev[1]};
+    XB_CHECK(xb_solver_solve_group_noisy(s, mixed, 2, v, K, reads, om, NULL, &err) == XB_OK);
+    XB_CHECK_MSG(!memcmp(rev[0], plain, sizeof rev[0]), "sd NULL in a pair: not the noiseless bits");
+    XB_CHECK_MSG(!memcmp(rev[1], all[1], sizeof rev[1]), "the noisy one of a mixed pair changed");
 done:
     xb_solver_free(s[0]);
     xb_solver_free(s[1]);
