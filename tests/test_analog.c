@@ -8,7 +8,6 @@
 
 #include "xb_analog.h"
 #include "xb_array_mvm.h"
-#include "xb_matrix_io.h"
 #include "xb_model.h"
 #include "xb_solver.h"
 #include "xb_test.h"
@@ -19,25 +18,9 @@ static int n_images, per_image, classes;
 
 static void load(void)
 {
-    xb_error err = {0};
-    model = xb_model_load(xb_test_src("tests/data/onnx_tinyresnet.onnx"), &err);
-    XB_CHECK_MSG(model != NULL, "%s", err.msg);
-    xb_matrix m;
-    XB_CHECK(xb_matrix_read(xb_test_src("tests/data/onnx_tinyresnet_input.npy"), &m, &err) == XB_OK);
-    int c, h, w;
-    xb_model_input_shape(model, &c, &h, &w);
-    per_image = c * h * w;
-    classes = xb_model_num_classes(model);
     /* the 4 stored images, and 12 more made from them (shifted, scaled), all signed */
-    int base = (int)m.shape[0];
-    n_images = 4 * base;
-    images = malloc((size_t)n_images * per_image * sizeof *images);
-    for (int i = 0; i < n_images; i++)
-        for (int p = 0; p < per_image; p++) {
-            double v = m.data[(size_t)(i % base) * per_image + (size_t)(p + 7 * (i / base)) % per_image];
-            images[(size_t)i * per_image + p] = (float)(v * (1.0 - 0.1 * (i / base)));
-        }
-    xb_matrix_release(&m);
+    n_images = 16;
+    images = xb_test_tiny_images(n_images, 0.1, &model, &per_image, &classes);
 }
 
 static float *run_config(const xb_analog_config *cfg, xb_analog_stats *stats)

@@ -12,7 +12,6 @@
 #include <sys/stat.h>
 
 #include "xb_analog.h"
-#include "xb_matrix_io.h"
 #include "xb_model.h"
 #include "xb_sweep.h"
 #include "xb_test.h"
@@ -24,22 +23,8 @@ static int n_images, per_image, classes;
 
 static void load(void)
 {
-    xb_error err = {0};
-    model = xb_model_load(xb_test_src("tests/data/onnx_tinyresnet.onnx"), &err);
-    XB_CHECK_MSG(model != NULL, "%s", err.msg);
-    xb_matrix m;
-    XB_CHECK(xb_matrix_read(xb_test_src("tests/data/onnx_tinyresnet_input.npy"), &m, &err) == XB_OK);
-    int c, h, w;
-    xb_model_input_shape(model, &c, &h, &w);
-    per_image = c * h * w;
-    classes = xb_model_num_classes(model);
-    int base = (int)m.shape[0];
-    n_images = 2 * base; /* the stored images and the same again, scaled */
-    images = malloc((size_t)n_images * per_image * sizeof *images);
-    for (int i = 0; i < n_images; i++)
-        for (int p = 0; p < per_image; p++)
-            images[(size_t)i * per_image + p] = (float)(m.data[(size_t)(i % base) * per_image + p] * (i < base ? 1 : 0.8));
-    xb_matrix_release(&m);
+    n_images = 8; /* the 4 stored images and the same again, shifted and scaled */
+    images = xb_test_tiny_images(n_images, 0.2, &model, &per_image, &classes);
 }
 
 static void set(xb_analog_config *c, const char *k, const char *v)

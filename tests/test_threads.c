@@ -14,7 +14,6 @@
 #include <string.h>
 
 #include "xb_analog.h"
-#include "xb_matrix_io.h"
 #include "xb_model.h"
 #include "xb_solver.h"
 #include "xb_threads.h"
@@ -30,23 +29,8 @@ static int per_image, classes;
 
 static void load(void)
 {
-    xb_error err = {0};
-    model = xb_model_load(xb_test_src("tests/data/onnx_tinyresnet.onnx"), &err);
-    XB_CHECK_MSG(model != NULL, "%s", err.msg);
-    xb_matrix m;
-    XB_CHECK(xb_matrix_read(xb_test_src("tests/data/onnx_tinyresnet_input.npy"), &m, &err) == XB_OK);
-    int c, h, w;
-    xb_model_input_shape(model, &c, &h, &w);
-    per_image = c * h * w;
-    classes = xb_model_num_classes(model);
-    int base = (int)m.shape[0];
-    images = malloc((size_t)N_IMAGES * per_image * sizeof *images);
-    for (int i = 0; i < N_IMAGES; i++) /* the stored images, shifted and scaled, signed */
-        for (int p = 0; p < per_image; p++) {
-            double v = m.data[(size_t)(i % base) * per_image + (size_t)(p + 7 * (i / base)) % per_image];
-            images[(size_t)i * per_image + p] = (float)(v * (1.0 - 0.004 * (i / base)));
-        }
-    xb_matrix_release(&m);
+    /* the stored images, shifted and scaled, signed */
+    images = xb_test_tiny_images(N_IMAGES, 0.004, &model, &per_image, &classes);
 }
 
 typedef struct {

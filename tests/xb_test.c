@@ -6,6 +6,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "xb_matrix_io.h"
+#include "xb_model.h"
+
 int xb_test_failures = 0;
 
 const char *xb_test_src(const char *rel)
@@ -81,4 +84,29 @@ double xb_test_rel_err(const float *got, const float *want, size_t n, size_t k)
         worst = fmax(worst, d / (scale > 0 ? scale : 1));
     }
     return worst;
+}
+
+float *xb_test_tiny_images(int n, double step, xb_model **model, int *per_image, int *classes)
+{
+    xb_error err = {0};
+    *model = xb_model_load(xb_test_src("tests/data/onnx_tinyresnet.onnx"), &err);
+    XB_CHECK_MSG(*model != NULL, "%s", err.msg);
+    xb_matrix m;
+    if (!*model || xb_matrix_read(xb_test_src("tests/data/onnx_tinyresnet_input.npy"), &m, &err) != XB_OK) {
+        XB_CHECK_MSG(0, "tiny resnet: %s", err.msg);
+        return NULL;
+    }
+    int c, h, w;
+    xb_model_input_shape(*model, &c, &h, &w);
+    const int per = c * h * w, base = (int)m.shape[0];
+    *per_image = per;
+    *classes = xb_model_num_classes(*model);
+    float *images = malloc((size_t)n * per * sizeof *images);
+    for (int i = 0; images && i < n; i++)
+        for (int p = 0; p < per; p++) {
+            double v = m.data[(size_t)(i % base) * per + (size_t)(p + 7 * (i / base)) % per];
+            images[(size_t)i * per + p] = (float)(v * (1.0 - step * (i / base)));
+        }
+    xb_matrix_release(&m);
+    return images;
 }

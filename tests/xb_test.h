@@ -37,6 +37,12 @@ char *xb_test_slurp(const char *path);
 double xb_test_rel_err(const float *got, const float *want, size_t n, size_t k);
 /* Newlines in s. */
 int xb_test_count_lines(const char *s);
+/* The tiny ResNet of tests/data (into *model) and n images made from its
+ * stored inputs: image i is stored image i % base, its pixels rotated by
+ * 7 (i / base) places and scaled by 1 - step (i / base).  NULL (a check
+ * failed) when they do not load. */
+struct xb_model;
+float *xb_test_tiny_images(int n, double step, struct xb_model **model, int *per_image, int *classes);
 
 #define XB_TEST_DONE() do { if (xb_test_failures) { \
     fprintf(stderr, "%d check(s) failed\n", xb_test_failures); return 1; } \
