@@ -34,6 +34,7 @@
 #include "ladder.h"
 
 #include <math.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -61,7 +62,7 @@ size_t xb_ladder_bytes(const xb_circuit *c)
     size_t slab = (size_t)((c->cols + bw - 1) / bw) * bw * m; /* the warm start, padded */
     const int folded = c->source_line == XB_SL_COLUMN && c->sl_drive == XB_SL_NEAR && !xb_circuit_is_nonlinear(c);
     return mn * sizeof(double) * (3 + 2 * (c->source_line == XB_SL_COLUMN) + (c->r_col_seg != NULL) + 3 * folded) +
-           4 * slab * sizeof(double) + m * (sizeof(int) + 9 * sizeof(double) + sizeof(rung) + sizeof(norton));
+           (4 + (c->source_line == XB_SL_IDEAL)) * slab * sizeof(double) + m * (sizeof(int) + 9 * sizeof(double) + sizeof(rung) + sizeof(norton));
 }
 
 void xb_ladder_free(xb_ladder *l)
@@ -77,10 +78,7 @@ void xb_ladder_free(xb_ladder *l)
     xb_ladder_work_free(l->work);
     xb_column_free(l->folded);
     free(l->blk_open);
-    free(l->gb);
-    free(l->ws);
-    free(l->wc);
-    free(l->wa);
+    free(l->slabs);
     free(l->row);
     free(l->rs_gap);
     free(l->rc_gap);
@@ -148,10 +146,18 @@ xb_ladder *xb_ladder_new(const xb_circuit *c, xb_error *err)
     l->rsl = c->source_line == XB_SL_COLUMN ? malloc(mn * sizeof *l->rsl) : NULL;
     l->bw = N < LADDER_BLOCK_COLS ? N : LADDER_BLOCK_COLS;
     const size_t slab = (size_t)((N + l->bw - 1) / l->bw) * l->bw * M; /* the last block padded */
-    l->ws = malloc(slab * sizeof *l->ws);
-    l->wc = malloc(slab * sizeof *l->wc);
-    l->wa = malloc(slab * sizeof *l->wa);
-    l->gb = calloc(slab, sizeof *l->gb);
+    /* ws, wc, wa, gb and (ideal source line) pe in one allocation, zeroed (the
+     * padding's g and slope), staggered as the block path's work is (see
+     * xb_ladder_work_new): the passes walk them at the same row offsets */
+    const size_t sstride = (slab * sizeof(double) + 4095) / 4096 * 4096 + LADDER_STAGGER;
+    const int nslab = l->rsl ? 4 : 5;
+    l->slabs = calloc(nslab * sstride + 64, 1);
+    if (l->slabs) {
+        double **sl[] = {&l->ws, &l->wc, &l->wa, &l->gb, &l->pe};
+        char *base = (char *)l->slabs + (64 - (uintptr_t)l->slabs % 64) % 64;
+        for (int q = 0; q < nslab; q++)
+            *sl[q] = (double *)(void *)(base + q * sstride);
+    }
     l->row = malloc(m * sizeof *l->row);
     l->rs_gap = malloc(m * sizeof(double));
     l->rc_gap = malloc(m * sizeof(double));
@@ -164,8 +170,7 @@ xb_ladder *xb_ladder_new(const xb_circuit *c, xb_error *err)
     l->keep = malloc(3 * m * sizeof(double));
     l->rg = malloc(m * sizeof *l->rg);
     l->nt = malloc(m * sizeof *l->nt);
-    if (!l->g || !l->rc || !l->rsense || (c->source_line == XB_SL_COLUMN && !l->rsl) || !l->ws ||
-        !l->wc || !l->wa || !l->gb || !l->row || !l->rs_gap || !l->rc_gap || !l->s || !l->c || !l->a || !l->ds || !l->dc ||
+    if (!l->g || !l->rc || !l->rsense || (c->source_line == XB_SL_COLUMN && !l->rsl) || !l->slabs || !l->row || !l->rs_gap || !l->rc_gap || !l->s || !l->c || !l->a || !l->ds || !l->dc ||
         !l->da || !l->keep || !l->rg || !l->nt) {
         xb_ladder_free(l);
         xb_error_set(err, XB_ENOMEM, "ladder path: out of memory for %d x %d", M, N);
@@ -191,7 +196,7 @@ xb_ladder *xb_ladder_new(const xb_circuit *c, xb_error *err)
         for (int j = 0; j < N; j++) {
             size_t q = xb_ladder_warm(l, i, j);
             l->gb[q] = l->g[(size_t)i * N + j];
-            xb_ladder_first_guess(l, l->gb[q], &l->ws[q], &l->wa[q], &l->wc[q]);
+            xb_ladder_cell_reset(l, q, l->gb[q]);
         }
     l->work = xb_ladder_work_new(M, l->bw);
     if (l->kind == BR_LINEAR && l->rsl && l->drive == XB_SL_NEAR) {
@@ -507,6 +512,16 @@ void xb_ladder_first_guess(const xb_ladder *l, double g, double *s, double *a, d
     else if (l->kind == BR_NMOS_LIN || l->kind == BR_NMOS_SINH)
         gd = fmax(0.0, l->beta * (l->nmos.v_gate - l->nmos.vto - l->v_read));
     *a = gd + g > 0 ? gd * *s / (gd + g) : 0;
+}
+
+void xb_ladder_cell_reset(const xb_ladder *l, size_t q, double g)
+{
+    xb_ladder_first_guess(l, g, &l->ws[q], &l->wa[q], &l->wc[q]);
+    if (!l->pe)
+        return;
+    rung r;
+    xb_ladder_branch(l, g, 1.0, l->ws[q], l->wa[q], l->wc[q], &r);
+    l->pe[q] = has_internal(l) && g != 0.0 ? r.ca / r.den : 0.0;
 }
 
 /* Column j for the gate bits x: Newton from the cells' last solutions, then

@@ -13,6 +13,7 @@
  * fused passes per iteration (ladder_pinned.c).  A column source line makes it
  * the 2-port of ladder.c, swept column by column. */
 #include <math.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -32,6 +33,7 @@
 #define LB_LIMIT_SINH 2.0
 
 static size_t at(int k, int jj, int B) { return (size_t)k * B + jj; }
+
 
 /* The gaps of the block's columns j0 .. j0+B-1 between consecutive enabled
  * rows, and the ends (see ladder.c's chain()).  Per-segment wires from the
@@ -326,9 +328,12 @@ xb_ladder_work *xb_ladder_work_new(int max_rows, int B)
     w->row = malloc(m * sizeof *w->row);
     double **d[] = {&w->rc, &w->rs, &w->s, &w->c, &w->a, &w->s1, &w->c1, &w->ds, &w->dc, &w->da,
                     &w->p, &w->q, &w->jr, &w->fa, &w->dsd, &w->ca, &w->iden};
-    int ok = w->row != NULL;
-    for (size_t q = 0; q < sizeof d / sizeof d[0]; q++)
-        ok &= (*d[q] = malloc(n * sizeof(double))) != NULL;
+    const size_t nd = sizeof d / sizeof d[0];
+    /* one allocation, the arrays LADDER_STAGGER bytes more than whole pages apart */
+    const size_t stride = (n * sizeof(double) + 4095) / 4096 * 4096 + LADDER_STAGGER;
+    int ok = w->row != NULL && (w->mem = malloc(nd * stride + 64)) != NULL;
+    for (size_t q = 0; ok && q < nd; q++)
+        *d[q] = (double *)(void *)((char *)w->mem + (64 - (uintptr_t)w->mem % 64) % 64 + q * stride);
     ok &= (w->done = malloc((size_t)B * sizeof *w->done)) != NULL;
     ok &= (w->alpha = malloc((size_t)B * sizeof(double))) != NULL;
     ok &= (w->step = malloc((size_t)B * sizeof(double))) != NULL;
@@ -347,9 +352,7 @@ void xb_ladder_work_free(xb_ladder_work *w)
 {
     if (!w)
         return;
-    void *all[] = {w->row, w->rc, w->rs, w->s, w->c, w->a, w->s1, w->c1, w->ds, w->dc, w->da,
-                   w->p, w->q, w->jr, w->fa, w->dsd, w->ca, w->iden, w->done, w->alpha, w->step, w->dmax,
-                   w->xmax, w->prev, w->nt};
+    void *all[] = {w->row, w->mem, w->done, w->alpha, w->step, w->dmax, w->xmax, w->prev, w->nt};
     for (size_t q = 0; q < sizeof all / sizeof all[0]; q++)
         free(all[q]);
     free(w);

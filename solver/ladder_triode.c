@@ -125,8 +125,14 @@ void xb_ladder_triode_up(const xb_ladder *l, xb_ladder_work *w, int j0, int B, c
 {
     lt_up_512(l, w, j0, B, live, m);
 }
+
+int xb_ladder_triode_predict(const xb_ladder *l, xb_ladder_work *w, int j0, int B, const double *live)
+{
+    return lt_predict_512(l, w, j0, B, live);
+}
 #else
 int xb_ladder_triode_fits(const xb_ladder *l, int j0, int B) { return 0; }
 void xb_ladder_triode_down(const xb_ladder *l, xb_ladder_work *w, int j0, int B) {}
 void xb_ladder_triode_up(const xb_ladder *l, xb_ladder_work *w, int j0, int B, const double *live, xb_ladder_steps *m) {}
+int xb_ladder_triode_predict(const xb_ladder *l, xb_ladder_work *w, int j0, int B, const double *live) { return 0; }
 #endif

@@ -71,14 +71,18 @@ LT_ATTR static void LT_FN(lt_down)(const xb_ladder *l, xb_ladder_work *w, int j0
     } while (0)
             LT_DOWN(0);
             LT_DOWN(1);
+#if LT_G == 4
             LT_DOWN(2);
             LT_DOWN(3);
+#endif
 #undef LT_DOWN
             if ((k & (LT_RESCALE - 1)) == LT_RESCALE - 1) {
                 LT_FN(lt_rescale)(&J0, &y0, &w0);
                 LT_FN(lt_rescale)(&J1, &y1, &w1);
+#if LT_G == 4
                 LT_FN(lt_rescale)(&J2, &y2, &w2);
                 LT_FN(lt_rescale)(&J3, &y3, &w3);
+#endif
             }
         }
     }
@@ -151,4 +155,95 @@ LT_ATTR static void LT_FN(lt_up)(const xb_ladder *l, xb_ladder_work *w, int j0, 
         for (int jj = off; jj < off + LT_W; jj++)
             m->mdd[jj] = 0;
     }
+}
+
+/* The predictor's row going down (ladder_pinned.c's lp_pred_down_row for
+ * NMOS_LIN): the rung from the cell's last solution and slope e, the
+ * unscaled Norton state, A and Bc stored at pA, pB. */
+LT_HATTR LT_INLINE void LT_FN(lt_pred1)(vd g, vd c, vd a, vd e, vd R, vd Rp, vd *J, vd *y, vd *w, double *pA,
+                                        double *pB)
+{
+    const vd q = g * (1.0 - e), jr = g * (a - c) + q * c;
+    const vd wn = *w + Rp * *y, y1 = *y + q * wn, J1 = *J + jr * wn;
+    *w = wn;
+    *y = y1;
+    *J = J1;
+    const vd t = LT_RECIP(wn + R * y1);
+    ST(pA, R * J1 * t);
+    ST(pB, wn * t);
+}
+
+/* The predictor (lp_predict) on a block that xb_ladder_triode_fits: 1 when
+ * every internal node is at or below V_read afterwards. */
+LT_ATTR static int LT_FN(lt_predict)(const xb_ladder *l, xb_ladder_work *w, int j0, int B, const double *live)
+{
+    const int K = w->K;
+    const size_t bw = l->bw, slab = (size_t)(j0 / l->bw) * l->M * bw;
+    const double V = l->v_read;
+    const int *const row = w->row;
+    const double *const gs = l->gb + slab, *const es = l->pe + slab, *const rc = w->rc;
+    double *const cs = l->wc + slab, *const as = l->wa + slab, *const pA = w->p, *const pB = w->q;
+    vd above = {};
+    for (int off = 0; off < B; off += LT_W) {
+        vd J0 = {}, J1 = {}, J2 = {}, J3 = {}, y0 = {}, y1 = {}, y2 = {}, y3 = {};
+        vd w0 = (vd){} + 1.0, w1 = w0, w2 = w0, w3 = w0, R0 = {}, R1 = {}, R2 = {}, R3 = {};
+        for (int k = 0; k < K; k++) {
+            if (k + LT_AHEAD < K) {
+                const size_t i = (size_t)row[k + LT_AHEAD] * bw + off;
+                for (int v = 0; v < LT_W; v += LT_V) {
+                    __builtin_prefetch(gs + i + v);
+                    __builtin_prefetch(cs + i + v);
+                    __builtin_prefetch(as + i + v);
+                    __builtin_prefetch(es + i + v);
+                }
+            }
+            const size_t r = (size_t)row[k] * bw + off, q = (size_t)k * B + off;
+#define LT_PRED(v)                                                                                          \
+    do {                                                                                                    \
+        const int o = v * LT_V;                                                                             \
+        const vd R = LD(rc + q + o);                                                                        \
+        LT_FN(lt_pred1)(LD(gs + r + o), LD(cs + r + o), LD(as + r + o), LD(es + r + o), R, R##v, &J##v, &y##v, \
+                        &w##v, pA + q + o, pB + q + o);                                                     \
+        R##v = R;                                                                                           \
+    } while (0)
+            LT_PRED(0);
+            LT_PRED(1);
+#if LT_G == 4
+            LT_PRED(2);
+            LT_PRED(3);
+#endif
+#undef LT_PRED
+            if ((k & (LT_RESCALE - 1)) == LT_RESCALE - 1) {
+                LT_FN(lt_rescale)(&J0, &y0, &w0);
+                LT_FN(lt_rescale)(&J1, &y1, &w1);
+#if LT_G == 4
+                LT_FN(lt_rescale)(&J2, &y2, &w2);
+                LT_FN(lt_rescale)(&J3, &y3, &w3);
+#endif
+            }
+        }
+        vl on[LT_G];
+        vd cn[LT_G];
+        for (int v = 0; v < LT_G; v++) {
+            on[v] = LD(live + off + v * LT_V) != 0.0;
+            cn[v] = (vd){};
+        }
+        for (int k = K - 1; k >= 0; k--) {
+            const size_t r = (size_t)row[k] * bw + off, q = (size_t)k * B + off;
+            for (int v = 0; v < LT_G; v++) {
+                const int o = v * LT_V;
+                const vd c0 = LD(cs + r + o), a0 = LD(as + r + o);
+                const vd c1 = LD(pA + q + o) + LD(pB + q + o) * cn[v];
+                cn[v] = c1;
+                const vd a2 = vsel(on[v], a0 + LD(es + r + o) * (c1 - c0), a0);
+                ST(cs + r + o, vsel(on[v], c1, c0));
+                ST(as + r + o, a2);
+                above += (vd)((vl)((vd){} + 1.0) & ~(a2 <= V));
+            }
+        }
+    }
+    double n = 0;
+    for (int v = 0; v < LT_V; v++)
+        n += above[v];
+    return n == 0;
 }
