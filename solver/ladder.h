@@ -140,13 +140,18 @@ typedef struct xb_ladder_work {
 
 /* The per-column maxima of one Newton pass up on a block (ladder_pinned.c):
  * of |da|, |da - dc|, |dc|, the steps summed (not finite once one is not),
- * the largest |c| and |a| after the step, the internal nodes above V_read. */
+ * the largest |c| and |a| after the step, the internal nodes above V_read;
+ * and (ladder_triode.c's pass only) the column currents after the step. */
 typedef struct {
     double mda[LADDER_BLOCK_COLS], mdd[LADDER_BLOCK_COLS], mdc[LADDER_BLOCK_COLS];
     double nan[LADDER_BLOCK_COLS], xm[LADDER_BLOCK_COLS], above[LADDER_BLOCK_COLS];
+    double cur[LADDER_BLOCK_COLS];
 } xb_ladder_steps;
 
-/* ladder_triode.c: one Newton iteration's pass down and pass up on a block,
+/* ladder_triode.c: one Newton iteration's pass down and pass up on a block
+ * (the internal nodes' Eb of lp_down_row kept in the slab pe, not in w->iden,
+ * for the next vector's predictor; the pass up also sums the column currents
+ * into m->cur),
  * for NMOS access in triode and linear cells (ladder_pinned.c decides when),
  * on blocks that xb_ladder_triode_fits: AVX-512, no open cell, a whole number
  * of its column groups, the scale bounds of xb_ladder_triode_safe. */

@@ -362,9 +362,10 @@ void xb_ladder_block(xb_ladder *l, xb_ladder_work *w, const double *x, int j0, i
 {
     const int M = l->M;
     int K = 0;
-    for (int i = 0; i < M; i++)
-        if (x[i] != 0.0)
-            w->row[K++] = i;
+    for (int i = 0; i < M; i++) { /* without a branch: the bits are as good as random */
+        w->row[K] = i;
+        K += x[i] != 0.0;
+    }
     w->K = K;
     for (int jj = 0; jj < B; jj++) {
         out[jj] = 0;

@@ -383,6 +383,22 @@ LP_INLINE void lp_finish(branch_kind kind, const lp_dev *d, const xb_ladder *l, 
             }
 }
 
+/* lp_finish after a last iteration on ladder_triode.c's passes, whose pass
+ * up summed the currents (m->cur) and whose pass down kept the slopes in pe. */
+static void lp_finish_fast(const xb_ladder *l, xb_ladder_work *w, int j0, int B, const lp_max *m, double *out)
+{
+    const size_t bw = l->bw, slab = (size_t)(j0 / l->bw) * l->M * bw;
+    int failed = 0;
+    for (int jj = 0; jj < B; jj++) {
+        out[jj] = w->done[jj] == 1 ? m->cur[jj] : 0.0;
+        failed += w->done[jj] != 1;
+    }
+    for (int k = 0; failed && k < w->K; k++)
+        for (int jj = 0; jj < B; jj++)
+            if (w->done[jj] != 1)
+                xb_ladder_cell_reset(l, slab + w->row[k] * bw + jj, l->g[(size_t)w->row[k] * l->N + j0 + jj]);
+}
+
 /* The step fraction of a column from its maxima (s does not move, so vgs and
  * vds move with a alone), as ladder.c's limits. */
 static double lp_alpha(branch_kind kind, double v0, double mda, double mdd, double mdc)
@@ -468,9 +484,11 @@ LP_INLINE void lp_newton(branch_kind kind, const xb_ladder *l, xb_ladder_work *w
     const int below = kind == BR_LINEAR ? lp_below(l, w, j0, B, d.V) : lp_predict(kind, &d, l, w, j0, B, live);
     int triode = nmos && d.vg - d.vto - d.V > LP_TRIODE_MARGIN && below;
     const int fast = xb_ladder_triode_fits(l, j0, B); /* ladder_triode.c */
+    int fast_last = 0; /* the last iteration on ladder_triode.c's passes */
     for (int it = 0; it < LP_MAXITER && open > 0; it++) {
         *iters += open;
-        if (kind == BR_NMOS_LIN && triode && fast) {
+        fast_last = kind == BR_NMOS_LIN && triode && fast;
+        if (fast_last) {
             xb_ladder_triode_down(l, w, j0, B);
             xb_ladder_triode_up(l, w, j0, B, live, &m);
         } else {
@@ -491,7 +509,10 @@ LP_INLINE void lp_newton(branch_kind kind, const xb_ladder *l, xb_ladder_work *w
             triode = triode && lp_below(l, w, j0, B, d.V);
         }
     }
-    lp_finish(kind, &d, l, w, j0, B, out);
+    if (fast_last)
+        lp_finish_fast(l, w, j0, B, &m, out);
+    else
+        lp_finish(kind, &d, l, w, j0, B, out);
 }
 
 LP_CLONES void xb_ladder_newton_pinned(const xb_ladder *l, xb_ladder_work *w, int j0, int B, double *out)

@@ -47,9 +47,10 @@ typedef double vd_u __attribute__((vector_size(LT_V * 8), aligned(8), may_alias)
 #define vsel(m, a, b) ((vd)(((vl)(a) & (m)) | ((vl)(b) & ~(m))))
 #define vabs(a) ((vd)((vl)(a) & ((vl){} + INT64_MAX)))
 
-/* The running maxima of one vector of columns over the pass up. */
+/* The running maxima of one vector of columns over the pass up, and the
+ * column currents. */
 typedef struct {
-    vd mda, mdc, nan, xm, above;
+    vd mda, mdc, nan, xm, above, cur;
 } lt_acc;
 
 /* A row multiplies w by (1 + R y / w) den: y / w is at most the column's

@@ -45,7 +45,7 @@ LT_ATTR static void LT_FN(lt_down)(const xb_ladder *l, xb_ladder_work *w, int j0
     const double V = l->v_read, vg = l->nmos.v_gate, vto = l->nmos.vto, beta = l->beta, lmb = l->nmos.lambda;
     const int *const row = w->row;
     const double *const gs = l->gb + slab, *const cs = l->wc + slab, *const as = l->wa + slab, *const rc = w->rc;
-    double *const pA = w->p, *const pB = w->q, *const pE = w->fa, *const pF = w->iden;
+    double *const pA = w->p, *const pB = w->q, *const pE = w->fa, *const es = l->pe + slab;
     for (int off = 0; off < B; off += LT_W) {
         /* the four vectors' states, named: arrays of vectors end up on the stack */
         vd J0 = {}, J1 = {}, J2 = {}, J3 = {}, y0 = {}, y1 = {}, y2 = {}, y3 = {};
@@ -66,7 +66,7 @@ LT_ATTR static void LT_FN(lt_down)(const xb_ladder *l, xb_ladder_work *w, int j0
         const int o = v * LT_V;                                                                             \
         const vd R = LD(rc + q + o);                                                                        \
         LT_FN(lt_down1)(LD(g + o), LD(c + o), LD(a + o), R, R##v, &J##v, &y##v, &w##v, V, vg, vto, beta, lmb, \
-                        pA + q + o, pB + q + o, pE + q + o, pF + q + o);                                    \
+                        pA + q + o, pB + q + o, pE + q + o, es + r + o);                                    \
         R##v = R;                                                                                           \
     } while (0)
             LT_DOWN(0);
@@ -88,19 +88,21 @@ LT_ATTR static void LT_FN(lt_down)(const xb_ladder *l, xb_ladder_work *w, int j0
     }
 }
 
-/* One row of lp_up_row (NMOS_LIN: no |da - dc|) for one vector of columns. */
-LT_HATTR LT_INLINE void LT_FN(lt_up1)(double *c, double *a, double *A, double *Bc, const double *Ea, const double *Eb, vl live,
-                      double V, vd *cn, lt_acc *m)
+/* One row of lp_up_row (NMOS_LIN: no |da - dc|) for one vector of columns,
+ * and the cell's current after the step summed into cur (lp_finish's). */
+LT_HATTR LT_INLINE void LT_FN(lt_up1)(double *c, double *a, double *A, double *Bc, const double *Ea, const double *Eb,
+                                      const double *g, vl live, double V, vd *cn, lt_acc *m)
 {
-    const vd c0 = LD(c), a0 = LD(a);
+    const vd c0 = LD(c), a0 = LD(a), eb = LD(Eb);
     const vd c1 = LD(A) + LD(Bc) * *cn;
     *cn = c1;
-    const vd dc = c1 - c0, da = LD(Ea) + LD(Eb) * dc;
+    const vd dc = c1 - c0, da = LD(Ea) + eb * dc;
     const vd c2 = vsel(live, c1, c0), a2 = vsel(live, a0 + da, a0);
     ST(c, c2);
     ST(a, a2);
     ST(A, dc);
     ST(Bc, da);
+    m->cur += LD(g) * (a2 - c2);
     m->mda = LT_MAX(vabs(da), m->mda);
     m->mdc = LT_MAX(vabs(dc), m->mdc);
     m->nan += dc + da;
@@ -116,8 +118,9 @@ LT_ATTR static void LT_FN(lt_up)(const xb_ladder *l, xb_ladder_work *w, int j0, 
     const double V = l->v_read;
     const int *const row = w->row;
     double *const cs = l->wc + slab, *const as = l->wa + slab;
+    const double *const gs = l->gb + slab;
     double *const pA = w->p, *const pB = w->q;
-    const double *const pE = w->fa, *const pF = w->iden;
+    const double *const pE = w->fa, *const es = l->pe + slab;
     for (int off = 0; off < B; off += LT_W) {
         vl on[LT_G];
         lt_acc acc[LT_G];
@@ -140,8 +143,8 @@ LT_ATTR static void LT_FN(lt_up)(const xb_ladder *l, xb_ladder_work *w, int j0, 
             const size_t q = (size_t)k * B + off;
             for (int v = 0; v < LT_G; v++) {
                 const int o = v * LT_V;
-                LT_FN(lt_up1)(c + o, a + o, pA + q + o, pB + q + o, pE + q + o, pF + q + o, on[v], V, &cn[v],
-                              &acc[v]);
+                LT_FN(lt_up1)(c + o, a + o, pA + q + o, pB + q + o, pE + q + o, es + r + o, gs + r + o,
+                              on[v], V, &cn[v], &acc[v]);
             }
         }
         for (int v = 0; v < LT_G; v++) {
@@ -151,6 +154,7 @@ LT_ATTR static void LT_FN(lt_up)(const xb_ladder *l, xb_ladder_work *w, int j0, 
             ST(m->nan + o, acc[v].nan);
             ST(m->xm + o, acc[v].xm);
             ST(m->above + o, acc[v].above);
+            ST(m->cur + o, acc[v].cur);
         }
         for (int jj = off; jj < off + LT_W; jj++)
             m->mdd[jj] = 0;
