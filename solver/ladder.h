@@ -130,6 +130,9 @@ typedef struct xb_ladder_work {
     double *ds, *dc, *da;
     double *nt;          /* 7 x: the 2-port's Norton states (xb_ladder_sweep_block) */
     void *mem;           /* the allocation of rc .. iden */
+    int rc_lazy;         /* 1: rc holds only its last row (a uniform bit line, an ideal source
+                            line); the triode kernels make the others from the rows, and
+                            xb_ladder_gaps_fill fills them for the other passes */
     double *p, *q, *jr;  /* the rungs (see rung), one array per field */
     double *fa, *dsd, *ca, *iden; /* and the internal nodes' terms; iden = 1 / den */
     int *done;           /* B: 1 converged, -1 failed, 0 going on */
@@ -166,6 +169,8 @@ void xb_ladder_triode_up(const xb_ladder *l, xb_ladder_work *w, int j0, int B, c
 int xb_ladder_triode_predict(const xb_ladder *l, xb_ladder_work *w, int j0, int B, const double *live);
 
 xb_ladder_work *xb_ladder_work_new(int max_rows, int B);
+/* w->rc complete (see rc_lazy). */
+void xb_ladder_gaps_fill(const xb_ladder *l, xb_ladder_work *w, int B);
 void xb_ladder_work_free(xb_ladder_work *w);
 /* Newton on columns j0 .. j0+B-1 for one vector x: out[jj] the column
  * currents of those that converged; w->done[jj] != 1 marks the others for

@@ -41,7 +41,10 @@ static size_t at(int k, int jj, int B) { return (size_t)k * B + jj; }
 static void gaps(const xb_ladder *l, xb_ladder_work *w, int j0, int B)
 {
     const int K = w->K, M = l->M, N = l->N;
-    for (int k = 0; k < K; k++) {
+    /* a uniform bit line on an ideal supply: the last row now, the others
+     * when a pass needs them (xb_ladder_gaps_fill) */
+    w->rc_lazy = !l->pc && !l->rsl;
+    for (int k = w->rc_lazy ? K - 1 : 0; k < K; k++) {
         const int i0 = w->row[k], i1 = k + 1 < K ? w->row[k + 1] : M;
         double *restrict rc = w->rc + at(k, 0, B);
         if (l->pc) {
@@ -82,6 +85,19 @@ static void gaps(const xb_ladder *l, xb_ladder_work *w, int j0, int B)
                 rs[jj] = r;
         }
     }
+}
+
+void xb_ladder_gaps_fill(const xb_ladder *l, xb_ladder_work *w, int B)
+{
+    if (!w->rc_lazy)
+        return;
+    for (int k = 0; k + 1 < w->K; k++) {
+        const double r = (w->row[k + 1] - w->row[k]) * l->rc_value;
+        double *restrict rc = w->rc + at(k, 0, B);
+        for (int jj = 0; jj < B; jj++)
+            rc[jj] = r;
+    }
+    w->rc_lazy = 0;
 }
 
 /* max that keeps a NaN (fmax would drop it, and a NaN step must not pass as converged) */

@@ -305,6 +305,7 @@ LP_INLINE int lp_predict(branch_kind kind, const lp_dev *d, const xb_ladder *l, 
 {
     if (kind == BR_NMOS_LIN && xb_ladder_triode_fits(l, j0, B))
         return xb_ladder_triode_predict(l, w, j0, B, live);
+    xb_ladder_gaps_fill(l, w, B);
     const int K = w->K;
     const size_t bw = l->bw, slab = (size_t)(j0 / l->bw) * l->M * bw;
     double J[LADDER_BLOCK_COLS], y[LADDER_BLOCK_COLS], ww[LADDER_BLOCK_COLS], above[LADDER_BLOCK_COLS];
@@ -492,6 +493,7 @@ LP_INLINE void lp_newton(branch_kind kind, const xb_ladder *l, xb_ladder_work *w
             xb_ladder_triode_down(l, w, j0, B);
             xb_ladder_triode_up(l, w, j0, B, live, &m);
         } else {
+            xb_ladder_gaps_fill(l, w, B);
             if (triode)
                 lp_down(kind, 1, &d, l, w, j0, B);
             else

@@ -46,6 +46,8 @@ LT_ATTR static void LT_FN(lt_down)(const xb_ladder *l, xb_ladder_work *w, int j0
     const int *const row = w->row;
     const double *const gs = l->gb + slab, *const cs = l->wc + slab, *const as = l->wa + slab, *const rc = w->rc;
     double *const pA = w->p, *const pB = w->q, *const pE = w->fa, *const es = l->pe + slab;
+    const int lazy = w->rc_lazy;
+    const double ru = l->rc_value;
     for (int off = 0; off < B; off += LT_W) {
         /* the four vectors' states, named: arrays of vectors end up on the stack */
         vd J0 = {}, J1 = {}, J2 = {}, J3 = {}, y0 = {}, y1 = {}, y2 = {}, y3 = {};
@@ -61,10 +63,12 @@ LT_ATTR static void LT_FN(lt_down)(const xb_ladder *l, xb_ladder_work *w, int j0
             }
             const size_t r = (size_t)row[k] * bw + off, q = (size_t)k * B + off;
             const double *g = gs + r, *c = cs + r, *a = as + r;
+            const int uni = lazy && k + 1 < K; /* the gap below from the rows (gaps()'s product) */
+            const vd Ru = (vd){} + (uni ? (row[k + 1] - row[k]) * ru : 0.0);
 #define LT_DOWN(v)                                                                                          \
     do {                                                                                                    \
         const int o = v * LT_V;                                                                             \
-        const vd R = LD(rc + q + o);                                                                        \
+        const vd R = uni ? Ru : (vd)LD(rc + q + o);                                                         \
         LT_FN(lt_down1)(LD(g + o), LD(c + o), LD(a + o), R, R##v, &J##v, &y##v, &w##v, V, vg, vto, beta, lmb, \
                         pA + q + o, pB + q + o, pE + q + o, es + r + o);                                    \
         R##v = R;                                                                                           \
@@ -186,6 +190,8 @@ LT_ATTR static int LT_FN(lt_predict)(const xb_ladder *l, xb_ladder_work *w, int 
     const double V = l->v_read;
     const int *const row = w->row;
     const double *const gs = l->gb + slab, *const es = l->pe + slab, *const rc = w->rc;
+    const int lazy = w->rc_lazy;
+    const double ru = l->rc_value;
     double *const cs = l->wc + slab, *const as = l->wa + slab, *const pA = w->p, *const pB = w->q;
     vd above = {};
     for (int off = 0; off < B; off += LT_W) {
@@ -202,10 +208,12 @@ LT_ATTR static int LT_FN(lt_predict)(const xb_ladder *l, xb_ladder_work *w, int 
                 }
             }
             const size_t r = (size_t)row[k] * bw + off, q = (size_t)k * B + off;
+            const int uni = lazy && k + 1 < K; /* as lt_down */
+            const vd Ru = (vd){} + (uni ? (row[k + 1] - row[k]) * ru : 0.0);
 #define LT_PRED(v)                                                                                          \
     do {                                                                                                    \
         const int o = v * LT_V;                                                                             \
-        const vd R = LD(rc + q + o);                                                                        \
+        const vd R = uni ? Ru : (vd)LD(rc + q + o);                                                         \
         LT_FN(lt_pred1)(LD(gs + r + o), LD(cs + r + o), LD(as + r + o), LD(es + r + o), R, R##v, &J##v, &y##v, \
                         &w##v, pA + q + o, pB + q + o);                                                     \
         R##v = R;                                                                                           \
