@@ -4,17 +4,19 @@
  * (a > b ? a : b) defined.  Not a header of its own. */
 /* The device and its row: as lp_rung (NMOS_LIN, triode, no open cell), then
  * lp_down_row's state update, for one vector of columns; A, Bc, Ea, Eb (the
- * ratios of lp_down_row, whatever the state's scale) stored at q. */
-LT_HATTR LT_INLINE void LT_FN(lt_down1)(vd g, vd c, vd a, vd R, vd Rp, vd *J, vd *y, vd *w, double V, double vg,
-                                        double vto, double beta, double lmb, double *pA, double *pB, double *pE,
-                                        double *pF)
+ * ratios of lp_down_row, whatever the state's scale) stored.  xb_mos1's
+ * triode formulas with the drain at V, vds = x = V - a and the gate overdrive
+ * vgst = vov + x (vov = vg - vto - V): id = beta (1 + lambda x) (vov + x/2) x,
+ * -d(id)/da = gm + gds = beta' x + beta' vov + lambda beta x (vov + x/2),
+ * rearranged for fewer operations (the same up to rounding). */
+LT_HATTR LT_INLINE void LT_FN(lt_down1)(vd g, vd c, vd a, vd R, vd Rp, vd *J, vd *y, vd *w, double V, double vov,
+                                        double beta, double lb, double *pA, double *pB, double *pE, double *pF)
 {
-    const vd vgst = vg - a - vto, x = V - a, betap = beta * (1 + lmb * x);
-    const vd h = vgst - 0.5 * x, gm = betap * x;
-    const vd id = gm * h, dda = -(gm + betap * (vgst - x) + lmb * beta * x * h);
-    const vd ic = g * (a - c), gc = g;
-    const vd den = gc - dda, fa = id - ic, nq = -gc * dda;
-    const vd nj = ic * den + gc * fa + nq * c;
+    const vd x = V - a, betap = beta + lb * x, h = vov + 0.5 * x, gm = betap * x;
+    const vd id = gm * h, gd = (gm + betap * vov) + (lb * x) * h; /* gd = -d(id)/da */
+    const vd ic = g * (a - c);
+    const vd den = g + gd, fa = id - ic, nq = g * gd;
+    const vd nj = ic * den + g * fa + nq * c;
     const vd wn = *w + Rp * *y, w1 = wn * den, y1 = *y * den + nq * wn, J1 = *J * den + nj * wn;
     *w = w1;
     *y = y1;
@@ -23,7 +25,7 @@ LT_HATTR LT_INLINE void LT_FN(lt_down1)(vd g, vd c, vd a, vd R, vd Rp, vd *J, vd
     ST(pA, R * J1 * inv);
     ST(pB, w1 * inv);
     ST(pE, fa * iden);
-    ST(pF, gc * iden);
+    ST(pF, g * iden);
 }
 
 /* The state's scale brought back within 2^-300 .. 2^300 (a power of two:
@@ -42,7 +44,7 @@ LT_ATTR static void LT_FN(lt_down)(const xb_ladder *l, xb_ladder_work *w, int j0
      * the compiler reload them from l and w after each one */
     const int K = w->K;
     const size_t bw = l->bw, slab = (size_t)(j0 / l->bw) * l->M * bw;
-    const double V = l->v_read, vg = l->nmos.v_gate, vto = l->nmos.vto, beta = l->beta, lmb = l->nmos.lambda;
+    const double V = l->v_read, vov = l->nmos.v_gate - l->nmos.vto - V, beta = l->beta, lb = l->nmos.lambda * beta;
     const int *const row = w->row;
     const double *const gs = l->gb + slab, *const cs = l->wc + slab, *const as = l->wa + slab, *const rc = w->rc;
     double *const pA = w->p, *const pB = w->q, *const pE = w->fa, *const es = l->pe + slab;
@@ -69,7 +71,7 @@ LT_ATTR static void LT_FN(lt_down)(const xb_ladder *l, xb_ladder_work *w, int j0
     do {                                                                                                    \
         const int o = v * LT_V;                                                                             \
         const vd R = uni ? Ru : (vd)LD(rc + q + o);                                                         \
-        LT_FN(lt_down1)(LD(g + o), LD(c + o), LD(a + o), R, R##v, &J##v, &y##v, &w##v, V, vg, vto, beta, lmb, \
+        LT_FN(lt_down1)(LD(g + o), LD(c + o), LD(a + o), R, R##v, &J##v, &y##v, &w##v, V, vov, beta, lb,      \
                         pA + q + o, pB + q + o, pE + q + o, es + r + o);                                    \
         R##v = R;                                                                                           \
     } while (0)
