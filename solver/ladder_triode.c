@@ -50,7 +50,7 @@ typedef double vd_u __attribute__((vector_size(LT_V * 8), aligned(8), may_alias)
 /* The running maxima of one vector of columns over the pass up, and the
  * column currents. */
 typedef struct {
-    vd mda, mdc, nan, xm, above, cur;
+    vd mda, mdc, xm, above, cur;
 } lt_acc;
 
 /* A row multiplies w by (1 + R y / w) den: y / w is at most the column's

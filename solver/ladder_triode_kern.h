@@ -95,7 +95,9 @@ LT_ATTR static void LT_FN(lt_down)(const xb_ladder *l, xb_ladder_work *w, int j0
 }
 
 /* One row of lp_up_row (NMOS_LIN: no |da - dc|) for one vector of columns,
- * and the cell's current after the step summed into cur (lp_finish's). */
+ * and the cell's current after the step summed into cur (lp_finish's), which
+ * also serves as lp_up_row's nan: with no open cell, a step that is not
+ * finite leaves a node and so the sum not finite. */
 LT_HATTR LT_INLINE void LT_FN(lt_up1)(double *c, double *a, double *A, double *Bc, const double *Ea, const double *Eb,
                                       const double *g, vl live, double V, vd *cn, lt_acc *m)
 {
@@ -111,7 +113,6 @@ LT_HATTR LT_INLINE void LT_FN(lt_up1)(double *c, double *a, double *A, double *B
     m->cur += LD(g) * (a2 - c2);
     m->mda = LT_MAX(vabs(da), m->mda);
     m->mdc = LT_MAX(vabs(dc), m->mdc);
-    m->nan += dc + da;
     m->xm = LT_MAX(LT_MAX(vabs(c2), vabs(a2)), m->xm);
     m->above += (vd)((vl)((vd){} + 1.0) & ~(a2 <= V));
 }
@@ -128,14 +129,15 @@ LT_ATTR static void LT_FN(lt_up)(const xb_ladder *l, xb_ladder_work *w, int j0, 
     double *const pA = w->p, *const pB = w->q;
     const double *const pE = w->fa, *const es = l->pe + slab;
     for (int off = 0; off < B; off += LT_W) {
-        vl on[LT_G];
-        lt_acc acc[LT_G];
-        vd cn[LT_G];
-        for (int v = 0; v < LT_G; v++) {
-            on[v] = LD(live + off + v * LT_V) != 0.0;
-            acc[v] = (lt_acc){};
-            cn[v] = (vd){};
-        }
+        /* the vectors' states named, as in lt_down: arrays of them end up on the stack */
+        const vl on0 = LD(live + off) != 0.0, on1 = LD(live + off + LT_V) != 0.0;
+        lt_acc acc0 = {}, acc1 = {};
+        vd cn0 = {}, cn1 = {};
+#if LT_G == 4
+        const vl on2 = LD(live + off + 2 * LT_V) != 0.0, on3 = LD(live + off + 3 * LT_V) != 0.0;
+        lt_acc acc2 = {}, acc3 = {};
+        vd cn2 = {}, cn3 = {};
+#endif
         for (int k = K - 1; k >= 0; k--) {
             if (k >= LT_AHEAD) {
                 const size_t i = (size_t)row[k - LT_AHEAD] * bw + off;
@@ -147,21 +149,34 @@ LT_ATTR static void LT_FN(lt_up)(const xb_ladder *l, xb_ladder_work *w, int j0, 
             const size_t r = (size_t)row[k] * bw + off;
             double *c = cs + r, *a = as + r;
             const size_t q = (size_t)k * B + off;
-            for (int v = 0; v < LT_G; v++) {
-                const int o = v * LT_V;
-                LT_FN(lt_up1)(c + o, a + o, pA + q + o, pB + q + o, pE + q + o, es + r + o, gs + r + o,
-                              on[v], V, &cn[v], &acc[v]);
-            }
+#define LT_UP(v)                                                                                            \
+    LT_FN(lt_up1)(c + v * LT_V, a + v * LT_V, pA + q + v * LT_V, pB + q + v * LT_V, pE + q + v * LT_V,        \
+                  es + r + v * LT_V, gs + r + v * LT_V, on##v, V, &cn##v, &acc##v)
+            LT_UP(0);
+            LT_UP(1);
+#if LT_G == 4
+            LT_UP(2);
+            LT_UP(3);
+#endif
+#undef LT_UP
         }
-        for (int v = 0; v < LT_G; v++) {
-            const int o = off + v * LT_V;
-            ST(m->mda + o, acc[v].mda);
-            ST(m->mdc + o, acc[v].mdc);
-            ST(m->nan + o, acc[v].nan);
-            ST(m->xm + o, acc[v].xm);
-            ST(m->above + o, acc[v].above);
-            ST(m->cur + o, acc[v].cur);
-        }
+#define LT_UP_OUT(v)                                                                                        \
+    do {                                                                                                    \
+        const int o = off + v * LT_V;                                                                       \
+        ST(m->mda + o, acc##v.mda);                                                                         \
+        ST(m->mdc + o, acc##v.mdc);                                                                         \
+        ST(m->nan + o, acc##v.cur); /* not finite once a step is not (no open cell here) */                 \
+        ST(m->xm + o, acc##v.xm);                                                                           \
+        ST(m->above + o, acc##v.above);                                                                     \
+        ST(m->cur + o, acc##v.cur);                                                                         \
+    } while (0)
+        LT_UP_OUT(0);
+        LT_UP_OUT(1);
+#if LT_G == 4
+        LT_UP_OUT(2);
+        LT_UP_OUT(3);
+#endif
+#undef LT_UP_OUT
         for (int jj = off; jj < off + LT_W; jj++)
             m->mdd[jj] = 0;
     }
