@@ -499,6 +499,17 @@ static void restore(xb_ladder *l, int K)
     memcpy(l->a, l->keep + 2 * K, (size_t)K * sizeof *l->a);
 }
 
+/* siemens: the access device's small-signal conductance at zero drain-source
+ * voltage with its source at V_read (0 without one). */
+static double access_g0(const xb_ladder *l)
+{
+    if (l->kind == BR_RES_SINH)
+        return 1.0 / l->r_access;
+    if (l->kind == BR_NMOS_LIN || l->kind == BR_NMOS_SINH)
+        return fmax(0.0, l->beta * (l->nmos.v_gate - l->nmos.vto - l->v_read));
+    return 0;
+}
+
 /* A starting point for a cell never solved before: the supply on s, 0 V on the
  * bit line, and the internal node where a device of its small-signal
  * conductance at zero drain-source voltage would put it. */
@@ -506,22 +517,20 @@ void xb_ladder_first_guess(const xb_ladder *l, double g, double *s, double *a, d
 {
     *s = l->v_read;
     *c = 0;
-    double gd = 0;
-    if (l->kind == BR_RES_SINH)
-        gd = 1.0 / l->r_access;
-    else if (l->kind == BR_NMOS_LIN || l->kind == BR_NMOS_SINH)
-        gd = fmax(0.0, l->beta * (l->nmos.v_gate - l->nmos.vto - l->v_read));
+    const double gd = access_g0(l);
     *a = gd + g > 0 ? gd * *s / (gd + g) : 0;
 }
 
+/* The slope da/dc of the first guess is that of the same two conductances in
+ * series: the predictor's first model of the cell (any slope would do; this
+ * one is close and costs no device evaluation per cell). */
 void xb_ladder_cell_reset(const xb_ladder *l, size_t q, double g)
 {
     xb_ladder_first_guess(l, g, &l->ws[q], &l->wa[q], &l->wc[q]);
     if (!l->pe)
         return;
-    rung r;
-    xb_ladder_branch(l, g, 1.0, l->ws[q], l->wa[q], l->wc[q], &r);
-    l->pe[q] = has_internal(l) && g != 0.0 ? r.ca / r.den : 0.0;
+    const double gd = access_g0(l);
+    l->pe[q] = has_internal(l) && g + gd > 0 ? g / (g + gd) : 0.0;
 }
 
 /* Column j for the gate bits x: Newton from the cells' last solutions, then

@@ -199,8 +199,8 @@ void xb_ladder_linear_sl(const xb_ladder *l, const xb_ladder_work *w, int j0, in
 void *xb_ladder_folded_new(const xb_circuit *c, xb_error *err);
 /* A starting point for a cell never solved before. */
 void xb_ladder_first_guess(const xb_ladder *l, double g, double *s, double *a, double *c);
-/* Cell q of the slabs back to its first guess, its predictor slope (pe, when
- * set) linearized there; g: its conductance. */
+/* Cell q of the slabs back to its first guess, and its predictor slope (pe,
+ * when set) to that guess's; g: its conductance. */
 void xb_ladder_cell_reset(const xb_ladder *l, size_t q, double g);
 
 /* 1 when the ladder path applies to c: gate-input with an ideal or column
