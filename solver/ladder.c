@@ -62,7 +62,8 @@ size_t xb_ladder_bytes(const xb_circuit *c)
     size_t slab = (size_t)((c->cols + bw - 1) / bw) * bw * m; /* the warm start, padded */
     const int folded = c->source_line == XB_SL_COLUMN && c->sl_drive == XB_SL_NEAR && !xb_circuit_is_nonlinear(c);
     return mn * sizeof(double) * (3 + 2 * (c->source_line == XB_SL_COLUMN) + (c->r_col_seg != NULL) + 3 * folded) +
-           (4 + (c->source_line == XB_SL_IDEAL)) * slab * sizeof(double) + m * (sizeof(int) + 9 * sizeof(double) + sizeof(rung) + sizeof(norton));
+           (4 + (c->source_line == XB_SL_IDEAL) + 2 * (c->source_line == XB_SL_COLUMN && xb_circuit_is_nonlinear(c))) *
+               slab * sizeof(double) + m * (sizeof(int) + 9 * sizeof(double) + sizeof(rung) + sizeof(norton));
 }
 
 void xb_ladder_free(xb_ladder *l)
@@ -146,14 +147,14 @@ xb_ladder *xb_ladder_new(const xb_circuit *c, xb_error *err)
     l->rsl = c->source_line == XB_SL_COLUMN ? malloc(mn * sizeof *l->rsl) : NULL;
     l->bw = N < LADDER_BLOCK_COLS ? N : LADDER_BLOCK_COLS;
     const size_t slab = (size_t)((N + l->bw - 1) / l->bw) * l->bw * M; /* the last block padded */
-    /* ws, wc, wa, gb and (ideal source line) pe in one allocation, zeroed (the
+    /* ws, wc, wa, gb, pe and pes (where the predictors need them) in one allocation, zeroed (the
      * padding's g and slope), staggered as the block path's work is (see
      * xb_ladder_work_new): the passes walk them at the same row offsets */
     const size_t sstride = (slab * sizeof(double) + 4095) / 4096 * 4096 + LADDER_STAGGER;
-    const int nslab = l->rsl ? 4 : 5;
+    const int nslab = 4 + (!l->rsl || l->kind != BR_LINEAR) + (l->rsl && l->kind != BR_LINEAR);
     l->slabs = calloc(nslab * sstride + 64, 1);
     if (l->slabs) {
-        double **sl[] = {&l->ws, &l->wc, &l->wa, &l->gb, &l->pe};
+        double **sl[] = {&l->ws, &l->wc, &l->wa, &l->gb, &l->pe, &l->pes};
         char *base = (char *)l->slabs + (64 - (uintptr_t)l->slabs % 64) % 64;
         for (int q = 0; q < nslab; q++)
             *sl[q] = (double *)(void *)(base + q * sstride);
@@ -529,8 +530,10 @@ void xb_ladder_cell_reset(const xb_ladder *l, size_t q, double g)
     xb_ladder_first_guess(l, g, &l->ws[q], &l->wa[q], &l->wc[q]);
     if (!l->pe)
         return;
-    const double gd = access_g0(l);
-    l->pe[q] = has_internal(l) && g + gd > 0 ? g / (g + gd) : 0.0;
+    const double gd = access_g0(l), in = has_internal(l) && g + gd > 0;
+    l->pe[q] = in ? g / (g + gd) : 0.0;
+    if (l->pes)
+        l->pes[q] = in ? gd / (g + gd) : 0.0;
 }
 
 /* Column j for the gate bits x: Newton from the cells' last solutions, then

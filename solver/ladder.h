@@ -77,11 +77,11 @@ typedef struct xb_ladder {
     int triode_safe;    /* xb_ladder_triode_safe: the explicit-vector kernel's scale bounds hold */
     double *gb;         /* nblk*M*bw siemens: g in the layout of ws (padding 0), for the
                            block path's passes, which walk a block's rows many times */
-    double *pe;         /* nblk*M*bw, ideal source line only (else NULL): every cell's
-                           internal-node slope da/dc (1; 0 without an internal node) as its
-                           last Newton step linearized it, in the layout of ws: with the
-                           cell's last solution, the model of the block path's predictor
-                           (ladder_pinned.c) */
+    double *pe, *pes;   /* nblk*M*bw each or NULL, in the layout of ws: every cell's internal-node
+                           slopes da/dc and da/ds (1; 0 without an internal node) as its last
+                           Newton step linearized it; with the cell's last solution, the model
+                           of the block path's predictors (ladder_pinned.c, ladder_block.c).
+                           pe: nonlinear cells; pes: with a column source line */
     /* one column's work, M entries each */
     int *row;
     double *rs_gap, *rc_gap, *s, *c, *a, *ds, *dc, *da, *keep;

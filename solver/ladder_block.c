@@ -334,6 +334,49 @@ LB_CLONES static int newton(const xb_ladder *l, xb_ladder_work *w, int j0, int B
     return failed;
 }
 
+/* The predictor of ladder_pinned.c for a column source line: the block's
+ * starting point (w's s, c, a, the warm start) moved to the solution of the
+ * 2-port ladders of its cells linearized at their last solutions, with the
+ * slopes da/ds, da/dc of each cell's last Newton step (pes, pe): Newton's
+ * first step from the warm start without the device evaluations. */
+LB_CLONES static void predict(const xb_ladder *l, xb_ladder_work *w, int j0, int B)
+{
+    const size_t bw = l->bw, slab = (size_t)(j0 / l->bw) * l->M * bw;
+    const int internal = l->kind != BR_SINH;
+    for (int k = 0; k < w->K; k++) {
+        const size_t r = slab + (size_t)w->row[k] * bw, q0 = at(k, 0, B);
+        for (int jj = 0; jj < B; jj++) {
+            const double g = l->gb[r + jj], s = w->s[q0 + jj], c = w->c[q0 + jj], a = w->a[q0 + jj];
+            double i, gc;
+            if (l->kind == BR_NMOS_LIN) {
+                i = g * (a - c);
+                gc = g;
+            } else {
+                const double u = ((internal ? a : s) - c) / l->v0;
+                i = g * l->v0 * sinh(u);
+                gc = g * cosh(u);
+            }
+            /* the rung s -> c: jr + p s - q c (xb_ladder_branch), the internal
+             * node condensed out: p = gc da/ds, q = gc (1 - da/dc) */
+            const double p = internal ? gc * l->pes[r + jj] : gc, qq = internal ? gc * (1 - l->pe[r + jj]) : gc;
+            w->p[q0 + jj] = p;
+            w->q[q0 + jj] = qq;
+            w->jr[q0 + jj] = i - p * s + qq * c;
+        }
+    }
+    xb_ladder_sweep_block(l, w, B, l->v_read, w->nt);
+    for (int k = 0; k < w->K; k++) {
+        const size_t r = slab + (size_t)w->row[k] * bw, q0 = at(k, 0, B);
+        for (int jj = 0; jj < B; jj++) {
+            const size_t q = q0 + jj;
+            if (internal)
+                w->a[q] += l->pes[r + jj] * (w->s1[q] - w->s[q]) + l->pe[r + jj] * (w->c1[q] - w->c[q]);
+            w->s[q] = w->s1[q];
+            w->c[q] = w->c1[q];
+        }
+    }
+}
+
 xb_ladder_work *xb_ladder_work_new(int max_rows, int B)
 {
     xb_ladder_work *w = calloc(1, sizeof *w);
@@ -411,7 +454,9 @@ void xb_ladder_block(xb_ladder *l, xb_ladder_work *w, const double *x, int j0, i
             w->a[q + jj] = l->wa[r + jj];
         }
     }
+    predict(l, w, j0, B);
     newton(l, w, j0, B, &w->iters);
+    const int internal = l->kind != BR_SINH;
     for (int k = 0; k < K; k++) {
         const size_t r = slab + (size_t)w->row[k] * bw, q = at(k, 0, B);
         const double *g = l->gb + r;
@@ -422,6 +467,10 @@ void xb_ladder_block(xb_ladder *l, xb_ladder_work *w, const double *x, int j0, i
             l->ws[r + jj] = w->s[q + jj];
             l->wc[r + jj] = w->c[q + jj];
             l->wa[r + jj] = w->a[q + jj];
+            if (internal) { /* the last step's slopes, for the next vector's predictor */
+                l->pes[r + jj] = w->dsd[q + jj] * w->iden[q + jj];
+                l->pe[r + jj] = w->ca[q + jj] * w->iden[q + jj];
+            }
         }
     }
 }

@@ -231,9 +231,11 @@ static void test_predictor(void)
     int cases = 0;
     for (size_t sh = 0; sh < sizeof sizes / sizeof sizes[0]; sh++)
         for (size_t vr = 0; vr < sizeof v_reads / sizeof v_reads[0]; vr++)
-            for (int wire = 0; wire < 3; wire++) {
+            for (int wire = 0; wire < 5; wire++) {
                 const int M = sizes[sh][0], N = sizes[sh][1];
-                xb_circuit *c = random_tile(M, N, 1, 0, 0, XB_SL_IDEAL, XB_SL_NEAR, wire == 1);
+                /* wire 3, 4: a column source line (ladder_block.c's predictor), near and far */
+                xb_circuit *c = random_tile(M, N, 1, 0, 0, wire < 3 ? XB_SL_IDEAL : XB_SL_COLUMN,
+                                            wire == 4 ? XB_SL_FAR : XB_SL_NEAR, wire == 1);
                 XB_CHECK(c != NULL);
                 if (!c)
                     continue;
@@ -287,19 +289,22 @@ static void test_predictor(void)
     printf("predictor: %d NMOS tiles x 3 calls vs Newton/KLU, worst relative difference %.3g\n", cases, worst);
 }
 
-/* The predictor pays off: on a bench-like tile (R^p = 1e-4, half the rows
+/* The predictors pay off: on a bench-like tile (R^p = 1e-4, half the rows
  * on, a new random pattern every vector) Newton needs two iterations a column
- * from the predicted start, where the warm start alone needs three. */
-static void test_predictor_iterations(void)
+ * from the predicted start, where the warm start alone needs three; on an
+ * ideal supply and with a column source line. */
+static void test_predictor_iterations(xb_source_line sl)
 {
     const int M = 256, N = 64;
-    xb_circuit *c = random_tile(M, N, 1, 0, 0, XB_SL_IDEAL, XB_SL_NEAR, 0);
+    xb_circuit *c = random_tile(M, N, 1, 0, 0, sl, XB_SL_NEAR, 0);
     XB_CHECK(c != NULL);
     if (!c)
         return;
     for (int q = 0; q < M * N; q++)
         c->g[q] = 1e-5 * (0.01 + 0.99 * urand());
     c->r_col = 1e-4 / 1e-5;
+    if (sl != XB_SL_IDEAL)
+        c->r_sl = c->r_col;
     const size_t K = 16;
     double *x = malloc(K * M * sizeof *x), *out = malloc(K * N * sizeof *out);
     for (size_t q = 0; q < K * M; q++)
@@ -312,7 +317,7 @@ static void test_predictor_iterations(void)
         const long it0 = xb_solver_get_stats(s)->n_newton_iters;
         XB_CHECK(xb_solver_solve(s, x, K, out, NULL, &e) == XB_OK);
         const double per = (double)(xb_solver_get_stats(s)->n_newton_iters - it0) / ((double)K * N);
-        printf("predictor: %.2f Newton iterations a column on the second pass\n", per);
+        printf("predictor (source line %d): %.2f Newton iterations a column on the second pass\n", (int)sl, per);
         XB_CHECK_MSG(per <= 2.5, "%.2f Newton iterations a column: the predictor does not predict", per);
     }
     xb_solver_free(s);
@@ -371,7 +376,8 @@ int main(void)
     test_random_tiles();
     test_wide_tiles();
     test_predictor();
-    test_predictor_iterations();
+    test_predictor_iterations(XB_SL_IDEAL);
+    test_predictor_iterations(XB_SL_COLUMN);
     test_refused();
     test_row_source_line();
     XB_TEST_DONE();
