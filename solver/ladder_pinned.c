@@ -17,6 +17,11 @@
  *                 node's update), the full step applied at once, and the
  *                 maxima that the step limit and the convergence test need.
  *
+ * Before the first iteration a predictor (lp_predict) moves every column to
+ * the solution of the linear ladder of its cells linearized at their last
+ * solutions, so that two iterations converge where the warm start needed
+ * three.
+ *
  * A column whose step limit turns out below 1 is pulled back afterwards
  * (c -= (1 - alpha) dc, the steps kept where A and B were), so the common full
  * step costs no third pass.  The numbers are those of ladder.c and newton.c:

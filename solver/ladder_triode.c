@@ -1,10 +1,11 @@
-/* ladder_triode.c: the two passes of one Newton iteration (ladder_pinned.c)
- * for the common 1T1R case, in explicit vectors: an NMOS in triode (drain at
- * V_read above its source, V_read below vg - vto) in series with a linear
- * cell, an ideal source line, a block without open cells.
+/* ladder_triode.c: the two passes of one Newton iteration (ladder_pinned.c),
+ * and its predictor's, for the common 1T1R case, in explicit vectors: an NMOS
+ * in triode (drain at V_read above its source, V_read below vg - vto) in
+ * series with a linear cell, an ideal source line, a block without open cells.
  *
- * The numbers are those of ladder_pinned.c's lp_rung, lp_down_row and
- * lp_up_row for that case (the same formulas, in the same order); what
+ * The numbers are those of ladder_pinned.c's lp_rung, lp_down_row, lp_up_row,
+ * lp_pred_down_row and lp_pred_up_row for that case (the same formulas, the
+ * device's rearranged for fewer operations: the same up to rounding); what
  * changes is the shape: LT_W columns (LT_G vectors of LT_V) walk all the rows
  * with their Norton state and their maxima in registers, the next rows'
  * cells fetched ahead, the state's scale checked every LT_RESCALE rows, the
