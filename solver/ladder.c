@@ -34,6 +34,7 @@
 #include "ladder.h"
 
 #include <math.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -61,7 +62,8 @@ size_t xb_ladder_bytes(const xb_circuit *c)
     size_t slab = (size_t)((c->cols + bw - 1) / bw) * bw * m; /* the warm start, padded */
     const int folded = c->source_line == XB_SL_COLUMN && c->sl_drive == XB_SL_NEAR && !xb_circuit_is_nonlinear(c);
     return mn * sizeof(double) * (3 + 2 * (c->source_line == XB_SL_COLUMN) + (c->r_col_seg != NULL) + 3 * folded) +
-           4 * slab * sizeof(double) + m * (sizeof(int) + 9 * sizeof(double) + sizeof(rung) + sizeof(norton));
+           (4 + (c->source_line == XB_SL_IDEAL) + 2 * (c->source_line == XB_SL_COLUMN && xb_circuit_is_nonlinear(c))) *
+               slab * sizeof(double) + m * (sizeof(int) + 9 * sizeof(double) + sizeof(rung) + sizeof(norton));
 }
 
 void xb_ladder_free(xb_ladder *l)
@@ -77,10 +79,7 @@ void xb_ladder_free(xb_ladder *l)
     xb_ladder_work_free(l->work);
     xb_column_free(l->folded);
     free(l->blk_open);
-    free(l->gb);
-    free(l->ws);
-    free(l->wc);
-    free(l->wa);
+    free(l->slabs);
     free(l->row);
     free(l->rs_gap);
     free(l->rc_gap);
@@ -148,10 +147,18 @@ xb_ladder *xb_ladder_new(const xb_circuit *c, xb_error *err)
     l->rsl = c->source_line == XB_SL_COLUMN ? malloc(mn * sizeof *l->rsl) : NULL;
     l->bw = N < LADDER_BLOCK_COLS ? N : LADDER_BLOCK_COLS;
     const size_t slab = (size_t)((N + l->bw - 1) / l->bw) * l->bw * M; /* the last block padded */
-    l->ws = malloc(slab * sizeof *l->ws);
-    l->wc = malloc(slab * sizeof *l->wc);
-    l->wa = malloc(slab * sizeof *l->wa);
-    l->gb = calloc(slab, sizeof *l->gb);
+    /* ws, wc, wa, gb, pe and pes (where the predictors need them) in one allocation, zeroed (the
+     * padding's g and slope), staggered as the block path's work is (see
+     * xb_ladder_work_new): the passes walk them at the same row offsets */
+    const size_t sstride = (slab * sizeof(double) + 4095) / 4096 * 4096 + LADDER_STAGGER;
+    const int nslab = 4 + (!l->rsl || l->kind != BR_LINEAR) + (l->rsl && l->kind != BR_LINEAR);
+    l->slabs = calloc(nslab * sstride + 64, 1);
+    if (l->slabs) {
+        double **sl[] = {&l->ws, &l->wc, &l->wa, &l->gb, &l->pe, &l->pes};
+        char *base = (char *)l->slabs + (64 - (uintptr_t)l->slabs % 64) % 64;
+        for (int q = 0; q < nslab; q++)
+            *sl[q] = (double *)(void *)(base + q * sstride);
+    }
     l->row = malloc(m * sizeof *l->row);
     l->rs_gap = malloc(m * sizeof(double));
     l->rc_gap = malloc(m * sizeof(double));
@@ -164,8 +171,7 @@ xb_ladder *xb_ladder_new(const xb_circuit *c, xb_error *err)
     l->keep = malloc(3 * m * sizeof(double));
     l->rg = malloc(m * sizeof *l->rg);
     l->nt = malloc(m * sizeof *l->nt);
-    if (!l->g || !l->rc || !l->rsense || (c->source_line == XB_SL_COLUMN && !l->rsl) || !l->ws ||
-        !l->wc || !l->wa || !l->gb || !l->row || !l->rs_gap || !l->rc_gap || !l->s || !l->c || !l->a || !l->ds || !l->dc ||
+    if (!l->g || !l->rc || !l->rsense || (c->source_line == XB_SL_COLUMN && !l->rsl) || !l->slabs || !l->row || !l->rs_gap || !l->rc_gap || !l->s || !l->c || !l->a || !l->ds || !l->dc ||
         !l->da || !l->keep || !l->rg || !l->nt) {
         xb_ladder_free(l);
         xb_error_set(err, XB_ENOMEM, "ladder path: out of memory for %d x %d", M, N);
@@ -191,7 +197,7 @@ xb_ladder *xb_ladder_new(const xb_circuit *c, xb_error *err)
         for (int j = 0; j < N; j++) {
             size_t q = xb_ladder_warm(l, i, j);
             l->gb[q] = l->g[(size_t)i * N + j];
-            xb_ladder_first_guess(l, l->gb[q], &l->ws[q], &l->wa[q], &l->wc[q]);
+            xb_ladder_cell_reset(l, q, l->gb[q]);
         }
     l->work = xb_ladder_work_new(M, l->bw);
     if (l->kind == BR_LINEAR && l->rsl && l->drive == XB_SL_NEAR) {
@@ -494,6 +500,17 @@ static void restore(xb_ladder *l, int K)
     memcpy(l->a, l->keep + 2 * K, (size_t)K * sizeof *l->a);
 }
 
+/* siemens: the access device's small-signal conductance at zero drain-source
+ * voltage with its source at V_read (0 without one). */
+static double access_g0(const xb_ladder *l)
+{
+    if (l->kind == BR_RES_SINH)
+        return 1.0 / l->r_access;
+    if (l->kind == BR_NMOS_LIN || l->kind == BR_NMOS_SINH)
+        return fmax(0.0, l->beta * (l->nmos.v_gate - l->nmos.vto - l->v_read));
+    return 0;
+}
+
 /* A starting point for a cell never solved before: the supply on s, 0 V on the
  * bit line, and the internal node where a device of its small-signal
  * conductance at zero drain-source voltage would put it. */
@@ -501,12 +518,22 @@ void xb_ladder_first_guess(const xb_ladder *l, double g, double *s, double *a, d
 {
     *s = l->v_read;
     *c = 0;
-    double gd = 0;
-    if (l->kind == BR_RES_SINH)
-        gd = 1.0 / l->r_access;
-    else if (l->kind == BR_NMOS_LIN || l->kind == BR_NMOS_SINH)
-        gd = fmax(0.0, l->beta * (l->nmos.v_gate - l->nmos.vto - l->v_read));
+    const double gd = access_g0(l);
     *a = gd + g > 0 ? gd * *s / (gd + g) : 0;
+}
+
+/* The slope da/dc of the first guess is that of the same two conductances in
+ * series: the predictor's first model of the cell (any slope would do; this
+ * one is close and costs no device evaluation per cell). */
+void xb_ladder_cell_reset(const xb_ladder *l, size_t q, double g)
+{
+    xb_ladder_first_guess(l, g, &l->ws[q], &l->wa[q], &l->wc[q]);
+    if (!l->pe)
+        return;
+    const double gd = access_g0(l), in = has_internal(l) && g + gd > 0;
+    l->pe[q] = in ? g / (g + gd) : 0.0;
+    if (l->pes)
+        l->pes[q] = in ? gd / (g + gd) : 0.0;
 }
 
 /* Column j for the gate bits x: Newton from the cells' last solutions, then

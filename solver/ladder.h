@@ -62,6 +62,7 @@ typedef struct xb_ladder {
     double *ps;         /* (M+1)*N ohms or NULL (ideal or uniform): the same along the source line */
     double rs_value;    /* ohms: every source-line segment, when rsl is set and ps is NULL */
     int bw;             /* columns per block of the block path: min(N, LADDER_BLOCK_COLS) */
+    void *slabs;        /* the allocation of ws, wc, wa, gb and pe */
     double *ws, *wc, *wa; /* nblk*M*bw volts each: s, c, a of every cell at its last solve (warm
                              start; the first guess until then), block by block, cell (i, j) at
                              xb_ladder_warm(l, i, j): the block path works on them in place */
@@ -76,6 +77,11 @@ typedef struct xb_ladder {
     int triode_safe;    /* xb_ladder_triode_safe: the explicit-vector kernel's scale bounds hold */
     double *gb;         /* nblk*M*bw siemens: g in the layout of ws (padding 0), for the
                            block path's passes, which walk a block's rows many times */
+    double *pe, *pes;   /* nblk*M*bw each or NULL, in the layout of ws: every cell's internal-node
+                           slopes da/dc and da/ds (1; 0 without an internal node) as its last
+                           Newton step linearized it; with the cell's last solution, the model
+                           of the block path's predictors (ladder_pinned.c, ladder_block.c).
+                           pe: nonlinear cells; pes: with a column source line */
     /* one column's work, M entries each */
     int *row;
     double *rs_gap, *rc_gap, *s, *c, *a, *ds, *dc, *da, *keep;
@@ -101,6 +107,13 @@ static inline size_t xb_ladder_warm(const xb_ladder *l, int i, int j)
 #define LADDER_QUADRATIC 1e-2
 #define LADDER_EARLY 1e-3
 
+/* Bytes beyond whole pages between the arrays that the block path's passes
+ * walk side by side (the slabs, the work's rows): arrays a multiple of 4 KiB
+ * apart make a load that follows a store to another of them at the same
+ * offset wait on a false dependence (4K aliasing); measured on the bench
+ * tile, about a quarter of the NMOS solve's time. */
+#define LADDER_STAGGER 576
+
 /* Columns per block of the block path: a block's per-row state stays in cache
  * while Newton sweeps it (64 columns x 8 doubles = 4 KiB a row). */
 #define LADDER_BLOCK_COLS 32
@@ -116,6 +129,10 @@ typedef struct xb_ladder_work {
     double *s1, *c1;     /* the sweep's solution */
     double *ds, *dc, *da;
     double *nt;          /* 7 x: the 2-port's Norton states (xb_ladder_sweep_block) */
+    void *mem;           /* the allocation of rc .. iden */
+    int rc_lazy;         /* 1: rc holds only its last row (a uniform bit line, an ideal source
+                            line); the triode kernels make the others from the rows, and
+                            xb_ladder_gaps_fill fills them for the other passes */
     double *p, *q, *jr;  /* the rungs (see rung), one array per field */
     double *fa, *dsd, *ca, *iden; /* and the internal nodes' terms; iden = 1 / den */
     int *done;           /* B: 1 converged, -1 failed, 0 going on */
@@ -126,13 +143,18 @@ typedef struct xb_ladder_work {
 
 /* The per-column maxima of one Newton pass up on a block (ladder_pinned.c):
  * of |da|, |da - dc|, |dc|, the steps summed (not finite once one is not),
- * the largest |c| and |a| after the step, the internal nodes above V_read. */
+ * the largest |c| and |a| after the step, the internal nodes above V_read;
+ * and (ladder_triode.c's pass only) the column currents after the step. */
 typedef struct {
     double mda[LADDER_BLOCK_COLS], mdd[LADDER_BLOCK_COLS], mdc[LADDER_BLOCK_COLS];
     double nan[LADDER_BLOCK_COLS], xm[LADDER_BLOCK_COLS], above[LADDER_BLOCK_COLS];
+    double cur[LADDER_BLOCK_COLS];
 } xb_ladder_steps;
 
-/* ladder_triode.c: one Newton iteration's pass down and pass up on a block,
+/* ladder_triode.c: one Newton iteration's pass down and pass up on a block
+ * (the internal nodes' Eb of lp_down_row kept in the slab pe, not in w->iden,
+ * for the next vector's predictor; the pass up also sums the column currents
+ * into m->cur),
  * for NMOS access in triode and linear cells (ladder_pinned.c decides when),
  * on blocks that xb_ladder_triode_fits: AVX-512, no open cell, a whole number
  * of its column groups, the scale bounds of xb_ladder_triode_safe. */
@@ -142,8 +164,13 @@ int xb_ladder_triode_safe(const xb_ladder *l);
 void xb_ladder_triode_down(const xb_ladder *l, xb_ladder_work *w, int j0, int B);
 void xb_ladder_triode_up(const xb_ladder *l, xb_ladder_work *w, int j0, int B, const double *live,
                          xb_ladder_steps *m);
+/* The predictor of ladder_pinned.c on such a block: 1 when every internal
+ * node is at or below V_read afterwards. */
+int xb_ladder_triode_predict(const xb_ladder *l, xb_ladder_work *w, int j0, int B, const double *live);
 
 xb_ladder_work *xb_ladder_work_new(int max_rows, int B);
+/* w->rc complete (see rc_lazy). */
+void xb_ladder_gaps_fill(const xb_ladder *l, xb_ladder_work *w, int B);
 void xb_ladder_work_free(xb_ladder_work *w);
 /* Newton on columns j0 .. j0+B-1 for one vector x: out[jj] the column
  * currents of those that converged; w->done[jj] != 1 marks the others for
@@ -172,6 +199,9 @@ void xb_ladder_linear_sl(const xb_ladder *l, const xb_ladder_work *w, int j0, in
 void *xb_ladder_folded_new(const xb_circuit *c, xb_error *err);
 /* A starting point for a cell never solved before. */
 void xb_ladder_first_guess(const xb_ladder *l, double g, double *s, double *a, double *c);
+/* Cell q of the slabs back to its first guess, and its predictor slope (pe,
+ * when set) to that guess's; g: its conductance. */
+void xb_ladder_cell_reset(const xb_ladder *l, size_t q, double g);
 
 /* 1 when the ladder path applies to c: gate-input with an ideal or column
  * source line. */

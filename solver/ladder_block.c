@@ -13,6 +13,7 @@
  * fused passes per iteration (ladder_pinned.c).  A column source line makes it
  * the 2-port of ladder.c, swept column by column. */
 #include <math.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -33,13 +34,17 @@
 
 static size_t at(int k, int jj, int B) { return (size_t)k * B + jj; }
 
+
 /* The gaps of the block's columns j0 .. j0+B-1 between consecutive enabled
  * rows, and the ends (see ladder.c's chain()).  Per-segment wires from the
  * prefix sums, uniform ones by multiplication. */
 static void gaps(const xb_ladder *l, xb_ladder_work *w, int j0, int B)
 {
     const int K = w->K, M = l->M, N = l->N;
-    for (int k = 0; k < K; k++) {
+    /* a uniform bit line on an ideal supply: the last row now, the others
+     * when a pass needs them (xb_ladder_gaps_fill) */
+    w->rc_lazy = !l->pc && !l->rsl;
+    for (int k = w->rc_lazy ? K - 1 : 0; k < K; k++) {
         const int i0 = w->row[k], i1 = k + 1 < K ? w->row[k + 1] : M;
         double *restrict rc = w->rc + at(k, 0, B);
         if (l->pc) {
@@ -80,6 +85,19 @@ static void gaps(const xb_ladder *l, xb_ladder_work *w, int j0, int B)
                 rs[jj] = r;
         }
     }
+}
+
+void xb_ladder_gaps_fill(const xb_ladder *l, xb_ladder_work *w, int B)
+{
+    if (!w->rc_lazy)
+        return;
+    for (int k = 0; k + 1 < w->K; k++) {
+        const double r = (w->row[k + 1] - w->row[k]) * l->rc_value;
+        double *restrict rc = w->rc + at(k, 0, B);
+        for (int jj = 0; jj < B; jj++)
+            rc[jj] = r;
+    }
+    w->rc_lazy = 0;
 }
 
 /* max that keeps a NaN (fmax would drop it, and a NaN step must not pass as converged) */
@@ -316,6 +334,49 @@ LB_CLONES static int newton(const xb_ladder *l, xb_ladder_work *w, int j0, int B
     return failed;
 }
 
+/* The predictor of ladder_pinned.c for a column source line: the block's
+ * starting point (w's s, c, a, the warm start) moved to the solution of the
+ * 2-port ladders of its cells linearized at their last solutions, with the
+ * slopes da/ds, da/dc of each cell's last Newton step (pes, pe): Newton's
+ * first step from the warm start without the device evaluations. */
+LB_CLONES static void predict(const xb_ladder *l, xb_ladder_work *w, int j0, int B)
+{
+    const size_t bw = l->bw, slab = (size_t)(j0 / l->bw) * l->M * bw;
+    const int internal = l->kind != BR_SINH;
+    for (int k = 0; k < w->K; k++) {
+        const size_t r = slab + (size_t)w->row[k] * bw, q0 = at(k, 0, B);
+        for (int jj = 0; jj < B; jj++) {
+            const double g = l->gb[r + jj], s = w->s[q0 + jj], c = w->c[q0 + jj], a = w->a[q0 + jj];
+            double i, gc;
+            if (l->kind == BR_NMOS_LIN) {
+                i = g * (a - c);
+                gc = g;
+            } else {
+                const double u = ((internal ? a : s) - c) / l->v0;
+                i = g * l->v0 * sinh(u);
+                gc = g * cosh(u);
+            }
+            /* the rung s -> c: jr + p s - q c (xb_ladder_branch), the internal
+             * node condensed out: p = gc da/ds, q = gc (1 - da/dc) */
+            const double p = internal ? gc * l->pes[r + jj] : gc, qq = internal ? gc * (1 - l->pe[r + jj]) : gc;
+            w->p[q0 + jj] = p;
+            w->q[q0 + jj] = qq;
+            w->jr[q0 + jj] = i - p * s + qq * c;
+        }
+    }
+    xb_ladder_sweep_block(l, w, B, l->v_read, w->nt);
+    for (int k = 0; k < w->K; k++) {
+        const size_t r = slab + (size_t)w->row[k] * bw, q0 = at(k, 0, B);
+        for (int jj = 0; jj < B; jj++) {
+            const size_t q = q0 + jj;
+            if (internal)
+                w->a[q] += l->pes[r + jj] * (w->s1[q] - w->s[q]) + l->pe[r + jj] * (w->c1[q] - w->c[q]);
+            w->s[q] = w->s1[q];
+            w->c[q] = w->c1[q];
+        }
+    }
+}
+
 xb_ladder_work *xb_ladder_work_new(int max_rows, int B)
 {
     xb_ladder_work *w = calloc(1, sizeof *w);
@@ -326,9 +387,12 @@ xb_ladder_work *xb_ladder_work_new(int max_rows, int B)
     w->row = malloc(m * sizeof *w->row);
     double **d[] = {&w->rc, &w->rs, &w->s, &w->c, &w->a, &w->s1, &w->c1, &w->ds, &w->dc, &w->da,
                     &w->p, &w->q, &w->jr, &w->fa, &w->dsd, &w->ca, &w->iden};
-    int ok = w->row != NULL;
-    for (size_t q = 0; q < sizeof d / sizeof d[0]; q++)
-        ok &= (*d[q] = malloc(n * sizeof(double))) != NULL;
+    const size_t nd = sizeof d / sizeof d[0];
+    /* one allocation, the arrays LADDER_STAGGER bytes more than whole pages apart */
+    const size_t stride = (n * sizeof(double) + 4095) / 4096 * 4096 + LADDER_STAGGER;
+    int ok = w->row != NULL && (w->mem = malloc(nd * stride + 64)) != NULL;
+    for (size_t q = 0; ok && q < nd; q++)
+        *d[q] = (double *)(void *)((char *)w->mem + (64 - (uintptr_t)w->mem % 64) % 64 + q * stride);
     ok &= (w->done = malloc((size_t)B * sizeof *w->done)) != NULL;
     ok &= (w->alpha = malloc((size_t)B * sizeof(double))) != NULL;
     ok &= (w->step = malloc((size_t)B * sizeof(double))) != NULL;
@@ -347,9 +411,7 @@ void xb_ladder_work_free(xb_ladder_work *w)
 {
     if (!w)
         return;
-    void *all[] = {w->row, w->rc, w->rs, w->s, w->c, w->a, w->s1, w->c1, w->ds, w->dc, w->da,
-                   w->p, w->q, w->jr, w->fa, w->dsd, w->ca, w->iden, w->done, w->alpha, w->step, w->dmax,
-                   w->xmax, w->prev, w->nt};
+    void *all[] = {w->row, w->mem, w->done, w->alpha, w->step, w->dmax, w->xmax, w->prev, w->nt};
     for (size_t q = 0; q < sizeof all / sizeof all[0]; q++)
         free(all[q]);
     free(w);
@@ -359,9 +421,10 @@ void xb_ladder_block(xb_ladder *l, xb_ladder_work *w, const double *x, int j0, i
 {
     const int M = l->M;
     int K = 0;
-    for (int i = 0; i < M; i++)
-        if (x[i] != 0.0)
-            w->row[K++] = i;
+    for (int i = 0; i < M; i++) { /* without a branch: the bits are as good as random */
+        w->row[K] = i;
+        K += x[i] != 0.0;
+    }
     w->K = K;
     for (int jj = 0; jj < B; jj++) {
         out[jj] = 0;
@@ -391,7 +454,9 @@ void xb_ladder_block(xb_ladder *l, xb_ladder_work *w, const double *x, int j0, i
             w->a[q + jj] = l->wa[r + jj];
         }
     }
+    predict(l, w, j0, B);
     newton(l, w, j0, B, &w->iters);
+    const int internal = l->kind != BR_SINH;
     for (int k = 0; k < K; k++) {
         const size_t r = slab + (size_t)w->row[k] * bw, q = at(k, 0, B);
         const double *g = l->gb + r;
@@ -402,6 +467,10 @@ void xb_ladder_block(xb_ladder *l, xb_ladder_work *w, const double *x, int j0, i
             l->ws[r + jj] = w->s[q + jj];
             l->wc[r + jj] = w->c[q + jj];
             l->wa[r + jj] = w->a[q + jj];
+            if (internal) { /* the last step's slopes, for the next vector's predictor */
+                l->pes[r + jj] = w->dsd[q + jj] * w->iden[q + jj];
+                l->pe[r + jj] = w->ca[q + jj] * w->iden[q + jj];
+            }
         }
     }
 }

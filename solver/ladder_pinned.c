@@ -17,6 +17,11 @@
  *                 node's update), the full step applied at once, and the
  *                 maxima that the step limit and the convergence test need.
  *
+ * Before the first iteration a predictor (lp_predict) moves every column to
+ * the solution of the linear ladder of its cells linearized at their last
+ * solutions, so that two iterations converge where the warm start needed
+ * three.
+ *
  * A column whose step limit turns out below 1 is pulled back afterwards
  * (c -= (1 - alpha) dc, the steps kept where A and B were), so the common full
  * step costs no third pass.  The numbers are those of ladder.c and newton.c:
@@ -144,10 +149,12 @@ LP_INLINE void lp_down(branch_kind kind, int triode, const lp_dev *d, const xb_l
         ww[jj] = 1;
     }
     const size_t bw = l->bw, slab = (size_t)(j0 / l->bw) * l->M * bw;
-    for (int k = 0; k < K; k++)
-        lp_down_row(kind, triode, *d, B, k == 0 ? 0.0 : 1.0, l->gb + slab + w->row[k] * bw,
-                    l->wc + slab + w->row[k] * bw, l->wa + slab + w->row[k] * bw, w->rc + at(k > 0 ? k - 1 : 0, 0, B), w->rc + at(k, 0, B), J, y, ww,
-                    w->p + at(k, 0, B), w->q + at(k, 0, B), w->fa + at(k, 0, B), w->iden + at(k, 0, B));
+    for (int k = 0; k < K; k++) {
+        const size_t r = slab + (size_t)w->row[k] * bw;
+        lp_down_row(kind, triode, *d, B, k == 0 ? 0.0 : 1.0, l->gb + r, l->wc + r, l->wa + r,
+                    w->rc + at(k > 0 ? k - 1 : 0, 0, B), w->rc + at(k, 0, B), J, y, ww, w->p + at(k, 0, B),
+                    w->q + at(k, 0, B), w->fa + at(k, 0, B), w->iden + at(k, 0, B));
+    }
 }
 
 typedef xb_ladder_steps lp_max;
@@ -232,6 +239,104 @@ LP_INLINE int lp_below(const xb_ladder *l, const xb_ladder_work *w, int j0, int 
     return n == 0;
 }
 
+/* The cell itself (a to c; without an internal node V to c) at its last
+ * solution: current and slope d/da, as lp_rung's ic and gc. */
+LP_INLINE void lp_cell(branch_kind kind, lp_dev d, double g, double c, double a, double *ic, double *gc)
+{
+    if (kind == BR_NMOS_LIN) {
+        *ic = g * (a - c);
+        *gc = g;
+        return;
+    }
+    const double u = ((kind == BR_SINH ? d.V : a) - c) * d.iv0;
+    *ic = g * d.v0 * sinh(u);
+    *gc = g * cosh(u);
+}
+
+/* The predictor's pass down, row k: each cell's rung linearized at its last
+ * solution, with the slope e = da/dc of its last Newton step (the internal
+ * node condensed out: i = ic - q (c' - c), q = gc (1 - e)), into the Norton
+ * state as lp_down_row takes Newton's (unscaled), and the back-substitution
+ * coefficients A, Bc. */
+LP_INLINE void lp_pred_down_row(branch_kind kind, lp_dev d, int B, double top, const double *restrict g,
+                                const double *restrict c, const double *restrict a, const double *restrict e,
+                                const double *restrict Rp, const double *restrict R, double *restrict J,
+                                double *restrict y, double *restrict ww, double *restrict A, double *restrict Bc)
+{
+    for (int jj = 0; jj < B; jj++) {
+        double ic, gc;
+        lp_cell(kind, d, g[jj], c[jj], a[jj], &ic, &gc);
+        const double q = gc * (1.0 - e[jj]), jr = ic + q * c[jj];
+        const double wn = ww[jj] + top * Rp[jj] * y[jj];
+        const double sc = wn > LP_BIG ? LP_SHRINK : wn < LP_SHRINK ? LP_BIG : 1.0;
+        const double w1 = wn * sc, y1 = (y[jj] + q * wn) * sc, J1 = (J[jj] + jr * wn) * sc;
+        ww[jj] = w1;
+        y[jj] = y1;
+        J[jj] = J1;
+        const double t = 1.0 / (w1 + R[jj] * y1);
+        A[jj] = R[jj] * J1 * t;
+        Bc[jj] = w1 * t;
+    }
+}
+
+/* The predictor's pass up, row k: the live columns' bit-line nodes to the
+ * predicted ones, their internal nodes moved along the stored slope. */
+LP_INLINE void lp_pred_up_row(int B, double V, const double *restrict live, double *restrict cn, double *restrict c,
+                              double *restrict a, const double *restrict A, const double *restrict Bc,
+                              const double *restrict e, double *restrict above)
+{
+    for (int jj = 0; jj < B; jj++) {
+        const double c1 = A[jj] + Bc[jj] * cn[jj];
+        cn[jj] = c1;
+        const int on = live[jj] != 0.0;
+        const double a2 = on ? a[jj] + e[jj] * (c1 - c[jj]) : a[jj];
+        c[jj] = on ? c1 : c[jj];
+        a[jj] = a2;
+        above[jj] += a2 <= V ? 0.0 : 1.0;
+    }
+}
+
+/* The predictor: the starting point of the live columns moved to the
+ * solution of the linear ladder of their cells linearized at their last
+ * solutions (lp_pred_down_row), for this vector's enabled rows.  That is
+ * Newton's first step from the warm start, but for the devices' evaluations:
+ * the IR-drop profile, which moves with the pattern of enabled rows, is a
+ * nearly linear effect, so Newton starts where only the devices' curvature
+ * is left to resolve.  Nothing is decided by it (Newton's test is
+ * unchanged).  Returns 1 when every internal node of the block is at or
+ * below V afterwards (as lp_below). */
+LP_INLINE int lp_predict(branch_kind kind, const lp_dev *d, const xb_ladder *l, xb_ladder_work *w, int j0, int B,
+                         const double *live)
+{
+    if (kind == BR_NMOS_LIN && xb_ladder_triode_fits(l, j0, B))
+        return xb_ladder_triode_predict(l, w, j0, B, live);
+    xb_ladder_gaps_fill(l, w, B);
+    const int K = w->K;
+    const size_t bw = l->bw, slab = (size_t)(j0 / l->bw) * l->M * bw;
+    double J[LADDER_BLOCK_COLS], y[LADDER_BLOCK_COLS], ww[LADDER_BLOCK_COLS], above[LADDER_BLOCK_COLS];
+    for (int jj = 0; jj < B; jj++) {
+        J[jj] = y[jj] = above[jj] = 0;
+        ww[jj] = 1;
+    }
+    for (int k = 0; k < K; k++) {
+        const size_t r = slab + (size_t)w->row[k] * bw;
+        lp_pred_down_row(kind, *d, B, k == 0 ? 0.0 : 1.0, l->gb + r, l->wc + r, l->wa + r, l->pe + r,
+                         w->rc + at(k > 0 ? k - 1 : 0, 0, B), w->rc + at(k, 0, B), J, y, ww, w->p + at(k, 0, B),
+                         w->q + at(k, 0, B));
+    }
+    for (int jj = 0; jj < B; jj++)
+        y[jj] = 0; /* now the bit line below, carried up */
+    for (int k = K - 1; k >= 0; k--) {
+        const size_t r = slab + (size_t)w->row[k] * bw;
+        lp_pred_up_row(B, d->V, live, y, l->wc + r, l->wa + r, w->p + at(k, 0, B), w->q + at(k, 0, B), l->pe + r,
+                       above);
+    }
+    double n = 0;
+    for (int jj = 0; jj < B; jj++)
+        n += above[jj];
+    return n == 0;
+}
+
 /* Row k's cell currents, as xb_ladder_branch_current, added to sum where ok. */
 LP_INLINE void lp_finish_row(branch_kind kind, lp_dev d, int B, const double *restrict ok,
                              const double *restrict g, const double *restrict c, const double *restrict a,
@@ -265,17 +370,39 @@ LP_INLINE void lp_finish(branch_kind kind, const lp_dev *d, const xb_ladder *l, 
         sum[jj] = 0;
         failed += w->done[jj] != 1;
     }
-    for (int k = 0; k < w->K; k++)
-        lp_finish_row(kind, *d, B, ok, l->gb + slab + w->row[k] * bw, l->wc + slab + w->row[k] * bw,
-                      l->wa + slab + w->row[k] * bw, sum);
+    for (int k = 0; k < w->K; k++) {
+        const size_t r = slab + (size_t)w->row[k] * bw;
+        lp_finish_row(kind, *d, B, ok, l->gb + r, l->wc + r, l->wa + r, sum);
+        /* the slopes da/dc of the last step, for the next vector's predictor */
+        const double *restrict e = w->iden + at(k, 0, B);
+        double *restrict pe = l->pe + r;
+        for (int jj = 0; jj < B; jj++)
+            pe[jj] = e[jj];
+    }
     for (int jj = 0; jj < B; jj++)
         out[jj] = sum[jj];
     for (int k = 0; failed && k < w->K; k++)
         for (int jj = 0; jj < B; jj++)
             if (w->done[jj] != 1) {
                 const size_t q = slab + w->row[k] * bw + jj;
-                xb_ladder_first_guess(l, l->g[(size_t)w->row[k] * l->N + j0 + jj], &l->ws[q], &l->wa[q], &l->wc[q]);
+                xb_ladder_cell_reset(l, q, l->g[(size_t)w->row[k] * l->N + j0 + jj]);
             }
+}
+
+/* lp_finish after a last iteration on ladder_triode.c's passes, whose pass
+ * up summed the currents (m->cur) and whose pass down kept the slopes in pe. */
+static void lp_finish_fast(const xb_ladder *l, xb_ladder_work *w, int j0, int B, const lp_max *m, double *out)
+{
+    const size_t bw = l->bw, slab = (size_t)(j0 / l->bw) * l->M * bw;
+    int failed = 0;
+    for (int jj = 0; jj < B; jj++) {
+        out[jj] = w->done[jj] == 1 ? m->cur[jj] : 0.0;
+        failed += w->done[jj] != 1;
+    }
+    for (int k = 0; failed && k < w->K; k++)
+        for (int jj = 0; jj < B; jj++)
+            if (w->done[jj] != 1)
+                xb_ladder_cell_reset(l, slab + w->row[k] * bw + jj, l->g[(size_t)w->row[k] * l->N + j0 + jj]);
 }
 
 /* The step fraction of a column from its maxima (s does not move, so vgs and
@@ -360,14 +487,18 @@ LP_INLINE void lp_newton(branch_kind kind, const xb_ladder *l, xb_ladder_work *w
      * V_read clear of vg - vto by far more than rounding): triode, on, forward,
      * as long as every internal node of the block stays at or below V_read. */
     const int nmos = kind == BR_NMOS_LIN || kind == BR_NMOS_SINH;
-    int triode = nmos && d.vg - d.vto - d.V > LP_TRIODE_MARGIN && lp_below(l, w, j0, B, d.V);
+    const int below = kind == BR_LINEAR ? lp_below(l, w, j0, B, d.V) : lp_predict(kind, &d, l, w, j0, B, live);
+    int triode = nmos && d.vg - d.vto - d.V > LP_TRIODE_MARGIN && below;
     const int fast = xb_ladder_triode_fits(l, j0, B); /* ladder_triode.c */
+    int fast_last = 0; /* the last iteration on ladder_triode.c's passes */
     for (int it = 0; it < LP_MAXITER && open > 0; it++) {
         *iters += open;
-        if (kind == BR_NMOS_LIN && triode && fast) {
+        fast_last = kind == BR_NMOS_LIN && triode && fast;
+        if (fast_last) {
             xb_ladder_triode_down(l, w, j0, B);
             xb_ladder_triode_up(l, w, j0, B, live, &m);
         } else {
+            xb_ladder_gaps_fill(l, w, B);
             if (triode)
                 lp_down(kind, 1, &d, l, w, j0, B);
             else
@@ -385,7 +516,10 @@ LP_INLINE void lp_newton(branch_kind kind, const xb_ladder *l, xb_ladder_work *w
             triode = triode && lp_below(l, w, j0, B, d.V);
         }
     }
-    lp_finish(kind, &d, l, w, j0, B, out);
+    if (fast_last)
+        lp_finish_fast(l, w, j0, B, &m, out);
+    else
+        lp_finish(kind, &d, l, w, j0, B, out);
 }
 
 LP_CLONES void xb_ladder_newton_pinned(const xb_ladder *l, xb_ladder_work *w, int j0, int B, double *out)

@@ -1,10 +1,11 @@
-/* ladder_triode.c: the two passes of one Newton iteration (ladder_pinned.c)
- * for the common 1T1R case, in explicit vectors: an NMOS in triode (drain at
- * V_read above its source, V_read below vg - vto) in series with a linear
- * cell, an ideal source line, a block without open cells.
+/* ladder_triode.c: the two passes of one Newton iteration (ladder_pinned.c),
+ * and its predictor's, for the common 1T1R case, in explicit vectors: an NMOS
+ * in triode (drain at V_read above its source, V_read below vg - vto) in
+ * series with a linear cell, an ideal source line, a block without open cells.
  *
- * The numbers are those of ladder_pinned.c's lp_rung, lp_down_row and
- * lp_up_row for that case (the same formulas, in the same order); what
+ * The numbers are those of ladder_pinned.c's lp_rung, lp_down_row, lp_up_row,
+ * lp_pred_down_row and lp_pred_up_row for that case (the same formulas, the
+ * device's rearranged for fewer operations: the same up to rounding); what
  * changes is the shape: LT_W columns (LT_G vectors of LT_V) walk all the rows
  * with their Norton state and their maxima in registers, the next rows'
  * cells fetched ahead, the state's scale checked every LT_RESCALE rows, the
@@ -47,9 +48,10 @@ typedef double vd_u __attribute__((vector_size(LT_V * 8), aligned(8), may_alias)
 #define vsel(m, a, b) ((vd)(((vl)(a) & (m)) | ((vl)(b) & ~(m))))
 #define vabs(a) ((vd)((vl)(a) & ((vl){} + INT64_MAX)))
 
-/* The running maxima of one vector of columns over the pass up. */
+/* The running maxima of one vector of columns over the pass up, and the
+ * column currents. */
 typedef struct {
-    vd mda, mdc, nan, xm, above;
+    vd mda, mdc, xm, above, cur;
 } lt_acc;
 
 /* A row multiplies w by (1 + R y / w) den: y / w is at most the column's
@@ -125,8 +127,14 @@ void xb_ladder_triode_up(const xb_ladder *l, xb_ladder_work *w, int j0, int B, c
 {
     lt_up_512(l, w, j0, B, live, m);
 }
+
+int xb_ladder_triode_predict(const xb_ladder *l, xb_ladder_work *w, int j0, int B, const double *live)
+{
+    return lt_predict_512(l, w, j0, B, live);
+}
 #else
 int xb_ladder_triode_fits(const xb_ladder *l, int j0, int B) { return 0; }
 void xb_ladder_triode_down(const xb_ladder *l, xb_ladder_work *w, int j0, int B) {}
 void xb_ladder_triode_up(const xb_ladder *l, xb_ladder_work *w, int j0, int B, const double *live, xb_ladder_steps *m) {}
+int xb_ladder_triode_predict(const xb_ladder *l, xb_ladder_work *w, int j0, int B, const double *live) { return 0; }
 #endif
