@@ -309,9 +309,13 @@ def train(args, model, train_raw, train_labels, test_raw, test_labels):
 
 # --------------------------------------------------------------------------- export
 
-def export_onnx(qmodel, table, path, float_path):
+def export_onnx(qmodel, table, path, float_path, name="resnet50_fmnist_int8",
+                doc=("ResNet50 (torchvision v1.5 layout) for Fashion-MNIST, 1x32x32 input. "
+                     "BatchNorm folded; Conv/Gemm weights int8 per output channel, symmetric.")):
     """Export the folded float model, then swap each Conv/Gemm weight initializer for
-    an int8 initializer fed through DequantizeLinear(axis=0)."""
+    an int8 initializer fed through DequantizeLinear(axis=0). `name` and `doc` become
+    the graph's name and the model's doc string (tools/train_mobilenetv2_fmnist.py
+    exports through this too)."""
     import onnx
     from onnx import helper, numpy_helper, TensorProto
 
@@ -383,9 +387,8 @@ def export_onnx(qmodel, table, path, float_path):
 
     if any(n.op_type == "BatchNormalization" for n in g.node):
         raise RuntimeError("BatchNormalization left in the exported graph")
-    g.name = "resnet50_fmnist_int8"
-    m.doc_string = ("ResNet50 (torchvision v1.5 layout) for Fashion-MNIST, 1x32x32 input. "
-                    "BatchNorm folded; Conv/Gemm weights int8 per output channel, symmetric.")
+    g.name = name
+    m.doc_string = doc
     meta = {"preprocess.pad": str(PAD), "preprocess.pad_value_raw": "0",
             "preprocess.scale": "1/255", "preprocess.mean": repr(MEAN),
             "preprocess.std": repr(STD),
@@ -410,7 +413,9 @@ def run_onnx_graph(m, x):
         a = {at.name: at for at in node.attribute}
         ins = [env[i] if i else None for i in node.input]
         op = node.op_type
-        if op == "DequantizeLinear":
+        if op == "Constant":
+            y = torch.from_numpy(numpy_helper.to_array(a["value"].t).copy())
+        elif op == "DequantizeLinear":
             axis = a["axis"].i if "axis" in a else 1
             shape = [1] * ins[0].dim()
             shape[axis] = -1
@@ -426,6 +431,10 @@ def run_onnx_graph(m, x):
                          groups=a["group"].i if "group" in a else 1)
         elif op == "Relu":
             y = F.relu(ins[0])
+        elif op == "Clip":  # ReLU6 (MobileNetV2), min and max as inputs from opset 11
+            lo = ins[1].item() if len(ins) > 1 and ins[1] is not None else None
+            hi = ins[2].item() if len(ins) > 2 and ins[2] is not None else None
+            y = torch.clamp(ins[0], lo, hi)
         elif op == "MaxPool":
             pads = list(a["pads"].ints)
             y = F.max_pool2d(ins[0], list(a["kernel_shape"].ints), list(a["strides"].ints),
