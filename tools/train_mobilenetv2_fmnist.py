@@ -178,20 +178,7 @@ def main():
     p.add_argument("--ref-dir", default="tests/data", help="where the reference JSON goes")
     p.add_argument("--checkpoint", default="/tmp/mobilenetv2_fmnist.pt")
     p.add_argument("--width", type=float, default=0.5, help="width multiplier")
-    p.add_argument("--epochs", type=int, default=8)
-    p.add_argument("--batch", type=int, default=128)
-    p.add_argument("--lr", type=float, default=0.1, help="peak learning rate")
-    p.add_argument("--clip", type=float, default=5.0, help="gradient norm clip")
-    p.add_argument("--schedule", choices=["onecycle", "cosine"], default="onecycle")
-    p.add_argument("--warmup", type=float, default=0.15, help="onecycle warm-up fraction")
-    p.add_argument("--weight-decay", type=float, default=4e-5)
-    p.add_argument("--shift", type=int, default=2,
-                   help="random-crop padding: shifts of up to this many pixels")
-    p.add_argument("--label-smoothing", type=float, default=0.1)
-    p.add_argument("--seed", type=int, default=0)
-    p.add_argument("--threads", type=int, default=1)
-    p.add_argument("--max-batches", type=int, default=0,
-                   help="timing run: train this many batches, print s/epoch, exit")
+    base.add_training_args(p, epochs=8, lr=0.1, warmup=0.15, weight_decay=4e-5, shift=2, threads=1)
     p.add_argument("--log-every", type=int, default=50)
     p.add_argument("--resume", action="store_true", help="continue from --checkpoint")
     p.add_argument("--export-only", action="store_true",

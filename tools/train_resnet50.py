@@ -504,26 +504,32 @@ def export_and_report(args, model, test_raw, test_labels, train_time):
 
 # ----------------------------------------------------------------------------- main
 
+def add_training_args(p, epochs, lr, warmup, weight_decay, shift, threads):
+    """The training options of this recipe, with a network's own defaults
+    (train_mobilenetv2_fmnist.py takes the same)."""
+    p.add_argument("--epochs", type=int, default=epochs)
+    p.add_argument("--batch", type=int, default=128)
+    p.add_argument("--lr", type=float, default=lr, help="peak learning rate")
+    p.add_argument("--clip", type=float, default=5.0, help="gradient norm clip")
+    p.add_argument("--schedule", choices=["onecycle", "cosine"], default="onecycle")
+    p.add_argument("--warmup", type=float, default=warmup, help="onecycle warm-up fraction")
+    p.add_argument("--weight-decay", type=float, default=weight_decay)
+    p.add_argument("--shift", type=int, default=shift,
+                   help="random-crop padding: shifts of up to this many pixels")
+    p.add_argument("--label-smoothing", type=float, default=0.1)
+    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--threads", type=int, default=threads)
+    p.add_argument("--max-batches", type=int, default=0,
+                   help="timing run: train this many batches, print s/epoch, exit")
+
+
 def main():
     p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     p.add_argument("--data-dir", default=DATA_DIR)
     p.add_argument("--out-dir", default="models", help="where the ONNX model goes")
     p.add_argument("--ref-dir", default="tests/data", help="where the reference .npy go")
     p.add_argument("--checkpoint", default="/tmp/resnet50_fmnist.pt")
-    p.add_argument("--epochs", type=int, default=10)
-    p.add_argument("--batch", type=int, default=128)
-    p.add_argument("--lr", type=float, default=0.05, help="peak learning rate")
-    p.add_argument("--clip", type=float, default=5.0, help="gradient norm clip")
-    p.add_argument("--schedule", choices=["onecycle", "cosine"], default="onecycle")
-    p.add_argument("--warmup", type=float, default=0.2, help="onecycle warm-up fraction")
-    p.add_argument("--weight-decay", type=float, default=5e-4)
-    p.add_argument("--shift", type=int, default=4,
-                   help="random-crop padding: shifts of up to this many pixels")
-    p.add_argument("--label-smoothing", type=float, default=0.1)
-    p.add_argument("--seed", type=int, default=0)
-    p.add_argument("--threads", type=int, default=2)
-    p.add_argument("--max-batches", type=int, default=0,
-                   help="timing run: train this many batches, print s/epoch, exit")
+    add_training_args(p, epochs=10, lr=0.05, warmup=0.2, weight_decay=5e-4, shift=4, threads=2)
     p.add_argument("--test-limit", type=int, default=0,
                    help="smoke test: use only this many test images")
     p.add_argument("--log-every", type=int, default=50)
